@@ -1,0 +1,297 @@
+//! Carts: what a till or a shop sends, and the validated cart Klarna gets.
+//!
+//! Totals and tax follow Klarna's order-line rules, so a cart that passes
+//! here is one Klarna accepts: `total_amount = quantity × unit_price −
+//! discount`, line tax `total − total × 10000 / (10000 + tax_rate)` rounded,
+//! order amount and order tax the sums of the lines.
+
+use crate::money::{Currency, MinorUnits};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Klarna's caps on one order line (minor units) and on a cart.
+pub const MAX_LINE_AMOUNT: u64 = 200_000_000;
+pub const MAX_LINES: usize = 1000;
+pub const MAX_QUANTITY: i64 = 1_000_000;
+pub const MAX_TEXT_LEN: usize = 255;
+
+/// One order line as a client sends it. Numbers are signed and unchecked so
+/// that a bad value becomes an error naming the field, not a parse failure.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartLineInput {
+    pub name: String,
+    pub quantity: i64,
+    /// Price of one unit in minor units, tax included.
+    pub unit_price: i64,
+    /// Basis points: 2500 is 25 %.
+    #[serde(default)]
+    pub tax_rate: i64,
+    /// Discount on the whole line in minor units, tax included.
+    #[serde(default)]
+    pub discount: i64,
+    /// The merchant's article number or SKU.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// A cart as a client sends it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartInput {
+    pub lines: Vec<CartLineInput>,
+}
+
+/// A tax rate in basis points, 0 to 10000 (0 % to 100 %).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TaxRate(u16);
+
+impl TaxRate {
+    pub fn basis_points(self) -> u16 {
+        self.0
+    }
+
+    /// The tax inside a tax-inclusive amount, rounded half up.
+    pub fn tax_included_in(self, amount: MinorUnits) -> MinorUnits {
+        let rate = u128::from(self.0);
+        let amount = u128::from(amount.get());
+        let denominator = 10_000 + rate;
+        let tax = (2 * amount * rate + denominator) / (2 * denominator);
+        MinorUnits(tax as u64)
+    }
+}
+
+/// A validated order line with Klarna's computed totals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub name: String,
+    pub reference: Option<String>,
+    pub quantity: u32,
+    pub unit_price: MinorUnits,
+    pub tax_rate: TaxRate,
+    pub discount: MinorUnits,
+    pub total_amount: MinorUnits,
+    pub total_tax_amount: MinorUnits,
+}
+
+/// A cart Klarna will accept, in one currency.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cart {
+    pub currency: Currency,
+    pub lines: Vec<CartLine>,
+    pub order_amount: MinorUnits,
+    pub order_tax_amount: MinorUnits,
+}
+
+/// What is wrong with one field, by its path in the request
+/// (`lines[0].unit_price`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem found in one input, in field order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for a field, for showing beside its input.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for FieldErrors {}
+
+impl Cart {
+    /// Checks every line and computes Klarna's totals. All problems are
+    /// reported at once, each naming its field.
+    pub fn validate(input: &CartInput, currency: Currency) -> Result<Cart, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if input.lines.is_empty() {
+            errors.push("lines", "add at least one order line");
+        }
+        if input.lines.len() > MAX_LINES {
+            errors.push("lines", format!("at most {MAX_LINES} order lines"));
+        }
+        let lines: Vec<CartLine> = input
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(index, line)| validate_line(&format!("lines[{index}]"), line, &mut errors))
+            .collect();
+        let order_amount: u64 = lines.iter().map(|l| l.total_amount.get()).sum();
+        let order_tax_amount: u64 = lines.iter().map(|l| l.total_tax_amount.get()).sum();
+        if errors.is_empty() && order_amount == 0 {
+            errors.push("lines", "the cart total must be more than zero");
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Cart {
+            currency,
+            lines,
+            order_amount: MinorUnits(order_amount),
+            order_tax_amount: MinorUnits(order_tax_amount),
+        })
+    }
+}
+
+fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> Option<CartLine> {
+    let before = errors.0.len();
+    let name = line.name.trim();
+    if name.is_empty() {
+        errors.push(format!("{path}.name"), "enter a name for the item");
+    } else if name.chars().count() > MAX_TEXT_LEN {
+        errors.push(format!("{path}.name"), format!("at most {MAX_TEXT_LEN} characters"));
+    }
+    let reference = line.reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reference.is_some_and(|r| r.chars().count() > MAX_TEXT_LEN) {
+        errors.push(format!("{path}.reference"), format!("at most {MAX_TEXT_LEN} characters"));
+    }
+    if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+        errors.push(format!("{path}.quantity"), format!("must be a whole number from 1 to {MAX_QUANTITY}"));
+    }
+    if !(0..=MAX_LINE_AMOUNT as i64).contains(&line.unit_price) {
+        errors.push(
+            format!("{path}.unit_price"),
+            format!("must be from 0 to {MAX_LINE_AMOUNT} in minor units"),
+        );
+    }
+    if !(0..=10_000).contains(&line.tax_rate) {
+        errors.push(
+            format!("{path}.tax_rate"),
+            "must be from 0 to 10000 basis points (2500 is 25 %)",
+        );
+    }
+    if line.discount < 0 {
+        errors.push(format!("{path}.discount"), "cannot be negative");
+    }
+    if errors.0.len() > before {
+        return None;
+    }
+    let gross = line.quantity as u64 * line.unit_price as u64;
+    let discount = line.discount as u64;
+    if discount > gross {
+        errors.push(format!("{path}.discount"), "cannot be more than quantity × unit price");
+        return None;
+    }
+    let total_amount = MinorUnits(gross - discount);
+    if total_amount.get() > MAX_LINE_AMOUNT {
+        errors.push(
+            format!("{path}.unit_price"),
+            format!("the line total may be at most {MAX_LINE_AMOUNT} in minor units"),
+        );
+        return None;
+    }
+    let tax_rate = TaxRate(line.tax_rate as u16);
+    Some(CartLine {
+        name: name.to_string(),
+        reference: reference.map(str::to_string),
+        quantity: line.quantity as u32,
+        unit_price: MinorUnits(line.unit_price as u64),
+        tax_rate,
+        discount: MinorUnits(discount),
+        total_amount,
+        total_tax_amount: tax_rate.tax_included_in(total_amount),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sek() -> Currency {
+        Currency::parse("SEK").unwrap()
+    }
+
+    fn line(name: &str, quantity: i64, unit_price: i64, tax_rate: i64) -> CartLineInput {
+        CartLineInput { name: name.into(), quantity, unit_price, tax_rate, ..Default::default() }
+    }
+
+    #[test]
+    fn computes_klarnas_totals() {
+        let mut shirt = line("Shirt", 2, 25_000, 2500);
+        shirt.discount = 5_000;
+        let input = CartInput { lines: vec![shirt, line("Bag", 1, 1_000, 1200)] };
+        let cart = Cart::validate(&input, sek()).unwrap();
+        assert_eq!(cart.lines[0].total_amount, MinorUnits(45_000));
+        // 45000 - 45000*10000/12500 = 9000
+        assert_eq!(cart.lines[0].total_tax_amount, MinorUnits(9_000));
+        // 1000 - 1000*10000/11200 = 107.14 -> 107
+        assert_eq!(cart.lines[1].total_tax_amount, MinorUnits(107));
+        assert_eq!(cart.order_amount, MinorUnits(46_000));
+        assert_eq!(cart.order_tax_amount, MinorUnits(9_107));
+    }
+
+    #[test]
+    fn line_tax_stays_within_klarnas_tolerance() {
+        // Klarna accepts a line tax within 1 of the exact formula.
+        for total in [0u64, 1, 99, 12_345, 199_999_999] {
+            for rate in [0u16, 600, 1200, 2500, 10_000] {
+                let tax = TaxRate(rate).tax_included_in(MinorUnits(total)).get() as f64;
+                let exact = total as f64 - total as f64 * 10_000.0 / (10_000.0 + f64::from(rate));
+                assert!((tax - exact).abs() <= 1.0, "total {total} rate {rate}: {tax} vs {exact}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut bad = line("  ", 0, -1, 10_001);
+        bad.discount = -5;
+        let input = CartInput { lines: vec![line("Ok", 1, 100, 0), bad] };
+        let errors = Cart::validate(&input, sek()).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "lines[1].name",
+                "lines[1].quantity",
+                "lines[1].unit_price",
+                "lines[1].tax_rate",
+                "lines[1].discount"
+            ]
+        );
+        assert!(errors.for_field("lines[1].tax_rate").unwrap().contains("2500 is 25 %"));
+    }
+
+    #[test]
+    fn refuses_empty_zero_and_oversized_carts() {
+        let empty = Cart::validate(&CartInput::default(), sek()).unwrap_err();
+        assert_eq!(empty.0[0].field, "lines");
+        let free = Cart::validate(&CartInput { lines: vec![line("Gift", 1, 0, 0)] }, sek()).unwrap_err();
+        assert!(free.for_field("lines").unwrap().contains("more than zero"));
+        let huge = Cart::validate(&CartInput { lines: vec![line("Car", 3, 100_000_000, 0)] }, sek())
+            .unwrap_err();
+        assert!(huge.for_field("lines[0].unit_price").unwrap().contains("line total"));
+        let mut over = line("Hat", 1, 100, 0);
+        over.discount = 101;
+        let discount = Cart::validate(&CartInput { lines: vec![over] }, sek()).unwrap_err();
+        assert!(discount.for_field("lines[0].discount").is_some());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let err = serde_json::from_str::<CartLineInput>(r#"{"name":"A","quantity":1,"unit_price":1,"price":2}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("price"), "{err}");
+    }
+}

@@ -1,0 +1,13 @@
+//! Values every part of Kassa agrees on, with the rules that keep them valid.
+//!
+//! The browser uses these rules for inline errors and the server uses the very
+//! same code before anything reaches Klarna, so what the associate sees as
+//! valid is exactly what the server accepts.
+
+pub mod cart;
+pub mod money;
+pub mod region;
+
+pub use cart::{Cart, CartInput, CartLine, CartLineInput, FieldError, FieldErrors, TaxRate};
+pub use money::{Currency, MinorUnits};
+pub use region::{Country, Locale};

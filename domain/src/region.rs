@@ -1,0 +1,114 @@
+//! Countries and locales as Klarna writes them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An ISO 3166-1 alpha-2 country code, upper case ("SE").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Country([u8; 2]);
+
+impl Country {
+    pub fn parse(code: &str) -> Result<Country, String> {
+        let code = code.trim();
+        match code.as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Ok(Country([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
+            _ => Err(format!("{code:?} is not a two-letter country code such as SE")),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        // Both bytes are ASCII letters by construction.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+}
+
+impl TryFrom<String> for Country {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Country::parse(&code)
+    }
+}
+
+impl From<Country> for String {
+    fn from(country: Country) -> String {
+        country.code().to_string()
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A locale in Klarna's pattern `^[A-Za-z]{2}(-[A-Za-z]{2})*$` ("sv-SE").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Locale(String);
+
+impl Locale {
+    pub fn parse(tag: &str) -> Result<Locale, String> {
+        let tag = tag.trim();
+        let valid = tag
+            .split('-')
+            .all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()));
+        if valid {
+            Ok(Locale(tag.to_string()))
+        } else {
+            Err(format!("{tag:?} is not a locale such as sv-SE"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The language part, lower case ("sv" for "sv-SE").
+    pub fn language(&self) -> String {
+        self.0[..2].to_ascii_lowercase()
+    }
+}
+
+impl TryFrom<String> for Locale {
+    type Error = String;
+    fn try_from(tag: String) -> Result<Self, Self::Error> {
+        Locale::parse(&tag)
+    }
+}
+
+impl From<Locale> for String {
+    fn from(locale: Locale) -> String {
+        locale.0
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countries_are_two_letters_upper_cased() {
+        assert_eq!(Country::parse("se").unwrap().code(), "SE");
+        for bad in ["", "S", "SWE", "S1", "ÅÄ"] {
+            assert!(Country::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn locales_follow_klarnas_pattern() {
+        assert_eq!(Locale::parse("sv-SE").unwrap().language(), "sv");
+        assert_eq!(Locale::parse("EN").unwrap().language(), "en");
+        for bad in ["", "sv_SE", "swe-SE", "sv-", "s1-SE"] {
+            assert!(Locale::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
