@@ -72,6 +72,11 @@ impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         Credentials { username: username.into(), password: password.into() }
     }
+
+    /// The secret itself; only for the HTTP layer and the embedded simulator.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
 }
 
 impl fmt::Debug for Credentials {

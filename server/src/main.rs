@@ -1,1 +1,191 @@
-fn main() {}
+//! `kassa`: the Kassa server, and `kassa simulator`, Klarna's API offline.
+#![recursion_limit = "256"]
+
+mod api;
+mod config;
+mod payments;
+#[cfg(test)]
+mod testing;
+mod ui_backend;
+mod web;
+
+use config::{Config, Environment};
+use klarna::client::ClientOptions;
+use klarna::simulator::{Simulator, SimulatorConfig};
+use klarna::{ApiBase, Credentials, KlarnaClient};
+use payments::PaymentService;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "\
+Usage:
+  kassa [serve] [--config PATH]
+      Run Kassa. The config defaults to $KASSA_CONFIG or ./kassa.toml.
+  kassa simulator --listen ADDR --username USER --password PASS [--public-url URL]
+      Run the Klarna simulator alone, serving Klarna's API paths at the root.
+  kassa help";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(args.get(1..).unwrap_or_default()).await,
+        Some(flag) if flag.starts_with("--config") => serve(&args).await,
+        Some("simulator") => simulator(&args[1..]).await,
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kassa: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads `--name value` pairs; every flag must be known and given once.
+fn flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, String> {
+    let mut found: Vec<(&str, &str)> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let name = flag.strip_prefix("--").filter(|n| known.contains(n)).ok_or_else(|| {
+            format!("unexpected argument {flag:?}\n\n{USAGE}")
+        })?;
+        let value = rest.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        if found.iter().any(|(n, _)| *n == name) {
+            return Err(format!("--{name} given twice"));
+        }
+        found.push((name, value));
+    }
+    Ok(found)
+}
+
+fn flag<'a>(found: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
+    found.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+async fn serve(args: &[String]) -> Result<(), String> {
+    let found = flags(args, &["config"])?;
+    let path = flag(&found, "config")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("KASSA_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("kassa.toml"));
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = Arc::new(Config::load(&path, &env).map_err(|e| e.to_string())?);
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let options = ClientOptions {
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(config.klarna.timeout_seconds),
+    };
+    let (simulator, base, credentials) = match config.klarna.environment {
+        Environment::Simulator => {
+            // Fresh credentials each start: nothing to leak, nothing to configure.
+            let credentials = Credentials::new("kassa-embedded", random_hex(16));
+            let simulator = Simulator::new(SimulatorConfig {
+                username: credentials.username.clone(),
+                password: credentials.password().to_string(),
+                public_base: format!("{}{}", config.public_url, web::SIMULATOR_PREFIX),
+                profiles: SimulatorConfig::default_profiles(),
+            });
+            let base = ApiBase::Custom(format!("http://{}{}", loopback(config.listen), web::SIMULATOR_PREFIX));
+            (Some(simulator), base, credentials)
+        }
+        Environment::Playground | Environment::Production => {
+            let region = config.klarna.region.region();
+            let base = if config.klarna.environment == Environment::Playground {
+                ApiBase::Playground(region)
+            } else {
+                ApiBase::Production(region)
+            };
+            let credentials = config.klarna.credentials.clone().ok_or("Klarna credentials are missing")?;
+            (None, base, credentials)
+        }
+    };
+    let klarna = KlarnaClient::new(&base, credentials, options).map_err(|e| e.to_string())?;
+    let service = Arc::new(PaymentService::new(klarna, config.clone()));
+
+    let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    leptos.site_addr = config.listen;
+    let router = web::router(leptos, service, simulator.as_ref());
+
+    let url = &config.public_url;
+    println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
+    println!("  Seller view:      {url}/seller");
+    println!("  JSON API:         {url}/api/v1/payments");
+    if simulator.is_some() {
+        println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", web::SIMULATOR_PREFIX);
+    }
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+async fn simulator(args: &[String]) -> Result<(), String> {
+    let found = flags(args, &["listen", "username", "password", "public-url"])?;
+    let required = |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
+    let listen: SocketAddr = required("listen")?.parse().map_err(|e| format!("--listen: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let public_base = flag(&found, "public-url").map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+    println!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
+    let config = SimulatorConfig {
+        username: required("username")?.to_string(),
+        password: required("password")?.to_string(),
+        public_base,
+        profiles: SimulatorConfig::default_profiles(),
+    };
+    axum::serve(listener, Simulator::new(config).router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("simulator failed: {e}"))
+}
+
+/// The address to reach our own listener at: loopback when bound to all.
+fn loopback(listen: SocketAddr) -> SocketAddr {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    addr
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).expect("the operating system's random source failed");
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -183,13 +183,7 @@ async fn create_hpp_session(
             return Err(bad_value("profile_id"));
         }
     }
-    let prefix = sim.url("/payments/v1/sessions/");
-    let kp_id = request
-        .payment_session_url
-        .strip_prefix(&prefix)
-        .filter(|id| !id.is_empty() && !id.contains('/'))
-        .ok_or_else(|| bad_value("payment_session_url"))?
-        .to_string();
+    let kp_id = kp_session_id(&request.payment_session_url).ok_or_else(|| bad_value("payment_session_url"))?;
     let now = sim.clock().now();
     let mut sessions = sim.sessions();
     let kp = sessions
@@ -216,6 +210,15 @@ async fn create_hpp_session(
     sessions.by_distribution.insert(session.distribution_id.clone(), session.id.clone());
     sessions.hpp.insert(session.id.clone(), session);
     Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// The KP session id in `https://<host>/payments/v1/sessions/<id>`. Any host
+/// is accepted: Kassa may reach the simulator on loopback while it tells
+/// phones another address.
+fn kp_session_id(url: &str) -> Option<String> {
+    let (prefix, id) = url.rsplit_once("/payments/v1/sessions/")?;
+    let scheme_ok = prefix.starts_with("http://") || prefix.starts_with("https://");
+    (scheme_ok && !id.is_empty() && !id.contains(['/', '?', '#'])).then(|| id.to_string())
 }
 
 fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResponse {
@@ -311,6 +314,15 @@ mod tests {
             order_tax_amount: Some(lines.iter().map(|l| l.total_tax_amount).sum()),
             order_lines: lines,
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn payment_session_urls_name_a_kp_session() {
+        assert_eq!(kp_session_id("https://api.playground.klarna.com/payments/v1/sessions/abc").as_deref(), Some("abc"));
+        assert_eq!(kp_session_id("http://127.0.0.1:3000/klarna-sim/payments/v1/sessions/abc").as_deref(), Some("abc"));
+        for bad in ["abc", "ftp://x/payments/v1/sessions/abc", "https://x/payments/v1/sessions/", "https://x/checkout/v3/orders/abc"] {
+            assert_eq!(kp_session_id(bad), None, "{bad}");
         }
     }
 

@@ -104,6 +104,11 @@ impl Simulator {
             .with_state(self.clone())
     }
 
+    /// Ids of every HPP session created so far, for tests and tools.
+    pub fn hpp_session_ids(&self) -> Vec<String> {
+        self.sessions().hpp.keys().cloned().collect()
+    }
+
     fn config(&self) -> &SimulatorConfig {
         &self.inner.config
     }

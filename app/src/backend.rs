@@ -1,0 +1,33 @@
+//! The seam between the UI and the server: the server implements
+//! [`PaymentBackend`] and provides it as context, so the app never imports
+//! the server crate.
+
+use crate::model::{PaymentView, StoreSummary};
+use crate::AppError;
+use domain::CartInput;
+use std::{future::Future, pin::Pin, sync::Arc};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+
+/// What the seller view asks of the server.
+pub trait PaymentBackend: Send + Sync + 'static {
+    /// The store this seller screen works for.
+    fn seller_store(&self) -> StoreSummary;
+
+    /// Starts a payment for the cart, or returns the one this `attempt_key`
+    /// already started.
+    fn start_seller_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
+    /// The payment as the server knows it now.
+    fn seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+}
+
+/// The context value server functions read.
+pub type Backend = Arc<dyn PaymentBackend>;
+
+/// The backend provided by the server; a missing one is a wiring bug.
+pub fn backend() -> Result<Backend, AppError> {
+    leptos::prelude::use_context::<Backend>()
+        .ok_or_else(|| AppError::Internal("the payment backend is not available".into()))
+}

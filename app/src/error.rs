@@ -1,0 +1,33 @@
+//! The one error type of the UI boundary: what a server function can fail
+//! with, in words an associate can act on.
+
+use domain::FieldErrors;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input is wrong; each entry names its field.
+    #[error("check the highlighted fields: {0}")]
+    Invalid(FieldErrors),
+    #[error("this payment does not exist (or belongs to another store)")]
+    NotFound,
+    /// Klarna refused or failed; the message says what to do next.
+    #[error("{message}")]
+    Klarna { message: String, retry_later: bool },
+    /// Kassa itself could not do it; details are in the server log.
+    #[error("{0}")]
+    Internal(String),
+    /// The browser could not reach Kassa.
+    #[error("could not reach Kassa ({0}); check the network and try again")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,125 @@
+//! What the browser and API clients may know about a payment. Nothing here
+//! is secret: authorization tokens and callback secrets stay on the server.
+
+use domain::{Currency, MinorUnits};
+use serde::{Deserialize, Serialize};
+
+/// A payment's state as people understand it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Kassa is creating the Klarna session.
+    Creating,
+    /// The link is out; the shopper has not opened it.
+    Waiting,
+    /// The shopper has the payment page open.
+    InProgress,
+    /// Klarna declined; the shopper may try again.
+    Declined,
+    /// The shopper went back; the link still works.
+    Back,
+    /// A technical error on the shopper's side; they may retry.
+    Error,
+    /// Paid.
+    Completed,
+    /// The shopper cancelled.
+    Cancelled,
+    /// The store withdrew the link.
+    Disabled,
+    /// The link ran out of time.
+    Expired,
+    /// Kassa could not create the payment at Klarna.
+    Failed,
+}
+
+impl PaymentStatus {
+    /// Final states never change again; only these unlock the till.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Completed
+                | PaymentStatus::Cancelled
+                | PaymentStatus::Disabled
+                | PaymentStatus::Expired
+                | PaymentStatus::Failed
+        )
+    }
+
+    /// Status in words for the associate.
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentStatus::Creating => "Creating the payment…",
+            PaymentStatus::Waiting => "Waiting for the shopper to open the link",
+            PaymentStatus::InProgress => "The shopper is paying",
+            PaymentStatus::Declined => "Declined: the shopper may try again",
+            PaymentStatus::Back => "The shopper went back; the link still works",
+            PaymentStatus::Error => "Error on the shopper's side: they may retry",
+            PaymentStatus::Completed => "Paid",
+            PaymentStatus::Cancelled => "Cancelled by the shopper",
+            PaymentStatus::Disabled => "Cancelled: the link no longer works",
+            PaymentStatus::Expired => "Expired: start again",
+            PaymentStatus::Failed => "Could not start the payment",
+        }
+    }
+}
+
+/// A payment as shown on a screen or returned by the JSON API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub id: String,
+    pub store_id: String,
+    pub status: PaymentStatus,
+    pub currency: Currency,
+    pub order_amount: MinorUnits,
+    pub order_tax_amount: MinorUnits,
+    /// The Distribution Module for this view's profile, ready for an iframe.
+    pub distribution_module_url: Option<String>,
+    /// The shopper's payment page (web checkout, or to send yourself).
+    pub redirect_url: Option<String>,
+    pub qr_code_url: Option<String>,
+    /// RFC 3339; after this the link cannot be paid.
+    pub expires_at: Option<String>,
+    pub order_id: Option<String>,
+    pub klarna_reference: Option<String>,
+    /// RFC 3339 time of the last status change.
+    pub updated_at: String,
+}
+
+/// The store a seller screen works for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreSummary {
+    pub id: String,
+    pub name: String,
+    pub currency: Currency,
+    /// Language for numbers and money ("sv").
+    pub language: String,
+}
+
+/// Formats an RFC 3339 timestamp as `HH:MM` UTC for screens.
+pub fn clock_time(rfc3339: &str) -> String {
+    rfc3339.get(11..16).map(|hm| format!("{hm} UTC")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_final_states_unlock_the_till() {
+        assert!(PaymentStatus::Completed.is_final());
+        for open in [PaymentStatus::Waiting, PaymentStatus::InProgress, PaymentStatus::Declined, PaymentStatus::Back] {
+            assert!(!open.is_final(), "{open:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_are_snake_case_on_the_wire() {
+        assert_eq!(serde_json::to_string(&PaymentStatus::InProgress).unwrap(), "\"in_progress\"");
+    }
+
+    #[test]
+    fn clock_time_reads_rfc3339() {
+        assert_eq!(clock_time("2026-11-27T14:05:09.123Z"), "14:05 UTC");
+        assert_eq!(clock_time("garbage"), "");
+    }
+}

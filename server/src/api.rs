@@ -1,0 +1,306 @@
+//! The JSON API for POS systems: `/api/v1/payments`.
+//!
+//! Every error is `{"error": {"code", "message", "field"?, "fields"?}}`;
+//! bad input is always a 4xx that names the field.
+
+use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService};
+use app::model::PaymentView;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::{CartInput, CartLineInput, FieldErrors};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<PaymentService>> {
+    Router::new()
+        .route("/api/v1/payments", post(create_payment))
+        .route("/api/v1/payments/{id}", get(read_payment))
+}
+
+/// The API boundary's one error type.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    WrongStore(String),
+    MissingIdempotencyKey,
+    BadJson { field: Option<String>, message: String },
+    Invalid(FieldErrors),
+    KeyReused,
+    NotFound,
+    Klarna(klarna::KlarnaError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field, fields) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the store's API key as Authorization: Bearer <key>".to_string(),
+                Some("Authorization".to_string()),
+                None,
+            ),
+            ApiError::WrongStore(store) => (
+                StatusCode::FORBIDDEN,
+                "wrong_store",
+                format!("this API key does not belong to store {store:?}"),
+                Some("store".to_string()),
+                None,
+            ),
+            ApiError::MissingIdempotencyKey => (
+                StatusCode::BAD_REQUEST,
+                "missing_idempotency_key",
+                "send an Idempotency-Key header (1 to 255 visible characters), the same for every retry of this payment"
+                    .to_string(),
+                Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::BadJson { field, message } => {
+                (StatusCode::BAD_REQUEST, "invalid_json", message, field, None)
+            }
+            ApiError::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_cart",
+                errors.to_string(),
+                errors.0.first().map(|e| e.field.clone()),
+                Some(errors.0),
+            ),
+            ApiError::KeyReused => (
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different cart; use a new key for a new payment".into(),
+                Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::NotFound => {
+                (StatusCode::NOT_FOUND, "not_found", "no such payment in this store".into(), None, None)
+            }
+            ApiError::Klarna(error) => {
+                let (message, retry_later) = klarna_advice(&error);
+                let status = if retry_later { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY };
+                let code = if retry_later { "klarna_unavailable" } else { "klarna_rejected" };
+                (status, code, message, None, None)
+            }
+        };
+        let mut error = json!({ "code": code, "message": message });
+        if let Some(field) = field {
+            error["field"] = json!(field);
+        }
+        if let Some(fields) = fields {
+            error["fields"] = json!(fields);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(error: PaymentError) -> ApiError {
+        match error {
+            PaymentError::Invalid(errors) => ApiError::Invalid(errors),
+            PaymentError::KeyReused => ApiError::KeyReused,
+            PaymentError::NotFound => ApiError::NotFound,
+            PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
+            PaymentError::Klarna(error) => ApiError::Klarna(error),
+        }
+    }
+}
+
+/// The store whose API key the request carries.
+fn authenticate(service: &PaymentService, headers: &HeaderMap) -> Result<String, ApiError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized)?;
+    // Check every store so the time taken does not tell which one matched.
+    let mut found = None;
+    for store in &service.config().stores {
+        if store.api_key.matches(given) {
+            found = Some(store.id.clone());
+        }
+    }
+    found.ok_or(ApiError::Unauthorized)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreatePaymentBody {
+    #[serde(default)]
+    store: Option<String>,
+    lines: Vec<CartLineInput>,
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let field = (path != ".").then_some(path);
+        let message = match &field {
+            Some(field) => format!("{field}: {}", error.inner()),
+            None => format!("the body is not the expected JSON: {}", error.inner()),
+        };
+        ApiError::BadJson { field, message }
+    })
+}
+
+async fn create_payment(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    let key = headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
+        .ok_or(ApiError::MissingIdempotencyKey)?
+        .to_string();
+    let body: CreatePaymentBody = parse_json(&body)?;
+    if let Some(store) = body.store.filter(|s| *s != store_id) {
+        return Err(ApiError::WrongStore(store));
+    }
+    let started = service.start(&store_id, Origin::Api, &key, &CartInput { lines: body.lines }).await?;
+    let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(started.view)).into_response())
+}
+
+async fn read_payment(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    Ok(Json(service.get(&store_id, &id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{service_on_simulator, TestKlarna};
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    const CART: &str = r#"{"lines":[{"name":"Shoes","quantity":2,"unit_price":49900,"tax_rate":2500}]}"#;
+
+    async fn call(router: &Router, method: &str, uri: &str, key: Option<&str>, body: &str) -> (StatusCode, Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("Authorization", "Bearer kassa-dev-key")
+            .header("Content-Type", "application/json");
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn api() -> (Router, TestKlarna) {
+        let (service, klarna) = service_on_simulator().await;
+        (routes().with_state(service), klarna)
+    }
+
+    #[tokio::test]
+    async fn creates_a_payment_once_per_idempotency_key() {
+        let (router, klarna) = api().await;
+        let (status, first) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        assert_eq!(first["status"], "waiting");
+        assert_eq!(first["order_amount"], 99_800);
+        assert!(first["redirect_url"].as_str().unwrap().starts_with(&klarna.base));
+        assert!(first["qr_code_url"].as_str().unwrap().ends_with("/qr"));
+        let module = first["distribution_module_url"].as_str().unwrap();
+        assert!(module.contains("profile_id=seller&view_id=seller"), "{module}");
+        assert!(first["expires_at"].as_str().is_some());
+
+        let (status, again) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(klarna.hpp_sessions(), 1, "a retry must not create a second Klarna session");
+
+        let other_cart = CART.replace("\"quantity\":2", "\"quantity\":3");
+        let (status, reused) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), &other_cart).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(reused["error"]["code"], "idempotency_key_reused");
+    }
+
+    #[tokio::test]
+    async fn reads_the_payment_as_klarna_reports_it() {
+        let (router, klarna) = api().await;
+        let (_, created) = call(&router, "POST", "/api/v1/payments", Some("order-2"), CART).await;
+        let id = created["id"].as_str().unwrap();
+        let session_id = klarna.only_session_id();
+        klarna.act(&session_id, "open").await;
+        klarna.act(&session_id, "authorize").await;
+        let (status, read) = call(&router, "GET", &format!("/api/v1/payments/{id}"), None, "").await;
+        assert_eq!(status, StatusCode::OK, "{read}");
+        assert_eq!(read["status"], "completed");
+        assert_eq!(read["klarna_reference"].as_str().unwrap().len(), 8);
+        assert!(read["order_id"].as_str().is_some());
+        assert!(read.get("authorization_token").is_none());
+        let (status, missing) = call(&router, "GET", "/api/v1/payments/nope", None, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(missing["error"]["code"], "not_found");
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_a_4xx_naming_the_field() {
+        let (router, klarna) = api().await;
+        let cases = [
+            (r#"{"lines":[{"name":"A","quantity":"2","unit_price":1}]}"#, StatusCode::BAD_REQUEST, "lines[0].quantity"),
+            (r#"{"lines":[{"name":"A","quantity":1,"unit_price":1,"colour":"red"}]}"#, StatusCode::BAD_REQUEST, "lines[0]"),
+            (r#"{"lines":[{"name":"A","quantity":0,"unit_price":-5}]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lines[0].quantity"),
+            (r#"{"lines":[]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lines"),
+            (r#"{"store":"elsewhere","lines":[]}"#, StatusCode::FORBIDDEN, "store"),
+            ("not json", StatusCode::BAD_REQUEST, ""),
+        ];
+        for (body, status, field) in cases {
+            let (got, error) = call(&router, "POST", "/api/v1/payments", Some("k-1"), body).await;
+            assert_eq!(got, status, "{body}: {error}");
+            let named = error["error"]["field"].as_str().unwrap_or("");
+            assert!(named.starts_with(field), "{body}: field {named:?}, want {field:?}");
+            assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+        }
+        let (status, error) = call(&router, "POST", "/api/v1/payments", None, CART).await;
+        assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("Idempotency-Key")));
+        assert_eq!(klarna.hpp_sessions(), 0, "bad input never reaches Klarna");
+    }
+
+    #[tokio::test]
+    async fn refuses_requests_without_the_stores_key() {
+        let (router, _klarna) = api().await;
+        let request = Request::builder()
+            .method("POST")
+            .uri("/api/v1/payments")
+            .header("Authorization", "Bearer wrong-key-123")
+            .header("Idempotency-Key", "k")
+            .body(Body::from(CART))
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let request = Request::builder().uri("/api/v1/payments/x").body(Body::empty()).unwrap();
+        assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn klarna_outage_is_a_503_and_starts_nothing() {
+        let (service, klarna) = service_on_simulator().await;
+        klarna.stop();
+        let router = routes().with_state(service);
+        let (status, error) = call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+        assert_eq!(error["error"]["code"], "klarna_unavailable");
+    }
+}

@@ -1,0 +1,329 @@
+//! Kassa's configuration: `kassa.toml`, then `KASSA__…` environment
+//! overrides, then checks that name the offending key.
+
+use domain::{Country, Currency, Locale};
+use klarna::wire::PlaceOrderMode;
+use serde::Deserialize;
+use std::{fmt, net::SocketAddr, path::Path};
+
+/// The key the default config ships for local development.
+pub const DEV_API_KEY: &str = "kassa-dev-key";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Where phones and Klarna reach Kassa, without a trailing slash.
+    pub public_url: String,
+    pub klarna: KlarnaConfig,
+    pub stores: Vec<StoreConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KlarnaConfig {
+    pub environment: Environment,
+    #[serde(default = "default_region")]
+    pub region: RegionName,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// Read from KLARNA_USERNAME / KLARNA_PASSWORD, never from the file.
+    #[serde(skip)]
+    pub credentials: Option<klarna::Credentials>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Simulator,
+    Playground,
+    Production,
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Simulator => "simulator",
+            Environment::Playground => "playground",
+            Environment::Production => "production",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionName {
+    Eu,
+    Na,
+    Oc,
+}
+
+impl RegionName {
+    pub fn region(self) -> klarna::Region {
+        match self {
+            RegionName::Eu => klarna::Region::Eu,
+            RegionName::Na => klarna::Region::Na,
+            RegionName::Oc => klarna::Region::Oc,
+        }
+    }
+}
+
+fn default_region() -> RegionName {
+    RegionName::Eu
+}
+
+fn default_timeout() -> u64 {
+    20
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub id: String,
+    pub name: String,
+    pub country: Country,
+    pub currency: Currency,
+    pub locale: Locale,
+    #[serde(default)]
+    pub place_order_mode: PlaceOrderMode,
+    pub api_key: ApiKey,
+    pub seller: ViewProfile,
+}
+
+/// The Klarna Distribution Module profile and view one of Kassa's views uses.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewProfile {
+    pub profile_id: String,
+    pub view_id: String,
+}
+
+/// A store's JSON API key. Debug never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Compares in constant time, so timing reveals nothing of the key.
+    pub fn matches(&self, given: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.0.as_bytes().ct_eq(given.as_bytes()))
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    listen: SocketAddr,
+    #[serde(default)]
+    public_url: Option<String>,
+    klarna: KlarnaConfig,
+    stores: Vec<StoreConfig>,
+}
+
+/// Why the configuration was refused; the text names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads the file, applies `KASSA__…` overrides from `env`, and checks it.
+    pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        Config::parse(&text, env).map_err(|ConfigError(why)| ConfigError(format!("{}: {why}", path.display())))
+    }
+
+    pub fn parse(text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        let mut document = toml::Value::Table(table);
+        for (name, value) in env {
+            if let Some(key) = name.strip_prefix("KASSA__") {
+                apply_override(&mut document, key, value).map_err(|why| ConfigError(format!("{name}: {why}")))?;
+            }
+        }
+        let file: ConfigFile = serde_path_to_error::deserialize(document).map_err(|e| {
+            let path = e.path().to_string();
+            ConfigError(format!("{path}: {}", e.into_inner()))
+        })?;
+        let credentials = match (env_value(env, "KLARNA_USERNAME"), env_value(env, "KLARNA_PASSWORD")) {
+            (Some(user), Some(password)) => Some(klarna::Credentials::new(user, password)),
+            _ => None,
+        };
+        let public_url = file
+            .public_url
+            .unwrap_or_else(|| format!("http://{}", file.listen))
+            .trim_end_matches('/')
+            .to_string();
+        let config = Config {
+            listen: file.listen,
+            public_url,
+            klarna: KlarnaConfig { credentials, ..file.klarna },
+            stores: file.stores,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return fail("public_url", "must start with http:// or https://".into());
+        }
+        let live = self.klarna.environment != Environment::Simulator;
+        if live && self.klarna.credentials.is_none() {
+            return fail(
+                "klarna.environment",
+                format!(
+                    "{} needs Klarna API credentials: set KLARNA_USERNAME and KLARNA_PASSWORD",
+                    self.klarna.environment
+                ),
+            );
+        }
+        if self.klarna.timeout_seconds == 0 || self.klarna.timeout_seconds > 120 {
+            return fail("klarna.timeout_seconds", "must be from 1 to 120".into());
+        }
+        if self.stores.is_empty() {
+            return fail("stores", "configure at least one store".into());
+        }
+        for (index, store) in self.stores.iter().enumerate() {
+            let key = |field: &str| format!("stores[{index}].{field}");
+            let id_ok = !store.id.is_empty()
+                && store.id.len() <= 64
+                && store.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !id_ok {
+                return fail(&key("id"), "use 1 to 64 lower-case letters, digits or '-'".into());
+            }
+            if self.stores[..index].iter().any(|other| other.id == store.id) {
+                return fail(&key("id"), format!("{:?} is used by two stores", store.id));
+            }
+            if store.name.trim().is_empty() {
+                return fail(&key("name"), "must not be empty".into());
+            }
+            if store.api_key.0.len() < 12 {
+                return fail(&key("api_key"), "must be at least 12 characters".into());
+            }
+            if live && store.api_key.matches(DEV_API_KEY) {
+                return fail(
+                    &key("api_key"),
+                    format!(
+                        "the development key is refused in {}; set KASSA__STORES__{index}__API_KEY",
+                        self.klarna.environment
+                    ),
+                );
+            }
+            if store.seller.profile_id.trim().is_empty() || store.seller.view_id.trim().is_empty() {
+                return fail(&key("seller"), "profile_id and view_id must not be empty".into());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn store(&self, id: &str) -> Option<&StoreConfig> {
+        self.stores.iter().find(|s| s.id == id)
+    }
+}
+
+fn env_value(env: &[(String, String)], name: &str) -> Option<String> {
+    env.iter().find(|(key, _)| key == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
+}
+
+/// Sets `a__b__0__c` in the document. The value is read as TOML when it
+/// parses (numbers, booleans) and as a plain string otherwise.
+fn apply_override(document: &mut toml::Value, key: &str, raw: &str) -> Result<(), String> {
+    let value = format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let path: Vec<String> = key.split("__").map(str::to_ascii_lowercase).collect();
+    set_path(document, &path, value)
+}
+
+fn set_path(node: &mut toml::Value, path: &[String], value: toml::Value) -> Result<(), String> {
+    let Some((head, rest)) = path.split_first() else {
+        *node = value;
+        return Ok(());
+    };
+    let child = match node {
+        toml::Value::Table(table) => table.entry(head.clone()).or_insert(toml::Value::Table(Default::default())),
+        toml::Value::Array(items) => {
+            let index: usize = head.parse().map_err(|_| format!("{head:?} is not an index into a list"))?;
+            items.get_mut(index).ok_or(format!("there is no entry {index}"))?
+        }
+        _ => return Err(format!("{head:?} cannot be set inside a plain value")),
+    };
+    set_path(child, rest, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = include_str!("../../kassa.toml");
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_shipped_config_runs_on_the_simulator() {
+        let config = Config::parse(FILE, &[]).unwrap();
+        assert_eq!(config.klarna.environment, Environment::Simulator);
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        let store = &config.stores[0];
+        assert_eq!(store.currency.code(), "SEK");
+        assert_eq!(store.seller.profile_id, "seller");
+        assert!(store.api_key.matches(DEV_API_KEY));
+        assert!(!format!("{config:?}").contains(DEV_API_KEY), "keys never show in Debug");
+    }
+
+    #[test]
+    fn environment_overrides_reach_nested_and_listed_keys() {
+        let config = Config::parse(
+            FILE,
+            &env(&[
+                ("KASSA__LISTEN", "0.0.0.0:8080"),
+                ("KASSA__KLARNA__TIMEOUT_SECONDS", "5"),
+                ("KASSA__STORES__0__NAME", "Lund"),
+                ("KASSA__STORES__0__SELLER__PROFILE_ID", "p-123"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.klarna.timeout_seconds, 5);
+        assert_eq!(config.stores[0].name, "Lund");
+        assert_eq!(config.stores[0].seller.profile_id, "p-123");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__CURRENCY", "SEKK")])).unwrap_err();
+        assert!(err.to_string().contains("stores[0].currency"), "{err}");
+        let err = Config::parse(FILE, &env(&[("KASSA__KLARNA__ENVIRONMENT", "staging")])).unwrap_err();
+        assert!(err.to_string().contains("klarna.environment"), "{err}");
+        let err = Config::parse(&FILE.replace("name = \"Kassa Demo Store\"\n", ""), &[]).unwrap_err();
+        assert!(err.to_string().contains("stores[0]") && err.to_string().contains("name"), "{err}");
+        let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__ID", "Big Store")])).unwrap_err();
+        assert!(err.to_string().contains("stores[0].id"), "{err}");
+    }
+
+    #[test]
+    fn live_klarna_needs_credentials_and_a_real_key() {
+        let playground = env(&[("KASSA__KLARNA__ENVIRONMENT", "playground")]);
+        let err = Config::parse(FILE, &playground).unwrap_err();
+        assert!(err.to_string().contains("KLARNA_USERNAME"), "{err}");
+        let mut with_credentials = playground.clone();
+        with_credentials.extend(env(&[("KLARNA_USERNAME", "PK1"), ("KLARNA_PASSWORD", "secret")]));
+        let err = Config::parse(FILE, &with_credentials).unwrap_err();
+        assert!(err.to_string().contains("stores[0].api_key"), "{err}");
+        with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
+        let config = Config::parse(FILE, &with_credentials).unwrap();
+        assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
+    }
+}

@@ -1,0 +1,36 @@
+//! The HTTP surface: Leptos pages and server functions, the JSON API, and
+//! (in simulator mode) the embedded Klarna simulator under `/klarna-sim`.
+
+use crate::payments::PaymentService;
+use app::backend::Backend;
+use app::{shell, App};
+use axum::Router;
+use klarna::simulator::Simulator;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+/// Where the embedded simulator is mounted.
+pub const SIMULATOR_PREFIX: &str = "/klarna-sim";
+
+pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: Option<&Simulator>) -> Router {
+    let backend: Backend = service.clone();
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(backend.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options);
+    let mut router = crate::api::routes().with_state(service).merge(pages);
+    if let Some(simulator) = simulator {
+        router = router.nest(SIMULATOR_PREFIX, simulator.router());
+    }
+    router
+}
