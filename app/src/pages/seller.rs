@@ -138,6 +138,10 @@ fn Till(store: StoreSummary) -> impl IntoView {
         None => {}
     });
 
+    // Effects run only in the browser: until hydration the form cannot work,
+    // so the button stays disabled instead of submitting a plain GET.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
     let busy = move || start.pending().get() || status.get().is_some_and(|s| !s.is_final());
     poll_while_open(payment);
@@ -233,7 +237,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
                     {move || {
                         errors.with(|e| e.for_field("lines").map(|m| view! { <p class="field-error" role="alert">{m.to_string()}</p> }))
                     }}
-                    <button type="submit" class="primary">
+                    <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
                         {move || if start.pending().get() { "Starting…" } else { "Start payment" }}
                     </button>
                 </fieldset>

@@ -1,0 +1,54 @@
+import { defineConfig, devices } from "@playwright/test";
+
+const baseURL = process.env.KASSA_URL ?? "http://127.0.0.1:3000";
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  // The suite shares one server and its in-memory payments.
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  globalSetup: "./global-setup.ts",
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "tablet",
+      use: {
+        ...devices["Desktop Chrome"],
+        viewport: { width: 768, height: 1024 },
+        hasTouch: true,
+        launchOptions: {
+          // Debian's Chromium; Playwright's own browser download is never used.
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+  // `npx playwright test` alone starts the built server; under
+  // `cargo leptos end-to-end` (NO_WEBSERVER=1) cargo-leptos runs it.
+  webServer: process.env.NO_WEBSERVER
+    ? undefined
+    : {
+        command: "cd .. && ./target/debug/kassa",
+        url: baseURL,
+        reuseExistingServer: true,
+      },
+});

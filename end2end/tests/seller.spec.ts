@@ -1,0 +1,64 @@
+import { expect, test } from "@playwright/test";
+import { SellerPage } from "./pages/seller-page";
+import { ShopperPhone } from "./pages/shopper-phone";
+
+test.describe("seller view on a tablet", () => {
+  test("an associate takes a payment on the shopper's phone", async ({ page, browser }) => {
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+
+    const seller = new SellerPage(page);
+    await seller.goto();
+    await seller.enterSale("Running shoes", "1299", "1", "25 %");
+    await expect(seller.total).toHaveText("Total 1\u00a0299,00\u00a0kr (tax 259,80\u00a0kr)");
+    await seller.start();
+
+    await expect(seller.status).toHaveText("Waiting for the shopper to open the link");
+    await expect(seller.distributionModuleFrame).toBeVisible();
+    await expect(seller.distributionModule.getByRole("img", { name: "QR code for the payment link" })).toBeVisible();
+    const link = await seller.paymentLink();
+
+    const phone = await ShopperPhone.open(browser, link);
+    await expect(seller.status).toHaveText("The shopper is paying");
+    await expect(phone.payButton()).toHaveText("Pay 1299.00 SEK");
+    await phone.pay();
+
+    // No reload: the seller's page learns it from the server.
+    await expect(seller.status).toHaveText("Paid");
+    await expect(seller.receiptValue("Amount")).toHaveText("1\u00a0299,00\u00a0kr");
+    await expect(seller.receiptValue("Klarna reference")).toHaveText(/^[A-Z0-9]{8}$/);
+    await expect(seller.receiptValue("Order id")).toHaveText(/^[0-9a-f-]{36}$/);
+    await expect(seller.distributionModuleFrame).toBeHidden();
+
+    await seller.newSaleButton.click();
+    await expect(seller.status).toBeHidden();
+    await expect(seller.startButton).toBeEnabled();
+    await phone.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  test("a bad price is named beside its field and starts nothing", async ({ page }) => {
+    const seller = new SellerPage(page);
+    await seller.goto();
+    await seller.enterSale("Socks", "12,345");
+    await seller.start();
+    await expect(page.getByText("enter a price such as 199.00")).toBeVisible();
+    await expect(seller.unitPrice).toHaveAttribute("aria-invalid", "true");
+    await expect(seller.status).toBeHidden();
+
+    await seller.unitPrice.fill("49");
+    await expect(seller.unitPrice).toHaveAttribute("aria-invalid", "false");
+    await expect(seller.total).toHaveText("Total 49,00\u00a0kr (tax 9,80\u00a0kr)");
+  });
+
+  test("the page is rendered on the server and loads the wasm bundle", async ({ request }) => {
+    const response = await request.get("/seller");
+    expect(response.status()).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("Start payment");
+    expect(html).toContain("/pkg/kassa.wasm");
+  });
+});
