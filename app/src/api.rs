@@ -10,12 +10,17 @@ use leptos::prelude::*;
 #[cfg(any(feature = "ssr", test))]
 fn check_attempt_key(key: &str) -> Result<(), AppError> {
     let ok = (8..=100).contains(&key.len())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
         let mut errors = domain::FieldErrors::default();
-        errors.push("attempt_key", "must be 8 to 100 letters, digits, '-' or '_'");
+        errors.push(
+            "attempt_key",
+            "must be 8 to 100 letters, digits, '-' or '_'",
+        );
         Err(AppError::Invalid(errors))
     }
 }
@@ -28,7 +33,9 @@ pub async fn seller_store() -> Result<StoreSummary, AppError> {
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    crate::backend::backend()?.start_seller_payment(attempt_key, cart).await
+    crate::backend::backend()?
+        .start_seller_payment(attempt_key, cart)
+        .await
 }
 
 #[server]

@@ -9,7 +9,6 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-
 /// What the seller view asks of the server.
 pub trait PaymentBackend: Send + Sync + 'static {
     /// The store this seller screen works for.
@@ -17,7 +16,11 @@ pub trait PaymentBackend: Send + Sync + 'static {
 
     /// Starts a payment for the cart, or returns the one this `attempt_key`
     /// already started.
-    fn start_seller_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+    fn start_seller_payment(
+        &self,
+        attempt_key: String,
+        cart: CartInput,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 
     /// The payment as the server knows it now.
     fn seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;

@@ -97,7 +97,10 @@ pub struct StoreSummary {
 
 /// Formats an RFC 3339 timestamp as `HH:MM` UTC for screens.
 pub fn clock_time(rfc3339: &str) -> String {
-    rfc3339.get(11..16).map(|hm| format!("{hm} UTC")).unwrap_or_default()
+    rfc3339
+        .get(11..16)
+        .map(|hm| format!("{hm} UTC"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -107,14 +110,22 @@ mod tests {
     #[test]
     fn only_final_states_unlock_the_till() {
         assert!(PaymentStatus::Completed.is_final());
-        for open in [PaymentStatus::Waiting, PaymentStatus::InProgress, PaymentStatus::Declined, PaymentStatus::Back] {
+        for open in [
+            PaymentStatus::Waiting,
+            PaymentStatus::InProgress,
+            PaymentStatus::Declined,
+            PaymentStatus::Back,
+        ] {
             assert!(!open.is_final(), "{open:?}");
         }
     }
 
     #[test]
     fn statuses_are_snake_case_on_the_wire() {
-        assert_eq!(serde_json::to_string(&PaymentStatus::InProgress).unwrap(), "\"in_progress\"");
+        assert_eq!(
+            serde_json::to_string(&PaymentStatus::InProgress).unwrap(),
+            "\"in_progress\""
+        );
     }
 
     #[test]

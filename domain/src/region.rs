@@ -15,7 +15,9 @@ impl Country {
             [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
                 Ok(Country([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
             }
-            _ => Err(format!("{code:?} is not a two-letter country code such as SE")),
+            _ => Err(format!(
+                "{code:?} is not a two-letter country code such as SE"
+            )),
         }
     }
 

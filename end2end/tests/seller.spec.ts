@@ -33,9 +33,12 @@ test.describe("seller view on a tablet", () => {
     await expect(seller.receiptValue("Order id")).toHaveText(/^[0-9a-f-]{36}$/);
     await expect(seller.distributionModuleFrame).toBeHidden();
 
+    // The paid cart stays locked until the associate starts the next sale.
+    await expect(seller.unitPrice).toBeDisabled();
     await seller.newSaleButton.click();
     await expect(seller.status).toBeHidden();
     await expect(seller.startButton).toBeEnabled();
+    await expect(seller.unitPrice).toHaveValue("");
     await phone.close();
     expect(pageErrors).toEqual([]);
   });

@@ -55,7 +55,9 @@ impl ApiBase {
             ApiBase::Playground(region) => {
                 format!("https://api{}.playground.klarna.com", region.host_suffix())
             }
-            ApiBase::Production(region) => format!("https://api{}.klarna.com", region.host_suffix()),
+            ApiBase::Production(region) => {
+                format!("https://api{}.klarna.com", region.host_suffix())
+            }
             ApiBase::Custom(url) => url.trim_end_matches('/').to_string(),
         }
     }
@@ -70,7 +72,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credentials { username: username.into(), password: password.into() }
+        Credentials {
+            username: username.into(),
+            password: password.into(),
+        }
     }
 
     /// The secret itself; only for the HTTP layer and the embedded simulator.
@@ -137,7 +142,10 @@ pub enum KlarnaError {
 impl KlarnaError {
     /// Whether the same call may succeed if tried again later.
     pub fn is_transient(&self) -> bool {
-        matches!(self, KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. })
+        matches!(
+            self,
+            KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. }
+        )
     }
 
     /// Klarna's error code, if it sent one.
@@ -162,7 +170,10 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { connect_timeout: Duration::from_secs(5), timeout: Duration::from_secs(20) }
+        ClientOptions {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(20),
+        }
     }
 }
 
@@ -195,7 +206,11 @@ impl KlarnaClient {
             .timeout(options.timeout)
             .build()
             .map_err(|e| KlarnaError::Transport(e.to_string()))?;
-        Ok(KlarnaClient { http, base: base.url(), credentials })
+        Ok(KlarnaClient {
+            http,
+            base: base.url(),
+            credentials,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -211,7 +226,8 @@ impl KlarnaClient {
         &self,
         request: &PaymentSessionRequest,
     ) -> Result<PaymentSessionResponse, KlarnaError> {
-        self.send_json(Method::POST, "/payments/v1/sessions", Some(request), None).await
+        self.send_json(Method::POST, "/payments/v1/sessions", Some(request), None)
+            .await
     }
 
     /// Creates an HPP session. Pass the same `idempotency_key` when retrying
@@ -222,18 +238,26 @@ impl KlarnaClient {
         request: &CreateSessionRequest,
         idempotency_key: Option<&str>,
     ) -> Result<CreateSessionResponse, KlarnaError> {
-        self.send_json(Method::POST, "/hpp/v1/sessions", Some(request), idempotency_key).await
+        self.send_json(
+            Method::POST,
+            "/hpp/v1/sessions",
+            Some(request),
+            idempotency_key,
+        )
+        .await
     }
 
     pub async fn read_hpp_session(&self, session_id: &str) -> Result<SessionResponse, KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}", path_segment(session_id));
-        self.send_json::<(), _>(Method::GET, &path, None, None).await
+        self.send_json::<(), _>(Method::GET, &path, None, None)
+            .await
     }
 
     /// Disables the session so its link can no longer be paid.
     pub async fn disable_hpp_session(&self, session_id: &str) -> Result<(), KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}", path_segment(session_id));
-        self.send_empty::<()>(Method::DELETE, &path, None, None).await
+        self.send_empty::<()>(Method::DELETE, &path, None, None)
+            .await
     }
 
     /// Sends the payment link by e-mail or SMS.
@@ -243,7 +267,8 @@ impl KlarnaClient {
         request: &DistributionRequest,
     ) -> Result<(), KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}/distribution", path_segment(session_id));
-        self.send_empty(Method::POST, &path, Some(request), None).await
+        self.send_empty(Method::POST, &path, Some(request), None)
+            .await
     }
 
     /// Places the order for a completed KP authorization (place_order_mode
@@ -254,8 +279,12 @@ impl KlarnaClient {
         request: &CreateOrderRequest,
         idempotency_key: &str,
     ) -> Result<CreateOrderResponse, KlarnaError> {
-        let path = format!("/payments/v1/authorizations/{}/order", path_segment(authorization_token));
-        self.send_json(Method::POST, &path, Some(request), Some(idempotency_key)).await
+        let path = format!(
+            "/payments/v1/authorizations/{}/order",
+            path_segment(authorization_token)
+        );
+        self.send_json(Method::POST, &path, Some(request), Some(idempotency_key))
+            .await
     }
 
     fn request<B: Serialize>(
@@ -286,7 +315,8 @@ impl KlarnaClient {
         idempotency_key: Option<&str>,
     ) -> Result<T, KlarnaError> {
         let bytes = self.send(method, path, body, idempotency_key).await?;
-        serde_json::from_slice(&bytes).map_err(|e| KlarnaError::InvalidResponse(format!("{path}: {e}")))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| KlarnaError::InvalidResponse(format!("{path}: {e}")))
     }
 
     async fn send_empty<B: Serialize>(
@@ -296,7 +326,9 @@ impl KlarnaClient {
         body: Option<&B>,
         idempotency_key: Option<&str>,
     ) -> Result<(), KlarnaError> {
-        self.send(method, path, body, idempotency_key).await.map(drop)
+        self.send(method, path, body, idempotency_key)
+            .await
+            .map(drop)
     }
 
     async fn send<B: Serialize>(
@@ -343,7 +375,11 @@ fn transport_error(error: reqwest::Error) -> KlarnaError {
 
 /// Maps any non-2xx answer; the body may be Klarna's envelope, empty, or
 /// HTML from a proxy.
-fn error_from(status: StatusCode, body: &[u8], header_correlation_id: Option<String>) -> KlarnaError {
+fn error_from(
+    status: StatusCode,
+    body: &[u8],
+    header_correlation_id: Option<String>,
+) -> KlarnaError {
     let envelope: ErrorEnvelope = serde_json::from_slice(body).unwrap_or_default();
     let details = ErrorDetails {
         messages: envelope.messages(),
@@ -383,33 +419,63 @@ mod tests {
 
     #[test]
     fn hosts_per_environment_and_region() {
-        assert_eq!(ApiBase::Playground(Region::Eu).url(), "https://api.playground.klarna.com");
-        assert_eq!(ApiBase::Playground(Region::Na).url(), "https://api-na.playground.klarna.com");
-        assert_eq!(ApiBase::Production(Region::Oc).url(), "https://api-oc.klarna.com");
-        assert_eq!(ApiBase::Custom("http://127.0.0.1:4010/".into()).url(), "http://127.0.0.1:4010");
+        assert_eq!(
+            ApiBase::Playground(Region::Eu).url(),
+            "https://api.playground.klarna.com"
+        );
+        assert_eq!(
+            ApiBase::Playground(Region::Na).url(),
+            "https://api-na.playground.klarna.com"
+        );
+        assert_eq!(
+            ApiBase::Production(Region::Oc).url(),
+            "https://api-oc.klarna.com"
+        );
+        assert_eq!(
+            ApiBase::Custom("http://127.0.0.1:4010/".into()).url(),
+            "http://127.0.0.1:4010"
+        );
     }
 
     #[test]
     fn credentials_never_show_the_password() {
         let shown = format!("{:?}", Credentials::new("PK123", "hunter2"));
-        assert!(shown.contains("PK123") && !shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("PK123") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn errors_are_told_apart() {
         let envelope = br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c1"}"#;
         match error_from(StatusCode::BAD_REQUEST, envelope, None) {
-            KlarnaError::Rejected { status: 400, details } => {
+            KlarnaError::Rejected {
+                status: 400,
+                details,
+            } => {
                 assert_eq!(details.error_code.as_deref(), Some("BAD_VALUE"));
                 assert_eq!(details.correlation_id.as_deref(), Some("c1"));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(error_from(StatusCode::UNAUTHORIZED, b"", None), KlarnaError::Credentials { .. }));
+        assert!(matches!(
+            error_from(StatusCode::UNAUTHORIZED, b"", None),
+            KlarnaError::Credentials { .. }
+        ));
         // A DDoS-protection 403 comes without a body.
-        assert!(matches!(error_from(StatusCode::FORBIDDEN, b"<html>", None), KlarnaError::Credentials { .. }));
-        assert!(matches!(error_from(StatusCode::NOT_FOUND, b"", None), KlarnaError::NotFound(_)));
-        assert!(matches!(error_from(StatusCode::CONFLICT, b"", None), KlarnaError::Conflict(_)));
+        assert!(matches!(
+            error_from(StatusCode::FORBIDDEN, b"<html>", None),
+            KlarnaError::Credentials { .. }
+        ));
+        assert!(matches!(
+            error_from(StatusCode::NOT_FOUND, b"", None),
+            KlarnaError::NotFound(_)
+        ));
+        assert!(matches!(
+            error_from(StatusCode::CONFLICT, b"", None),
+            KlarnaError::Conflict(_)
+        ));
         let server = error_from(StatusCode::SERVICE_UNAVAILABLE, b"oops", Some("h1".into()));
         assert!(server.is_transient());
         assert!(server.to_string().contains("h1"));

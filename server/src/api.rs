@@ -28,7 +28,10 @@ pub enum ApiError {
     Unauthorized,
     WrongStore(String),
     MissingIdempotencyKey,
-    BadJson { field: Option<String>, message: String },
+    BadJson {
+        field: Option<String>,
+        message: String,
+    },
     Invalid(FieldErrors),
     KeyReused,
     NotFound,
@@ -166,8 +169,19 @@ async fn create_payment(
     if let Some(store) = body.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
-    let started = service.start(&store_id, Origin::Api, &key, &CartInput { lines: body.lines }).await?;
-    let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
+    let started = service
+        .start(
+            &store_id,
+            Origin::Api,
+            &key,
+            &CartInput { lines: body.lines },
+        )
+        .await?;
+    let status = if started.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(started.view)).into_response())
 }
 
@@ -190,9 +204,16 @@ mod tests {
     use serde_json::Value;
     use tower::ServiceExt;
 
-    const CART: &str = r#"{"lines":[{"name":"Shoes","quantity":2,"unit_price":49900,"tax_rate":2500}]}"#;
+    const CART: &str =
+        r#"{"lines":[{"name":"Shoes","quantity":2,"unit_price":49900,"tax_rate":2500}]}"#;
 
-    async fn call(router: &Router, method: &str, uri: &str, key: Option<&str>, body: &str) -> (StatusCode, Value) {
+    async fn call(
+        router: &Router,
+        method: &str,
+        uri: &str,
+        key: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, Value) {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -201,10 +222,17 @@ mod tests {
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
-        let response = router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn api() -> (Router, TestKlarna) {
@@ -215,23 +243,54 @@ mod tests {
     #[tokio::test]
     async fn creates_a_payment_once_per_idempotency_key() {
         let (router, klarna) = api().await;
-        let (status, first) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
+        let (status, first) = call(
+            &router,
+            "POST",
+            "/api/v1/payments",
+            Some("order-1001"),
+            CART,
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         assert_eq!(first["status"], "waiting");
         assert_eq!(first["order_amount"], 99_800);
-        assert!(first["redirect_url"].as_str().unwrap().starts_with(&klarna.base));
+        assert!(first["redirect_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&klarna.base));
         assert!(first["qr_code_url"].as_str().unwrap().ends_with("/qr"));
         let module = first["distribution_module_url"].as_str().unwrap();
-        assert!(module.contains("profile_id=seller&view_id=seller"), "{module}");
+        assert!(
+            module.contains("profile_id=seller&view_id=seller"),
+            "{module}"
+        );
         assert!(first["expires_at"].as_str().is_some());
 
-        let (status, again) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
+        let (status, again) = call(
+            &router,
+            "POST",
+            "/api/v1/payments",
+            Some("order-1001"),
+            CART,
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(again["id"], first["id"]);
-        assert_eq!(klarna.hpp_sessions(), 1, "a retry must not create a second Klarna session");
+        assert_eq!(
+            klarna.hpp_sessions(),
+            1,
+            "a retry must not create a second Klarna session"
+        );
 
         let other_cart = CART.replace("\"quantity\":2", "\"quantity\":3");
-        let (status, reused) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), &other_cart).await;
+        let (status, reused) = call(
+            &router,
+            "POST",
+            "/api/v1/payments",
+            Some("order-1001"),
+            &other_cart,
+        )
+        .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(reused["error"]["code"], "idempotency_key_reused");
     }
@@ -244,7 +303,8 @@ mod tests {
         let session_id = klarna.only_session_id();
         klarna.act(&session_id, "open").await;
         klarna.act(&session_id, "authorize").await;
-        let (status, read) = call(&router, "GET", &format!("/api/v1/payments/{id}"), None, "").await;
+        let (status, read) =
+            call(&router, "GET", &format!("/api/v1/payments/{id}"), None, "").await;
         assert_eq!(status, StatusCode::OK, "{read}");
         assert_eq!(read["status"], "completed");
         assert_eq!(read["klarna_reference"].as_str().unwrap().len(), 8);
@@ -259,22 +319,44 @@ mod tests {
     async fn bad_input_is_a_4xx_naming_the_field() {
         let (router, klarna) = api().await;
         let cases = [
-            (r#"{"lines":[{"name":"A","quantity":"2","unit_price":1}]}"#, StatusCode::BAD_REQUEST, "lines[0].quantity"),
-            (r#"{"lines":[{"name":"A","quantity":1,"unit_price":1,"colour":"red"}]}"#, StatusCode::BAD_REQUEST, "lines[0]"),
-            (r#"{"lines":[{"name":"A","quantity":0,"unit_price":-5}]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lines[0].quantity"),
+            (
+                r#"{"lines":[{"name":"A","quantity":"2","unit_price":1}]}"#,
+                StatusCode::BAD_REQUEST,
+                "lines[0].quantity",
+            ),
+            (
+                r#"{"lines":[{"name":"A","quantity":1,"unit_price":1,"colour":"red"}]}"#,
+                StatusCode::BAD_REQUEST,
+                "lines[0]",
+            ),
+            (
+                r#"{"lines":[{"name":"A","quantity":0,"unit_price":-5}]}"#,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "lines[0].quantity",
+            ),
             (r#"{"lines":[]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lines"),
-            (r#"{"store":"elsewhere","lines":[]}"#, StatusCode::FORBIDDEN, "store"),
+            (
+                r#"{"store":"elsewhere","lines":[]}"#,
+                StatusCode::FORBIDDEN,
+                "store",
+            ),
             ("not json", StatusCode::BAD_REQUEST, ""),
         ];
         for (body, status, field) in cases {
             let (got, error) = call(&router, "POST", "/api/v1/payments", Some("k-1"), body).await;
             assert_eq!(got, status, "{body}: {error}");
             let named = error["error"]["field"].as_str().unwrap_or("");
-            assert!(named.starts_with(field), "{body}: field {named:?}, want {field:?}");
+            assert!(
+                named.starts_with(field),
+                "{body}: field {named:?}, want {field:?}"
+            );
             assert!(!error["error"]["message"].as_str().unwrap().is_empty());
         }
         let (status, error) = call(&router, "POST", "/api/v1/payments", None, CART).await;
-        assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("Idempotency-Key")));
+        assert_eq!(
+            (status, error["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("Idempotency-Key"))
+        );
         assert_eq!(klarna.hpp_sessions(), 0, "bad input never reaches Klarna");
     }
 
@@ -290,8 +372,14 @@ mod tests {
             .unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let request = Request::builder().uri("/api/v1/payments/x").body(Body::empty()).unwrap();
-        assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        let request = Request::builder()
+            .uri("/api/v1/payments/x")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            router.oneshot(request).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
 
     #[tokio::test]
@@ -299,7 +387,8 @@ mod tests {
         let (service, klarna) = service_on_simulator().await;
         klarna.stop();
         let router = routes().with_state(service);
-        let (status, error) = call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
+        let (status, error) =
+            call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
         assert_eq!(error["error"]["code"], "klarna_unavailable");
     }

@@ -136,22 +136,29 @@ impl Config {
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        Config::parse(&text, env).map_err(|ConfigError(why)| ConfigError(format!("{}: {why}", path.display())))
+        Config::parse(&text, env)
+            .map_err(|ConfigError(why)| ConfigError(format!("{}: {why}", path.display())))
     }
 
     pub fn parse(text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
         let mut document = toml::Value::Table(table);
         for (name, value) in env {
             if let Some(key) = name.strip_prefix("KASSA__") {
-                apply_override(&mut document, key, value).map_err(|why| ConfigError(format!("{name}: {why}")))?;
+                apply_override(&mut document, key, value)
+                    .map_err(|why| ConfigError(format!("{name}: {why}")))?;
             }
         }
         let file: ConfigFile = serde_path_to_error::deserialize(document).map_err(|e| {
             let path = e.path().to_string();
             ConfigError(format!("{path}: {}", e.into_inner()))
         })?;
-        let credentials = match (env_value(env, "KLARNA_USERNAME"), env_value(env, "KLARNA_PASSWORD")) {
+        let credentials = match (
+            env_value(env, "KLARNA_USERNAME"),
+            env_value(env, "KLARNA_PASSWORD"),
+        ) {
             (Some(user), Some(password)) => Some(klarna::Credentials::new(user, password)),
             _ => None,
         };
@@ -163,7 +170,10 @@ impl Config {
         let config = Config {
             listen: file.listen,
             public_url,
-            klarna: KlarnaConfig { credentials, ..file.klarna },
+            klarna: KlarnaConfig {
+                credentials,
+                ..file.klarna
+            },
             stores: file.stores,
         };
         config.check()?;
@@ -195,11 +205,20 @@ impl Config {
             let key = |field: &str| format!("stores[{index}].{field}");
             let id_ok = !store.id.is_empty()
                 && store.id.len() <= 64
-                && store.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && store
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !id_ok {
-                return fail(&key("id"), "use 1 to 64 lower-case letters, digits or '-'".into());
+                return fail(
+                    &key("id"),
+                    "use 1 to 64 lower-case letters, digits or '-'".into(),
+                );
             }
-            if self.stores[..index].iter().any(|other| other.id == store.id) {
+            if self.stores[..index]
+                .iter()
+                .any(|other| other.id == store.id)
+            {
                 return fail(&key("id"), format!("{:?} is used by two stores", store.id));
             }
             if store.name.trim().is_empty() {
@@ -218,7 +237,10 @@ impl Config {
                 );
             }
             if store.seller.profile_id.trim().is_empty() || store.seller.view_id.trim().is_empty() {
-                return fail(&key("seller"), "profile_id and view_id must not be empty".into());
+                return fail(
+                    &key("seller"),
+                    "profile_id and view_id must not be empty".into(),
+                );
             }
         }
         Ok(())
@@ -230,7 +252,10 @@ impl Config {
 }
 
 fn env_value(env: &[(String, String)], name: &str) -> Option<String> {
-    env.iter().find(|(key, _)| key == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
+    env.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
 }
 
 /// Sets `a__b__0__c` in the document. The value is read as TOML when it
@@ -251,10 +276,16 @@ fn set_path(node: &mut toml::Value, path: &[String], value: toml::Value) -> Resu
         return Ok(());
     };
     let child = match node {
-        toml::Value::Table(table) => table.entry(head.clone()).or_insert(toml::Value::Table(Default::default())),
+        toml::Value::Table(table) => table
+            .entry(head.clone())
+            .or_insert(toml::Value::Table(Default::default())),
         toml::Value::Array(items) => {
-            let index: usize = head.parse().map_err(|_| format!("{head:?} is not an index into a list"))?;
-            items.get_mut(index).ok_or(format!("there is no entry {index}"))?
+            let index: usize = head
+                .parse()
+                .map_err(|_| format!("{head:?} is not an index into a list"))?;
+            items
+                .get_mut(index)
+                .ok_or(format!("there is no entry {index}"))?
         }
         _ => return Err(format!("{head:?} cannot be set inside a plain value")),
     };
@@ -268,7 +299,10 @@ mod tests {
     const FILE: &str = include_str!("../../kassa.toml");
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -280,7 +314,10 @@ mod tests {
         assert_eq!(store.currency.code(), "SEK");
         assert_eq!(store.seller.profile_id, "seller");
         assert!(store.api_key.matches(DEV_API_KEY));
-        assert!(!format!("{config:?}").contains(DEV_API_KEY), "keys never show in Debug");
+        assert!(
+            !format!("{config:?}").contains(DEV_API_KEY),
+            "keys never show in Debug"
+        );
     }
 
     #[test]
@@ -305,10 +342,15 @@ mod tests {
     fn bad_values_name_their_key() {
         let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__CURRENCY", "SEKK")])).unwrap_err();
         assert!(err.to_string().contains("stores[0].currency"), "{err}");
-        let err = Config::parse(FILE, &env(&[("KASSA__KLARNA__ENVIRONMENT", "staging")])).unwrap_err();
+        let err =
+            Config::parse(FILE, &env(&[("KASSA__KLARNA__ENVIRONMENT", "staging")])).unwrap_err();
         assert!(err.to_string().contains("klarna.environment"), "{err}");
-        let err = Config::parse(&FILE.replace("name = \"Kassa Demo Store\"\n", ""), &[]).unwrap_err();
-        assert!(err.to_string().contains("stores[0]") && err.to_string().contains("name"), "{err}");
+        let err =
+            Config::parse(&FILE.replace("name = \"Kassa Demo Store\"\n", ""), &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("stores[0]") && err.to_string().contains("name"),
+            "{err}"
+        );
         let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__ID", "Big Store")])).unwrap_err();
         assert!(err.to_string().contains("stores[0].id"), "{err}");
     }
@@ -319,11 +361,20 @@ mod tests {
         let err = Config::parse(FILE, &playground).unwrap_err();
         assert!(err.to_string().contains("KLARNA_USERNAME"), "{err}");
         let mut with_credentials = playground.clone();
-        with_credentials.extend(env(&[("KLARNA_USERNAME", "PK1"), ("KLARNA_PASSWORD", "secret")]));
+        with_credentials.extend(env(&[
+            ("KLARNA_USERNAME", "PK1"),
+            ("KLARNA_PASSWORD", "secret"),
+        ]));
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
         assert!(err.to_string().contains("stores[0].api_key"), "{err}");
-        with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
+        with_credentials.extend(env(&[(
+            "KASSA__STORES__0__API_KEY",
+            "a-long-production-key",
+        )]));
         let config = Config::parse(FILE, &with_credentials).unwrap();
-        assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
+        assert!(
+            !format!("{config:?}").contains("secret"),
+            "credentials never show in Debug"
+        );
     }
 }

@@ -61,10 +61,13 @@ fn flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str
     let mut found: Vec<(&str, &str)> = Vec::new();
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
-        let name = flag.strip_prefix("--").filter(|n| known.contains(n)).ok_or_else(|| {
-            format!("unexpected argument {flag:?}\n\n{USAGE}")
-        })?;
-        let value = rest.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        let name = flag
+            .strip_prefix("--")
+            .filter(|n| known.contains(n))
+            .ok_or_else(|| format!("unexpected argument {flag:?}\n\n{USAGE}"))?;
+        let value = rest
+            .next()
+            .ok_or_else(|| format!("--{name} needs a value"))?;
         if found.iter().any(|(n, _)| *n == name) {
             return Err(format!("--{name} given twice"));
         }
@@ -103,7 +106,11 @@ async fn serve(args: &[String]) -> Result<(), String> {
                 public_base: format!("{}{}", config.public_url, web::SIMULATOR_PREFIX),
                 profiles: SimulatorConfig::default_profiles(),
             });
-            let base = ApiBase::Custom(format!("http://{}{}", loopback(config.listen), web::SIMULATOR_PREFIX));
+            let base = ApiBase::Custom(format!(
+                "http://{}{}",
+                loopback(config.listen),
+                web::SIMULATOR_PREFIX
+            ));
             (Some(simulator), base, credentials)
         }
         Environment::Playground | Environment::Production => {
@@ -113,23 +120,35 @@ async fn serve(args: &[String]) -> Result<(), String> {
             } else {
                 ApiBase::Production(region)
             };
-            let credentials = config.klarna.credentials.clone().ok_or("Klarna credentials are missing")?;
+            let credentials = config
+                .klarna
+                .credentials
+                .clone()
+                .ok_or("Klarna credentials are missing")?;
             (None, base, credentials)
         }
     };
     let klarna = KlarnaClient::new(&base, credentials, options).map_err(|e| e.to_string())?;
     let service = Arc::new(PaymentService::new(klarna, config.clone()));
 
-    let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let mut leptos = leptos::config::get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
     leptos.site_addr = config.listen;
     let router = web::router(leptos, service, simulator.as_ref());
 
     let url = &config.public_url;
-    println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
+    println!(
+        "Kassa is running at {url} (Klarna: {})",
+        config.klarna.environment
+    );
     println!("  Seller view:      {url}/seller");
     println!("  JSON API:         {url}/api/v1/payments");
     if simulator.is_some() {
-        println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", web::SIMULATOR_PREFIX);
+        println!(
+            "  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)",
+            web::SIMULATOR_PREFIX
+        );
     }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
@@ -139,11 +158,17 @@ async fn serve(args: &[String]) -> Result<(), String> {
 
 async fn simulator(args: &[String]) -> Result<(), String> {
     let found = flags(args, &["listen", "username", "password", "public-url"])?;
-    let required = |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
-    let listen: SocketAddr = required("listen")?.parse().map_err(|e| format!("--listen: {e}"))?;
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let public_base = flag(&found, "public-url").map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+    let required =
+        |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
+    let listen: SocketAddr = required("listen")?
+        .parse()
+        .map_err(|e| format!("--listen: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let public_base = flag(&found, "public-url")
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("http://{listen}"));
     println!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
     let config = SimulatorConfig {
         username: required("username")?.to_string(),
@@ -178,7 +203,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

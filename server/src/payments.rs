@@ -8,8 +8,8 @@ use crate::config::{Config, StoreConfig};
 use app::model::{PaymentStatus, PaymentView};
 use domain::{Cart, CartInput, FieldErrors};
 use klarna::wire::{
-    AcquiringChannel, CreateSessionRequest, CreateSessionResponse, OrderLine, PaymentSessionRequest,
-    SessionOptions, SessionResponse, SessionStatus,
+    AcquiringChannel, CreateSessionRequest, CreateSessionResponse, OrderLine,
+    PaymentSessionRequest, SessionOptions, SessionResponse, SessionStatus,
 };
 use klarna::{KlarnaClient, KlarnaError};
 use std::collections::HashMap;
@@ -79,7 +79,11 @@ pub struct Started {
 
 impl PaymentService {
     pub fn new(klarna: KlarnaClient, config: Arc<Config>) -> PaymentService {
-        PaymentService { klarna, config, ledger: Mutex::default() }
+        PaymentService {
+            klarna,
+            config,
+            ledger: Mutex::default(),
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -99,16 +103,26 @@ impl PaymentService {
         attempt_key: &str,
         input: &CartInput,
     ) -> Result<Started, PaymentError> {
-        let store = self.config.store(store_id).ok_or_else(|| PaymentError::UnknownStore(store_id.into()))?;
+        let store = self
+            .config
+            .store(store_id)
+            .ok_or_else(|| PaymentError::UnknownStore(store_id.into()))?;
         let cart = Cart::validate(input, store.currency).map_err(PaymentError::Invalid)?;
         let id = {
             let mut ledger = self.ledger();
             let attempt = (store.id.clone(), attempt_key.to_string());
-            if let Some(existing) = ledger.by_attempt.get(&attempt).and_then(|id| ledger.payments.get(id)) {
+            if let Some(existing) = ledger
+                .by_attempt
+                .get(&attempt)
+                .and_then(|id| ledger.payments.get(id))
+            {
                 if existing.cart != cart {
                     return Err(PaymentError::KeyReused);
                 }
-                return Ok(Started { view: self.view_of(existing), created: false });
+                return Ok(Started {
+                    view: self.view_of(existing),
+                    created: false,
+                });
             }
             let id = uuid::Uuid::new_v4().to_string();
             ledger.by_attempt.insert(attempt, id.clone());
@@ -136,13 +150,18 @@ impl PaymentService {
                 record.hpp = Some(hpp);
                 record.status = PaymentStatus::Waiting;
                 record.updated_at = OffsetDateTime::now_utc();
-                Ok(Started { view: self.view_of(record), created: true })
+                Ok(Started {
+                    view: self.view_of(record),
+                    created: true,
+                })
             }
             Err(error) => {
                 // Nothing payable exists at Klarna, so the attempt may start over.
                 let mut ledger = self.ledger();
                 ledger.payments.remove(&id);
-                ledger.by_attempt.remove(&(store.id.clone(), attempt_key.to_string()));
+                ledger
+                    .by_attempt
+                    .remove(&(store.id.clone(), attempt_key.to_string()));
                 tracing::warn!(payment = %id, %error, "could not create the payment at Klarna");
                 Err(error.into())
             }
@@ -156,7 +175,10 @@ impl PaymentService {
         origin: Origin,
         cart: &Cart,
     ) -> Result<CreateSessionResponse, KlarnaError> {
-        let kp = self.klarna.create_payment_session(&kp_request(payment_id, store, origin, cart)).await?;
+        let kp = self
+            .klarna
+            .create_payment_session(&kp_request(payment_id, store, origin, cart))
+            .await?;
         let request = CreateSessionRequest {
             payment_session_url: self.klarna.payment_session_url(&kp.session_id),
             merchant_urls: None,
@@ -166,7 +188,9 @@ impl PaymentService {
             }),
             profile_id: Some(store.seller.profile_id.clone()),
         };
-        self.klarna.create_hpp_session(&request, Some(&format!("{payment_id}-hpp"))).await
+        self.klarna
+            .create_hpp_session(&request, Some(&format!("{payment_id}-hpp")))
+            .await
     }
 
     /// The payment as Klarna last reported it; reads Klarna again when the
@@ -174,8 +198,14 @@ impl PaymentService {
     pub async fn get(&self, store_id: &str, id: &str) -> Result<PaymentView, PaymentError> {
         let session_id = {
             let mut ledger = self.ledger();
-            let record = ledger.payments.get_mut(id).filter(|r| r.store_id == store_id).ok_or(PaymentError::NotFound)?;
-            let fresh = record.last_read.is_some_and(|at| at.elapsed() < MIN_READ_INTERVAL);
+            let record = ledger
+                .payments
+                .get_mut(id)
+                .filter(|r| r.store_id == store_id)
+                .ok_or(PaymentError::NotFound)?;
+            let fresh = record
+                .last_read
+                .is_some_and(|at| at.elapsed() < MIN_READ_INTERVAL);
             match &record.hpp {
                 Some(hpp) if !record.status.is_final() && !fresh => {
                     record.last_read = Some(Instant::now());
@@ -189,12 +219,20 @@ impl PaymentService {
         let record = ledger.payments.get_mut(id).ok_or(PaymentError::NotFound)?;
         match read {
             Ok(session) => apply_session(record, &session),
-            Err(KlarnaError::NotFound(_)) if record.hpp.as_ref().and_then(|h| h.expires_at).is_some_and(|at| at <= OffsetDateTime::now_utc()) => {
+            Err(KlarnaError::NotFound(_))
+                if record
+                    .hpp
+                    .as_ref()
+                    .and_then(|h| h.expires_at)
+                    .is_some_and(|at| at <= OffsetDateTime::now_utc()) =>
+            {
                 record.status = PaymentStatus::Expired;
                 record.updated_at = OffsetDateTime::now_utc();
             }
             // The last known state stands; the next read tries again.
-            Err(error) => tracing::warn!(payment = %id, %error, "could not read the payment from Klarna"),
+            Err(error) => {
+                tracing::warn!(payment = %id, %error, "could not read the payment from Klarna")
+            }
         }
         Ok(self.view_of(record))
     }
@@ -209,13 +247,17 @@ impl PaymentService {
             currency: record.cart.currency,
             order_amount: record.cart.order_amount,
             order_tax_amount: record.cart.order_tax_amount,
-            distribution_module_url: hpp.and_then(|h| h.distribution_module.as_ref()).and_then(|module| {
-                let profile = &store?.seller;
-                module.standalone_url_for(&profile.profile_id, &profile.view_id)
-            }),
+            distribution_module_url: hpp.and_then(|h| h.distribution_module.as_ref()).and_then(
+                |module| {
+                    let profile = &store?.seller;
+                    module.standalone_url_for(&profile.profile_id, &profile.view_id)
+                },
+            ),
             redirect_url: hpp.and_then(|h| h.redirect_url.clone()),
             qr_code_url: hpp.and_then(|h| h.qr_code_url.clone()),
-            expires_at: hpp.and_then(|h| h.expires_at).and_then(|at| at.format(&Rfc3339).ok()),
+            expires_at: hpp
+                .and_then(|h| h.expires_at)
+                .and_then(|at| at.format(&Rfc3339).ok()),
             order_id: record.order_id.clone(),
             klarna_reference: record.klarna_reference.clone(),
             updated_at: record.updated_at.format(&Rfc3339).unwrap_or_default(),
@@ -244,8 +286,14 @@ fn apply_session(record: &mut PaymentRecord, session: &SessionResponse) {
     };
     if status == PaymentStatus::Completed {
         record.order_id = session.order_id.clone().or(record.order_id.take());
-        record.klarna_reference = session.klarna_reference.clone().or(record.klarna_reference.take());
-        record.authorization_token = session.authorization_token.clone().or(record.authorization_token.take());
+        record.klarna_reference = session
+            .klarna_reference
+            .clone()
+            .or(record.klarna_reference.take());
+        record.authorization_token = session
+            .authorization_token
+            .clone()
+            .or(record.authorization_token.take());
     }
     if status != record.status {
         tracing::info!(payment = %record.id, from = ?record.status, to = ?status, "payment status changed");
@@ -255,7 +303,12 @@ fn apply_session(record: &mut PaymentRecord, session: &SessionResponse) {
 }
 
 /// The KP session for a cart: Klarna's order lines and the in-store channel.
-fn kp_request(payment_id: &str, store: &StoreConfig, origin: Origin, cart: &Cart) -> PaymentSessionRequest {
+fn kp_request(
+    payment_id: &str,
+    store: &StoreConfig,
+    origin: Origin,
+    cart: &Cart,
+) -> PaymentSessionRequest {
     let order_lines = cart
         .lines
         .iter()

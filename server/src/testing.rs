@@ -29,13 +29,25 @@ impl TestKlarna {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestKlarna { base, simulator, server, http: reqwest::Client::new() }
+        TestKlarna {
+            base,
+            simulator,
+            server,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn client(&self) -> KlarnaClient {
-        let options = ClientOptions { connect_timeout: Duration::from_secs(2), timeout: Duration::from_secs(5) };
-        KlarnaClient::new(&ApiBase::Custom(self.base.clone()), Credentials::new("test-user", "test-password"), options)
-            .unwrap()
+        let options = ClientOptions {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+        };
+        KlarnaClient::new(
+            &ApiBase::Custom(self.base.clone()),
+            Credentials::new("test-user", "test-password"),
+            options,
+        )
+        .unwrap()
     }
 
     pub fn hpp_sessions(&self) -> usize {
@@ -52,7 +64,11 @@ impl TestKlarna {
     pub async fn act(&self, session_id: &str, action: &str) {
         let url = format!("{}/_sim/sessions/{session_id}/actions/{action}", self.base);
         let response = self.http.post(url).send().await.unwrap();
-        assert!(response.status().is_success(), "{action}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{action}: {}",
+            response.status()
+        );
     }
 
     /// Takes Klarna off the network.
@@ -64,5 +80,8 @@ impl TestKlarna {
 pub async fn service_on_simulator() -> (Arc<PaymentService>, TestKlarna) {
     let klarna = TestKlarna::start().await;
     let config = Config::parse(include_str!("../../kassa.toml"), &[]).unwrap();
-    (Arc::new(PaymentService::new(klarna.client(), Arc::new(config))), klarna)
+    (
+        Arc::new(PaymentService::new(klarna.client(), Arc::new(config))),
+        klarna,
+    )
 }

@@ -20,14 +20,19 @@ impl From<PaymentError> for AppError {
             PaymentError::NotFound => AppError::NotFound,
             PaymentError::Klarna(error) => {
                 let (message, retry_later) = klarna_advice(&error);
-                AppError::Klarna { message, retry_later }
+                AppError::Klarna {
+                    message,
+                    retry_later,
+                }
             }
-            PaymentError::KeyReused => {
-                AppError::Internal("This cart changed while it was being started. Press Start payment again.".into())
-            }
+            PaymentError::KeyReused => AppError::Internal(
+                "This cart changed while it was being started. Press Start payment again.".into(),
+            ),
             PaymentError::UnknownStore(store) => {
                 tracing::error!(%store, "seller view asked for an unknown store");
-                AppError::Internal("This till's store is not configured. Ask an administrator.".into())
+                AppError::Internal(
+                    "This till's store is not configured. Ask an administrator.".into(),
+                )
             }
         }
     }
@@ -44,9 +49,15 @@ impl PaymentBackend for PaymentService {
         }
     }
 
-    fn start_seller_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+    fn start_seller_payment(
+        &self,
+        attempt_key: String,
+        cart: CartInput,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
         Box::pin(async move {
-            let started = self.start(self.seller_store_id(), Origin::Seller, &attempt_key, &cart).await?;
+            let started = self
+                .start(self.seller_store_id(), Origin::Seller, &attempt_key, &cart)
+                .await?;
             Ok(started.view)
         })
     }

@@ -13,7 +13,11 @@ use std::sync::Arc;
 /// Where the embedded simulator is mounted.
 pub const SIMULATOR_PREFIX: &str = "/klarna-sim";
 
-pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: Option<&Simulator>) -> Router {
+pub fn router(
+    options: LeptosOptions,
+    service: Arc<PaymentService>,
+    simulator: Option<&Simulator>,
+) -> Router {
     let backend: Backend = service.clone();
     let routes = generate_route_list(App);
     let pages = Router::new()

@@ -54,6 +54,14 @@ impl CartForm {
         }
     }
 
+    fn clear(&self) {
+        let fresh = CartForm::new();
+        self.item.set(fresh.item.get_untracked());
+        self.quantity.set(fresh.quantity.get_untracked());
+        self.unit_price.set(String::new());
+        self.tax_rate.set(fresh.tax_rate.get_untracked());
+    }
+
     /// The cart the form describes, or what is wrong with it by field.
     fn cart(&self, currency: Currency) -> Result<(CartInput, Cart), FieldErrors> {
         cart_from_text(
@@ -143,7 +151,9 @@ fn Till(store: StoreSummary) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
-    let busy = move || start.pending().get() || status.get().is_some_and(|s| !s.is_final());
+    // While a payment is shown the cart is locked; New sale or Start again
+    // unlocks it.
+    let busy = move || start.pending().get() || status.get().is_some();
     poll_while_open(payment);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -167,6 +177,11 @@ fn Till(store: StoreSummary) -> impl IntoView {
         errors.set(FieldErrors::default());
     };
     let new_sale = move |_| {
+        // After a paid sale the cart is done; after a failed one it is kept
+        // so the associate can start again at once.
+        if status.get_untracked() == Some(PaymentStatus::Completed) {
+            form.clear();
+        }
         payment.set(None);
         problem.set(None);
         attempt_key.set_value(None);
@@ -183,9 +198,8 @@ fn Till(store: StoreSummary) -> impl IntoView {
             )
         })
     };
-    let field_error = move |field: &'static str| {
-        move || errors.with(|e| e.for_field(field).map(str::to_string))
-    };
+    let field_error =
+        move |field: &'static str| move || errors.with(|e| e.for_field(field).map(str::to_string));
 
     view! {
         <header class="store-bar">
@@ -279,7 +293,11 @@ fn TextField(
 fn poll_while_open(payment: RwSignal<Option<PaymentView>>) {
     let poller = StoredValue::new(None::<IntervalHandle>);
     Effect::new(move |_| {
-        let open = payment.with(|p| p.as_ref().filter(|p| !p.status.is_final()).map(|p| p.id.clone()));
+        let open = payment.with(|p| {
+            p.as_ref()
+                .filter(|p| !p.status.is_final())
+                .map(|p| p.id.clone())
+        });
         match (open, poller.get_value()) {
             (Some(id), None) => {
                 let handle = set_interval_with_handle(
@@ -288,7 +306,9 @@ fn poll_while_open(payment: RwSignal<Option<PaymentView>>) {
                         leptos::task::spawn_local(async move {
                             if let Ok(view) = get_payment(id.clone()).await {
                                 // Ignore answers for a payment no longer shown.
-                                if payment.with_untracked(|p| p.as_ref().is_some_and(|p| p.id == id)) {
+                                if payment
+                                    .with_untracked(|p| p.as_ref().is_some_and(|p| p.id == id))
+                                {
                                     payment.set(Some(view));
                                 }
                             }
@@ -315,7 +335,11 @@ fn PaymentPanel(
 ) -> impl IntoView {
     // Separate memos so that a status update never reloads the iframe.
     let module_url = Memo::new(move |_| {
-        payment.with(|p| p.as_ref().filter(|p| !p.status.is_final()).and_then(|p| p.distribution_module_url.clone()))
+        payment.with(|p| {
+            p.as_ref()
+                .filter(|p| !p.status.is_final())
+                .and_then(|p| p.distribution_module_url.clone())
+        })
     });
     let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
     view! {
@@ -393,6 +417,9 @@ mod tests {
         assert!(errors.for_field("lines[0].quantity").is_some());
         assert!(errors.for_field("lines[0].unit_price").is_some());
         let errors = cart_from_text(" ", "1", "10", "2500", sek()).unwrap_err();
-        assert_eq!(errors.for_field("lines[0].name"), Some("enter a name for the item"));
+        assert_eq!(
+            errors.for_field("lines[0].name"),
+            Some("enter a name for the item")
+        );
     }
 }

@@ -21,7 +21,10 @@ pub fn routes() -> Router<Simulator> {
         .route("/payments/v1/sessions", post(create_payment_session))
         .route("/payments/v1/sessions/{id}", get(read_payment_session))
         .route("/hpp/v1/sessions", post(create_hpp_session))
-        .route("/hpp/v1/sessions/{id}", get(read_hpp_session).delete(disable_hpp_session))
+        .route(
+            "/hpp/v1/sessions/{id}",
+            get(read_hpp_session).delete(disable_hpp_session),
+        )
         // A real POS integration reads with a trailing slash.
         .route("/hpp/v1/sessions/{id}/", get(read_hpp_session))
 }
@@ -30,11 +33,20 @@ pub fn routes() -> Router<Simulator> {
 pub fn klarna_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let body = ErrorEnvelope::new(code, message, correlation_id.clone());
-    (status, [("Klarna-Correlation-Id", correlation_id)], Json(body)).into_response()
+    (
+        status,
+        [("Klarna-Correlation-Id", correlation_id)],
+        Json(body),
+    )
+        .into_response()
 }
 
 fn bad_value(field: &str) -> Response {
-    klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", format!("Bad value: {field}"))
+    klarna_error(
+        StatusCode::BAD_REQUEST,
+        "BAD_VALUE",
+        format!("Bad value: {field}"),
+    )
 }
 
 fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
@@ -43,7 +55,11 @@ fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok())
+        .and_then(|v| {
+            base64::engine::general_purpose::STANDARD
+                .decode(v.trim())
+                .ok()
+        })
         .unwrap_or_default();
     if bool::from(given.ct_eq(expected.as_bytes())) {
         Ok(())
@@ -57,8 +73,13 @@ fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
 }
 
 fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| klarna_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", format!("Invalid request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        klarna_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!("Invalid request body: {e}"),
+        )
+    })
 }
 
 async fn create_payment_session(
@@ -70,14 +91,22 @@ async fn create_payment_session(
     let request: PaymentSessionRequest = parse_body(&body)?;
     validate_payment_session(&request).map_err(|field| bad_value(&field))?;
     let id = uuid::Uuid::new_v4().to_string();
-    let session = KpSession { id: id.clone(), request, created_at: sim.clock().now(), complete: false };
+    let session = KpSession {
+        id: id.clone(),
+        request,
+        created_at: sim.clock().now(),
+        complete: false,
+    };
     sim.sessions().kp.insert(id.clone(), session);
     Ok(Json(PaymentSessionResponse {
         session_id: id.clone(),
         client_token: Some(format!("simulated-client-token-{id}")),
         payment_method_categories: ["pay_now", "pay_later", "pay_over_time"]
             .into_iter()
-            .map(|identifier| PaymentMethodCategory { identifier: identifier.into(), name: None })
+            .map(|identifier| PaymentMethodCategory {
+                identifier: identifier.into(),
+                name: None,
+            })
             .collect(),
     }))
 }
@@ -90,15 +119,32 @@ async fn read_payment_session(
     check_auth(&sim, &headers)?;
     let now = sim.clock().now();
     let sessions = sim.sessions();
-    let kp = sessions.kp.get(&id).filter(|kp| now < kp.expires_at()).ok_or_else(not_found)?;
+    let kp = sessions
+        .kp
+        .get(&id)
+        .filter(|kp| now < kp.expires_at())
+        .ok_or_else(not_found)?;
     let mut body = serde_json::to_value(&kp.request).unwrap_or_default();
-    body["status"] = if kp.complete { "complete" } else { "incomplete" }.into();
-    body["expires_at"] = kp.expires_at().format(&time::format_description::well_known::Rfc3339).unwrap_or_default().into();
+    body["status"] = if kp.complete {
+        "complete"
+    } else {
+        "incomplete"
+    }
+    .into();
+    body["expires_at"] = kp
+        .expires_at()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+        .into();
     Ok(Json(body))
 }
 
 fn not_found() -> Response {
-    klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "HPP session has expired or could not be found by provided id.")
+    klarna_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "HPP session has expired or could not be found by provided id.",
+    )
 }
 
 /// Klarna's checks on a payment session: patterns, caps, and totals that add up.
@@ -151,7 +197,10 @@ fn validate_order_line(line: &OrderLine) -> Result<(), &'static str> {
     if line.total_discount_amount < 0 {
         return Err("total_discount_amount");
     }
-    let expected = line.quantity.checked_mul(line.unit_price).map(|gross| gross - line.total_discount_amount);
+    let expected = line
+        .quantity
+        .checked_mul(line.unit_price)
+        .map(|gross| gross - line.total_discount_amount);
     if line.total_amount.abs() > MAX || expected != Some(line.total_amount) {
         return Err("total_amount");
     }
@@ -183,14 +232,21 @@ async fn create_hpp_session(
             return Err(bad_value("profile_id"));
         }
     }
-    let kp_id = kp_session_id(&request.payment_session_url).ok_or_else(|| bad_value("payment_session_url"))?;
+    let kp_id = kp_session_id(&request.payment_session_url)
+        .ok_or_else(|| bad_value("payment_session_url"))?;
     let now = sim.clock().now();
     let mut sessions = sim.sessions();
     let kp = sessions
         .kp
         .get(&kp_id)
         .filter(|kp| now < kp.expires_at() && !kp.complete)
-        .ok_or_else(|| klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Payment session has expired."))?;
+        .ok_or_else(|| {
+            klarna_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "Payment session has expired.",
+            )
+        })?;
     let session = HppSession {
         id: uuid::Uuid::new_v4().to_string(),
         kp_session_id: kp_id,
@@ -207,7 +263,9 @@ async fn create_hpp_session(
         klarna_reference: None,
     };
     let response = creation_response(&sim, &session);
-    sessions.by_distribution.insert(session.distribution_id.clone(), session.id.clone());
+    sessions
+        .by_distribution
+        .insert(session.distribution_id.clone(), session.id.clone());
     sessions.hpp.insert(session.id.clone(), session);
     Ok((StatusCode::CREATED, Json(response)))
 }
@@ -223,8 +281,10 @@ fn kp_session_id(url: &str) -> Option<String> {
 
 fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResponse {
     let id = &session.id;
-    let standalone_url =
-        sim.url(&format!("/distributions/{}?profile_id={{{{profile_id}}}}&view_id={{{{view_id}}}}", session.distribution_id));
+    let standalone_url = sim.url(&format!(
+        "/distributions/{}?profile_id={{{{profile_id}}}}&view_id={{{{view_id}}}}",
+        session.distribution_id
+    ));
     CreateSessionResponse {
         session_id: id.clone(),
         session_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}"))),
@@ -232,11 +292,19 @@ fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResp
         qr_code_url: Some(sim.url(&format!("/pay/{id}/qr"))),
         distribution_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/distribution"))),
         expires_at: Some(session.expires_at),
-        manual_identification_check_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/manual-id-check"))),
+        manual_identification_check_url: Some(
+            sim.url(&format!("/hpp/v1/sessions/{id}/manual-id-check")),
+        ),
         distribution_module: Some(DistributionModule {
-            token: Some(distribution_token(sim, &session.distribution_id, &standalone_url)),
+            token: Some(distribution_token(
+                sim,
+                &session.distribution_id,
+                &standalone_url,
+            )),
             standalone_url: Some(standalone_url),
-            generation_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/distribution-module/token"))),
+            generation_url: Some(
+                sim.url(&format!("/hpp/v1/sessions/{id}/distribution-module/token")),
+            ),
         }),
     }
 }
@@ -248,7 +316,11 @@ fn distribution_token(sim: &Simulator, distribution_id: &str, iframe_url: &str) 
     let origin = {
         let base = &sim.config().public_base;
         let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-        base[..base[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(base.len())].to_string()
+        base[..base[after_scheme..]
+            .find('/')
+            .map(|i| i + after_scheme)
+            .unwrap_or(base.len())]
+            .to_string()
     };
     let claims = serde_json::json!({
         "session_id": distribution_id,
@@ -261,7 +333,12 @@ fn distribution_token(sim: &Simulator, distribution_id: &str, iframe_url: &str) 
 
 fn live_session(sim: &Simulator, id: &str) -> Result<HppSession, Response> {
     let now = sim.clock().now();
-    sim.sessions().hpp.get(id).filter(|s| !s.is_expired(now)).cloned().ok_or_else(not_found)
+    sim.sessions()
+        .hpp
+        .get(id)
+        .filter(|s| !s.is_expired(now))
+        .cloned()
+        .ok_or_else(not_found)
 }
 
 async fn read_hpp_session(
@@ -319,32 +396,61 @@ mod tests {
 
     #[test]
     fn payment_session_urls_name_a_kp_session() {
-        assert_eq!(kp_session_id("https://api.playground.klarna.com/payments/v1/sessions/abc").as_deref(), Some("abc"));
-        assert_eq!(kp_session_id("http://127.0.0.1:3000/klarna-sim/payments/v1/sessions/abc").as_deref(), Some("abc"));
-        for bad in ["abc", "ftp://x/payments/v1/sessions/abc", "https://x/payments/v1/sessions/", "https://x/checkout/v3/orders/abc"] {
+        assert_eq!(
+            kp_session_id("https://api.playground.klarna.com/payments/v1/sessions/abc").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            kp_session_id("http://127.0.0.1:3000/klarna-sim/payments/v1/sessions/abc").as_deref(),
+            Some("abc")
+        );
+        for bad in [
+            "abc",
+            "ftp://x/payments/v1/sessions/abc",
+            "https://x/payments/v1/sessions/",
+            "https://x/checkout/v3/orders/abc",
+        ] {
             assert_eq!(kp_session_id(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn accepts_consistent_sessions() {
-        assert_eq!(validate_payment_session(&request(vec![line(2, 10_000, 2500, 4_000)])), Ok(()));
+        assert_eq!(
+            validate_payment_session(&request(vec![line(2, 10_000, 2500, 4_000)])),
+            Ok(())
+        );
     }
 
     #[test]
     fn names_the_first_bad_field() {
         let mut bad_tax = request(vec![line(1, 10_000, 2500, 2_500)]);
-        assert_eq!(validate_payment_session(&bad_tax).unwrap_err(), "order_lines[0].total_tax_amount");
+        assert_eq!(
+            validate_payment_session(&bad_tax).unwrap_err(),
+            "order_lines[0].total_tax_amount"
+        );
         bad_tax.order_lines[0].total_tax_amount = 2_000;
         bad_tax.order_amount += 1;
-        assert_eq!(validate_payment_session(&bad_tax).unwrap_err(), "order_amount");
+        assert_eq!(
+            validate_payment_session(&bad_tax).unwrap_err(),
+            "order_amount"
+        );
         let mut bad_currency = request(vec![line(1, 100, 0, 0)]);
         bad_currency.purchase_currency = "SE1".into();
-        assert_eq!(validate_payment_session(&bad_currency).unwrap_err(), "purchase_currency");
-        assert_eq!(validate_payment_session(&request(vec![])).unwrap_err(), "order_lines");
+        assert_eq!(
+            validate_payment_session(&bad_currency).unwrap_err(),
+            "purchase_currency"
+        );
+        assert_eq!(
+            validate_payment_session(&request(vec![])).unwrap_err(),
+            "order_lines"
+        );
         let mut bad_total = request(vec![line(1, 100, 0, 0)]);
         bad_total.order_lines[0].total_amount = 99;
         bad_total.order_amount = 99;
-        assert_eq!(validate_payment_session(&bad_total).unwrap_err(), "order_lines[0].total_amount");
+        assert_eq!(
+            validate_payment_session(&bad_total).unwrap_err(),
+            "order_lines[0].total_amount"
+        );
     }
 }

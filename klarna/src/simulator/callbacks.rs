@@ -25,9 +25,14 @@ impl Sender {
 
     /// Fires the callback for the session's current state in the background.
     pub fn send(&self, session: &HppSession) {
-        let Some(url) = session.merchant_urls.status_update.as_deref() else { return };
+        let Some(url) = session.merchant_urls.status_update.as_deref() else {
+            return;
+        };
         let url = expand_placeholders(url, &session.id, None, None);
-        let event = StatusCallback { event_id: uuid::Uuid::new_v4().to_string(), session: session.to_response() };
+        let event = StatusCallback {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            session: session.to_response(),
+        };
         let http = self.http.clone();
         tokio::spawn(async move {
             for attempt in 0..=RETRIES {
@@ -36,8 +41,14 @@ impl Sender {
                 }
                 match http.post(&url).json(&event).send().await {
                     Ok(response) if response.status().is_success() => return,
-                    Ok(response) => tracing::debug!(status = response.status().as_u16(), attempt, "status callback refused"),
-                    Err(error) => tracing::debug!(error = %error.without_url(), attempt, "status callback failed"),
+                    Ok(response) => tracing::debug!(
+                        status = response.status().as_u16(),
+                        attempt,
+                        "status callback refused"
+                    ),
+                    Err(error) => {
+                        tracing::debug!(error = %error.without_url(), attempt, "status callback failed")
+                    }
                 }
             }
             tracing::info!(event_id = %event.event_id, "status callback given up after {RETRIES} retries");

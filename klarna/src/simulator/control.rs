@@ -24,11 +24,14 @@ async fn act(State(sim): State<Simulator>, Path((id, action)): Path<(String, Str
     let Some(action) = ConsumerAction::parse(&action) else {
         return problem(
             StatusCode::NOT_FOUND,
-            format!("unknown action {action:?}; use open, authorize, decline, back, cancel or error"),
+            format!(
+                "unknown action {action:?}; use open, authorize, decline, back, cancel or error"
+            ),
         );
     };
     match sim.act(&id, action) {
-        Ok(outcome) => Json(json!({ "status": outcome.status, "redirect_url": outcome.redirect })).into_response(),
+        Ok(outcome) => Json(json!({ "status": outcome.status, "redirect_url": outcome.redirect }))
+            .into_response(),
         Err(ActionRefused::NotFound) => problem(StatusCode::NOT_FOUND, "no such live HPP session"),
         Err(ActionRefused::NotAllowed(why)) => problem(StatusCode::CONFLICT, why),
     }
@@ -41,9 +44,17 @@ struct AdvanceClock {
 
 async fn advance_clock(State(sim): State<Simulator>, Json(body): Json<AdvanceClock>) -> Response {
     if body.advance_seconds < 0 {
-        return problem(StatusCode::BAD_REQUEST, "advance_seconds must not be negative");
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "advance_seconds must not be negative",
+        );
     }
-    sim.clock().advance(time::Duration::seconds(body.advance_seconds));
-    let now = sim.clock().now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    sim.clock()
+        .advance(time::Duration::seconds(body.advance_seconds));
+    let now = sim
+        .clock()
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     Json(json!({ "now": now })).into_response()
 }

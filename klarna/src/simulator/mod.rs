@@ -64,7 +64,11 @@ impl SimulatorConfig {
                 view: View::Seller,
                 channels: vec![Channel::Qr, Channel::Sms, Channel::Email],
             },
-            Profile { id: "consumer".into(), view: View::Consumer, channels: vec![Channel::Qr, Channel::Sms] },
+            Profile {
+                id: "consumer".into(),
+                view: View::Consumer,
+                channels: vec![Channel::Qr, Channel::Sms],
+            },
         ]
     }
 }
@@ -115,7 +119,10 @@ impl Simulator {
 
     fn sessions(&self) -> MutexGuard<'_, Sessions> {
         // A panic elsewhere must not take the whole simulator down.
-        self.inner.sessions.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn clock(&self) -> &Clock {
@@ -144,7 +151,9 @@ impl Simulator {
             .filter(|s| !s.is_expired(now))
             .ok_or(ActionRefused::NotFound)?;
         let before = session.status.clone();
-        let destination = session.apply(action, now).map_err(ActionRefused::NotAllowed)?;
+        let destination = session
+            .apply(action, now)
+            .map_err(ActionRefused::NotAllowed)?;
         let session = session.clone();
         if action == state::ConsumerAction::Authorize {
             if let Some(kp) = sessions.kp.get_mut(&session.kp_session_id) {
@@ -175,6 +184,9 @@ enum ActionRefused {
 }
 
 /// Runs the simulator alone, serving Klarna's paths at the root.
-pub async fn serve(listener: tokio::net::TcpListener, config: SimulatorConfig) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: SimulatorConfig,
+) -> std::io::Result<()> {
     axum::serve(listener, Simulator::new(config).router()).await
 }

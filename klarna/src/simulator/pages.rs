@@ -57,7 +57,11 @@ fn page(title: &str, body: &str) -> String {
 }
 
 fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!("<h1>{}</h1><p class=\"error\">{}</p>", escape(title), escape(message));
+    let body = format!(
+        "<h1>{}</h1><p class=\"error\">{}</p>",
+        escape(title),
+        escape(message)
+    );
     (status, Html(page(title, &body))).into_response()
 }
 
@@ -79,7 +83,12 @@ fn find(sim: &Simulator, id: &str) -> Option<(HppSession, KpSession)> {
 }
 
 fn money(minor: i64, currency: &str) -> String {
-    format!("{}.{:02} {}", minor / 100, (minor % 100).abs(), escape(&currency.to_uppercase()))
+    format!(
+        "{}.{:02} {}",
+        minor / 100,
+        (minor % 100).abs(),
+        escape(&currency.to_uppercase())
+    )
 }
 
 fn cart_table(kp: &KpSession) -> String {
@@ -104,12 +113,16 @@ fn cart_table(kp: &KpSession) -> String {
 }
 
 async fn payment_page(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
-    let Some((session, _)) = find(&sim, &id) else { return expired_page() };
+    let Some((session, _)) = find(&sim, &id) else {
+        return expired_page();
+    };
     if !session.status.is_final() {
         // Opening the link is what moves a session to IN_PROGRESS.
         let _ = sim.act(&id, ConsumerAction::Open);
     }
-    let Some((session, kp)) = find(&sim, &id) else { return expired_page() };
+    let Some((session, kp)) = find(&sim, &id) else {
+        return expired_page();
+    };
     Html(page("Pay with Klarna", &payment_body(&sim, &session, &kp))).into_response()
 }
 
@@ -128,9 +141,15 @@ fn payment_body(sim: &Simulator, session: &HppSession, kp: &KpSession) -> String
     let action = |name: &str| sim.url(&format!("/pay/{id}/{name}"));
     // Klarna shows Back when the merchant gave a back URL, Cancel otherwise.
     let leave = if session.merchant_urls.back.is_some() {
-        format!("<form method=\"post\" action=\"{}\"><button>Go back to the store</button></form>", action("back"))
+        format!(
+            "<form method=\"post\" action=\"{}\"><button>Go back to the store</button></form>",
+            action("back")
+        )
     } else {
-        format!("<a class=\"button\" href=\"{}\">Cancel payment</a>", action("cancel"))
+        format!(
+            "<a class=\"button\" href=\"{}\">Cancel payment</a>",
+            action("cancel")
+        )
     };
     format!(
         "<h1>Pay with Klarna</h1>{cart}\
@@ -161,7 +180,10 @@ async fn confirm_cancel(State(sim): State<Simulator>, Path(id): Path<String>) ->
     Html(page("Cancel payment", &body)).into_response()
 }
 
-async fn submit_action(State(sim): State<Simulator>, Path((id, action)): Path<(String, String)>) -> Response {
+async fn submit_action(
+    State(sim): State<Simulator>,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
     let Some(action) = ConsumerAction::parse(&action).filter(|a| *a != ConsumerAction::Open) else {
         return error_page(StatusCode::NOT_FOUND, "Not found", "Unknown action.");
     };
@@ -172,18 +194,31 @@ async fn submit_action(State(sim): State<Simulator>, Path((id, action)): Path<(S
             None => Html(page("Klarna", &result_body(&sim, &id, &outcome.status))).into_response(),
         },
         Err(ActionRefused::NotFound) => expired_page(),
-        Err(ActionRefused::NotAllowed(why)) => error_page(StatusCode::CONFLICT, "Not possible", &why),
+        Err(ActionRefused::NotAllowed(why)) => {
+            error_page(StatusCode::CONFLICT, "Not possible", &why)
+        }
     }
 }
 
 fn result_body(sim: &Simulator, id: &str, status: &SessionStatus) -> String {
-    let again = format!("<a class=\"button\" href=\"{}\">Try again</a>", sim.url(&format!("/pay/{id}")));
+    let again = format!(
+        "<a class=\"button\" href=\"{}\">Try again</a>",
+        sim.url(&format!("/pay/{id}"))
+    );
     match status {
-        SessionStatus::Completed => "<h1>Payment complete</h1><p>Thank you! You can close this page.</p>".into(),
-        SessionStatus::Failed => format!("<h1>Payment declined</h1><p>Klarna could not approve this purchase.</p>{again}"),
-        SessionStatus::Cancelled => "<h1>Payment cancelled</h1><p>You cancelled this purchase.</p>".into(),
+        SessionStatus::Completed => {
+            "<h1>Payment complete</h1><p>Thank you! You can close this page.</p>".into()
+        }
+        SessionStatus::Failed => format!(
+            "<h1>Payment declined</h1><p>Klarna could not approve this purchase.</p>{again}"
+        ),
+        SessionStatus::Cancelled => {
+            "<h1>Payment cancelled</h1><p>You cancelled this purchase.</p>".into()
+        }
         SessionStatus::Back => format!("<h1>You left the payment</h1>{again}"),
-        _ => format!("<h1>Something went wrong</h1><p>A technical error stopped the payment.</p>{again}"),
+        _ => format!(
+            "<h1>Something went wrong</h1><p>A technical error stopped the payment.</p>{again}"
+        ),
     }
 }
 
@@ -192,7 +227,14 @@ async fn qr_image(State(sim): State<Simulator>, Path(id): Path<String>) -> Respo
         return StatusCode::NOT_FOUND.into_response();
     }
     match qr::png(&sim.url(&format!("/pay/{id}"))) {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], bytes).into_response(),
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -223,7 +265,10 @@ async fn distribution_module(
             return error_page(
                 StatusCode::BAD_REQUEST,
                 "Unknown view",
-                &format!("view_id {:?} is not a Distribution Module view; use seller or consumer.", other.unwrap_or("")),
+                &format!(
+                    "view_id {:?} is not a Distribution Module view; use seller or consumer.",
+                    other.unwrap_or("")
+                ),
             )
         }
     };
@@ -231,19 +276,35 @@ async fn distribution_module(
         return error_page(
             StatusCode::BAD_REQUEST,
             "Wrong view for profile",
-            &format!("Profile {profile_id:?} is for the {:?} view, not {:?}.", profile.view, view).to_lowercase(),
+            &format!(
+                "Profile {profile_id:?} is for the {:?} view, not {:?}.",
+                profile.view, view
+            )
+            .to_lowercase(),
         );
     }
-    let session_id = sim.sessions().by_distribution.get(&distribution_id).cloned();
-    let Some((session, kp)) = session_id.and_then(|id| find(&sim, &id)) else { return expired_page() };
+    let session_id = sim
+        .sessions()
+        .by_distribution
+        .get(&distribution_id)
+        .cloned();
+    let Some((session, kp)) = session_id.and_then(|id| find(&sim, &id)) else {
+        return expired_page();
+    };
     if session.status.is_final() {
         return Html(page("Klarna", &payment_body(&sim, &session, &kp))).into_response();
     }
     let link = sim.url(&format!("/pay/{}", session.id));
     let qr = sim.url(&format!("/pay/{}/qr", session.id));
     let (heading, hint) = match view {
-        View::Seller => ("Send the payment link", "Ask the shopper to scan this code with their phone camera."),
-        View::Consumer => ("Scan to pay with Klarna", "Point your phone's camera at the code to pay on your phone."),
+        View::Seller => (
+            "Send the payment link",
+            "Ask the shopper to scan this code with their phone camera.",
+        ),
+        View::Consumer => (
+            "Scan to pay with Klarna",
+            "Point your phone's camera at the code to pay on your phone.",
+        ),
     };
     let mut body = format!("<h1>{heading}</h1>");
     if profile.channels.contains(&Channel::Qr) {

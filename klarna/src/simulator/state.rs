@@ -20,9 +20,11 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        let now =
+            OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
         // Klarna's timestamps carry milliseconds.
-        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
+        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+            .unwrap_or(now)
     }
 
     pub fn advance(&self, by: Duration) {
@@ -113,7 +115,10 @@ impl HppSession {
         now: OffsetDateTime,
     ) -> Result<Option<Destination>, String> {
         if self.status.is_final() {
-            return Err(format!("the session is {} and can no longer change", self.status));
+            return Err(format!(
+                "the session is {} and can no longer change",
+                self.status
+            ));
         }
         let open = matches!(self.status, SessionStatus::InProgress);
         if action != ConsumerAction::Open && !open {
@@ -159,7 +164,9 @@ impl HppSession {
     /// Disables the session (merchant DELETE).
     pub fn disable(&mut self, now: OffsetDateTime) -> Result<(), String> {
         match self.status {
-            SessionStatus::Completed => Err("HPP session has already been successfully completed.".into()),
+            SessionStatus::Completed => {
+                Err("HPP session has already been successfully completed.".into())
+            }
             ref status if status.is_final() => Err(format!("HPP session is already {status}.")),
             _ => {
                 self.status = SessionStatus::Disabled;
@@ -197,8 +204,17 @@ impl HppSession {
             // Without an error URL Klarna falls back to the failure URL.
             Destination::Error => urls.error.as_ref().or(urls.failure.as_ref()),
         }?;
-        let token = if destination == Destination::Success { self.authorization_token.as_deref() } else { None };
-        Some(expand_placeholders(url, &self.id, token, self.order_id.as_deref()))
+        let token = if destination == Destination::Success {
+            self.authorization_token.as_deref()
+        } else {
+            None
+        };
+        Some(expand_placeholders(
+            url,
+            &self.id,
+            token,
+            self.order_id.as_deref(),
+        ))
     }
 }
 
@@ -229,7 +245,9 @@ pub fn expand_placeholders(
 fn klarna_reference(now: OffsetDateTime) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let random = uuid::Uuid::new_v4().as_u128() ^ now.unix_timestamp_nanos() as u128;
-    (0..8).map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char).collect()
+    (0..8)
+        .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
+        .collect()
 }
 
 /// Every session the simulator knows, behind one lock.
@@ -272,15 +290,24 @@ mod tests {
     fn happy_path_gives_a_token_in_mode_none() {
         let now = OffsetDateTime::now_utc();
         let mut s = session(PlaceOrderMode::None, AcquiringChannel::InStore);
-        assert!(s.apply(ConsumerAction::Authorize, now).is_err(), "must open first");
+        assert!(
+            s.apply(ConsumerAction::Authorize, now).is_err(),
+            "must open first"
+        );
         assert_eq!(s.apply(ConsumerAction::Open, now), Ok(None));
-        assert_eq!(s.apply(ConsumerAction::Authorize, now), Ok(Some(Destination::Success)));
+        assert_eq!(
+            s.apply(ConsumerAction::Authorize, now),
+            Ok(Some(Destination::Success))
+        );
         let body = s.to_response();
         assert_eq!(body.status, SessionStatus::Completed);
         let token = body.authorization_token.unwrap();
         assert_eq!(body.order_id, None);
         let url = s.merchant_url(Destination::Success).unwrap();
-        assert_eq!(url, format!("https://shop.test/ok?sid=hpp-1&token={token}&order=%7B%7Border_id%7D%7D"));
+        assert_eq!(
+            url,
+            format!("https://shop.test/ok?sid=hpp-1&token={token}&order=%7B%7Border_id%7D%7D")
+        );
         assert!(s.apply(ConsumerAction::Open, now).is_err(), "final");
         assert!(s.disable(now).unwrap_err().contains("completed"));
     }
@@ -294,7 +321,10 @@ mod tests {
         let body = s.to_response();
         assert_eq!(body.authorization_token, None);
         assert_eq!(body.klarna_reference.unwrap().len(), 8);
-        assert!(s.merchant_url(Destination::Success).unwrap().contains(&body.order_id.unwrap()));
+        assert!(s
+            .merchant_url(Destination::Success)
+            .unwrap()
+            .contains(&body.order_id.unwrap()));
     }
 
     #[test]
@@ -310,9 +340,15 @@ mod tests {
             s.apply(action, now).unwrap();
             assert_eq!(s.status, status);
         }
-        assert_eq!(s.merchant_url(Destination::Error).as_deref(), Some("https://shop.test/failed"));
+        assert_eq!(
+            s.merchant_url(Destination::Error).as_deref(),
+            Some("https://shop.test/failed")
+        );
         s.apply(ConsumerAction::Open, now).unwrap();
-        assert_eq!(s.apply(ConsumerAction::Cancel, now), Ok(Some(Destination::Cancel)));
+        assert_eq!(
+            s.apply(ConsumerAction::Cancel, now),
+            Ok(Some(Destination::Cancel))
+        );
         assert_eq!(s.status, SessionStatus::Cancelled);
     }
 
@@ -321,9 +357,15 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let mut s = session(PlaceOrderMode::None, AcquiringChannel::Ecommerce);
         s.apply(ConsumerAction::Open, now).unwrap();
-        assert_eq!(s.apply(ConsumerAction::Cancel, now), Ok(Some(Destination::Back)));
+        assert_eq!(
+            s.apply(ConsumerAction::Cancel, now),
+            Ok(Some(Destination::Back))
+        );
         assert_eq!(s.status, SessionStatus::Back);
-        assert_eq!(s.merchant_url(Destination::Back).as_deref(), Some("https://shop.test/cancel"));
+        assert_eq!(
+            s.merchant_url(Destination::Back).as_deref(),
+            Some("https://shop.test/cancel")
+        );
     }
 
     #[test]

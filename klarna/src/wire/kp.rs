@@ -115,14 +115,18 @@ mod tests {
 
     #[test]
     fn acquiring_channel_is_screaming_snake_case() {
-        assert_eq!(serde_json::to_value(AcquiringChannel::InStore).unwrap(), "IN_STORE");
+        assert_eq!(
+            serde_json::to_value(AcquiringChannel::InStore).unwrap(),
+            "IN_STORE"
+        );
     }
 
     #[test]
     fn documented_order_response_parses() {
-        let parsed: CreateOrderResponse =
-            serde_json::from_str(r#"{"order_id":"41c001ca-f6d4-4240-bbc5-5d2c036a2de4","fraud_status":"ACCEPTED"}"#)
-                .unwrap();
+        let parsed: CreateOrderResponse = serde_json::from_str(
+            r#"{"order_id":"41c001ca-f6d4-4240-bbc5-5d2c036a2de4","fraud_status":"ACCEPTED"}"#,
+        )
+        .unwrap();
         assert_eq!(parsed.fraud_status.as_deref(), Some("ACCEPTED"));
     }
 }
