@@ -30,18 +30,35 @@ pub fn routes() -> Router<Simulator> {
 }
 
 /// An error answer in Klarna's envelope, with the correlation header.
-pub fn klarna_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let correlation_id = uuid::Uuid::new_v4().to_string();
-    let body = ErrorEnvelope::new(code, message, correlation_id.clone());
-    (
-        status,
-        [("Klarna-Correlation-Id", correlation_id)],
-        Json(body),
-    )
-        .into_response()
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
 }
 
-fn bad_value(field: &str) -> Response {
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let body = ErrorEnvelope::new(self.code, self.message, correlation_id.clone());
+        (
+            self.status,
+            [("Klarna-Correlation-Id", correlation_id)],
+            Json(body),
+        )
+            .into_response()
+    }
+}
+
+pub fn klarna_error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+fn bad_value(field: &str) -> Refusal {
     klarna_error(
         StatusCode::BAD_REQUEST,
         "BAD_VALUE",
@@ -49,7 +66,7 @@ fn bad_value(field: &str) -> Response {
     )
 }
 
-fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
+fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Refusal> {
     let expected = format!("{}:{}", sim.config().username, sim.config().password);
     let given = headers
         .get(header::AUTHORIZATION)
@@ -72,7 +89,7 @@ fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
     serde_json::from_slice(body).map_err(|e| {
         klarna_error(
             StatusCode::BAD_REQUEST,
@@ -86,7 +103,7 @@ async fn create_payment_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<PaymentSessionResponse>, Response> {
+) -> Result<Json<PaymentSessionResponse>, Refusal> {
     check_auth(&sim, &headers)?;
     let request: PaymentSessionRequest = parse_body(&body)?;
     validate_payment_session(&request).map_err(|field| bad_value(&field))?;
@@ -115,7 +132,7 @@ async fn read_payment_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, Response> {
+) -> Result<Json<serde_json::Value>, Refusal> {
     check_auth(&sim, &headers)?;
     let now = sim.clock().now();
     let sessions = sim.sessions();
@@ -139,7 +156,7 @@ async fn read_payment_session(
     Ok(Json(body))
 }
 
-fn not_found() -> Response {
+fn not_found() -> Refusal {
     klarna_error(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
@@ -216,7 +233,7 @@ async fn create_hpp_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<CreateSessionResponse>), Response> {
+) -> Result<(StatusCode, Json<CreateSessionResponse>), Refusal> {
     check_auth(&sim, &headers)?;
     let request: CreateSessionRequest = parse_body(&body)?;
     let options = request.options.clone().unwrap_or_default();
@@ -331,7 +348,7 @@ fn distribution_token(sim: &Simulator, distribution_id: &str, iframe_url: &str) 
     format!("{header}.{}.", engine.encode(claims.to_string()))
 }
 
-fn live_session(sim: &Simulator, id: &str) -> Result<HppSession, Response> {
+fn live_session(sim: &Simulator, id: &str) -> Result<HppSession, Refusal> {
     let now = sim.clock().now();
     sim.sessions()
         .hpp
@@ -345,7 +362,7 @@ async fn read_hpp_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<crate::wire::SessionResponse>, Response> {
+) -> Result<Json<crate::wire::SessionResponse>, Refusal> {
     check_auth(&sim, &headers)?;
     Ok(Json(live_session(&sim, &id)?.to_response()))
 }
@@ -354,7 +371,7 @@ async fn disable_hpp_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<StatusCode, Response> {
+) -> Result<StatusCode, Refusal> {
     check_auth(&sim, &headers)?;
     live_session(&sim, &id)?;
     let now = sim.clock().now();
