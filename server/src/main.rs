@@ -95,7 +95,6 @@ async fn serve(args: &[String]) -> Result<(), String> {
     let options = ClientOptions {
         connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(config.klarna.timeout_seconds),
-        ..ClientOptions::default()
     };
     let (simulator, base, credentials) = match config.klarna.environment {
         Environment::Simulator => {
