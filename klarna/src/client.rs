@@ -5,12 +5,14 @@
 
 use crate::wire::{
     CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse,
-    DistributionRequest, ErrorEnvelope, PaymentSessionRequest, PaymentSessionResponse,
-    SessionResponse,
+    DistributionModuleToken, DistributionRequest, ErrorEnvelope, PaymentSessionRead,
+    PaymentSessionRequest, PaymentSessionResponse, SessionResponse,
 };
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{header, Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::{fmt, time::Duration};
 
 /// Klarna's regional API hosts.
@@ -148,6 +150,62 @@ impl KlarnaError {
         )
     }
 
+    /// What a store associate should be told, in words they can act on.
+    /// Klarna's correlation id is appended where there is one, for support.
+    pub fn associate_message(&self) -> String {
+        let text = match self {
+            KlarnaError::Transport(_) => {
+                "Kassa cannot reach Klarna. Check the store's internet connection, then try again."
+                    .to_string()
+            }
+            KlarnaError::Timeout => {
+                "Klarna did not answer in time. Wait a moment and try again.".to_string()
+            }
+            KlarnaError::Credentials { .. } => "Klarna refused the store's API credentials. \
+                 Ask the store administrator to check the Klarna username, password and environment."
+                .to_string(),
+            KlarnaError::NotFound(_) => "Klarna no longer knows this payment: it expired or was withdrawn. \
+                 Start a new payment."
+                .to_string(),
+            KlarnaError::Conflict(_) => "The cart no longer matches what the shopper approved. \
+                 Start a new payment for the current cart."
+                .to_string(),
+            KlarnaError::Rejected { details, .. } if !details.messages.is_empty() => format!(
+                "Klarna refused the payment details ({}). Correct the cart and try again.",
+                details.messages.join("; ")
+            ),
+            KlarnaError::Rejected { .. } => {
+                "Klarna refused the payment details. Check the cart and try again.".to_string()
+            }
+            KlarnaError::Server { .. } => {
+                "Klarna has a temporary problem. Wait a moment and try again.".to_string()
+            }
+            KlarnaError::InvalidResponse(_) => "Klarna answered in an unexpected way. \
+                 Try again; if it keeps happening, contact support."
+                .to_string(),
+        };
+        match self.correlation_id() {
+            Some(id) => format!("{text} (Klarna reference {id})"),
+            None => text,
+        }
+    }
+
+    /// Klarna's correlation id for support requests, if it sent one.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.details()?.correlation_id.as_deref()
+    }
+
+    fn details(&self) -> Option<&ErrorDetails> {
+        match self {
+            KlarnaError::Credentials { details, .. }
+            | KlarnaError::Rejected { details, .. }
+            | KlarnaError::Server { details, .. }
+            | KlarnaError::NotFound(details)
+            | KlarnaError::Conflict(details) => Some(details),
+            _ => None,
+        }
+    }
+
     /// Klarna's error code, if it sent one.
     pub fn error_code(&self) -> Option<&str> {
         match self {
@@ -177,12 +235,63 @@ impl Default for ClientOptions {
     }
 }
 
+/// When a failed call is tried again. Only transient failures (transport,
+/// timeout, 5xx) of safe calls are retried: reads, DELETEs, and POSTs that
+/// carry a `Klarna-Idempotency-Key`. Waits grow exponentially from
+/// `base_delay`, capped at `max_delay`, each with random jitter (half to
+/// all of the step) so that many tills do not retry in lockstep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Calls in total, the first included; 1 means never retry.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Every call is made once.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry).
+    pub fn delay(&self, retry: u32) -> Duration {
+        let step = self
+            .base_delay
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        step.mul_f64(0.5 + 0.5 * jitter())
+    }
+}
+
+/// A uniform number in [0, 1) without a random-number crate: std's
+/// randomly keyed hasher over a counter.
+fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    (RandomState::new().hash_one(n) >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// The Klarna API client. Cheap to clone; clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct KlarnaClient {
     http: reqwest::Client,
     base: String,
     credentials: Credentials,
+    retry: RetryPolicy,
 }
 
 /// Klarna's in-store certification asks for the partner's name and version.
@@ -210,7 +319,18 @@ impl KlarnaClient {
             http,
             base: base.url(),
             credentials,
+            retry: RetryPolicy::default(),
         })
+    }
+
+    /// The same client with another retry policy (default: [`RetryPolicy::default`]).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> KlarnaClient {
+        self.retry = retry;
+        self
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     pub fn base_url(&self) -> &str {
@@ -227,6 +347,53 @@ impl KlarnaClient {
         request: &PaymentSessionRequest,
     ) -> Result<PaymentSessionResponse, KlarnaError> {
         self.send_json(Method::POST, "/payments/v1/sessions", Some(request), None)
+            .await
+    }
+
+    /// Reads a KP session (`status` turns `complete` once an order exists).
+    pub async fn read_payment_session(
+        &self,
+        session_id: &str,
+    ) -> Result<PaymentSessionRead, KlarnaError> {
+        let path = format!("/payments/v1/sessions/{}", path_segment(session_id));
+        self.send_json::<(), _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// Replaces a KP session's cart (Klarna answers 204). Not retried: Klarna
+    /// takes no idempotency key here.
+    pub async fn update_payment_session(
+        &self,
+        session_id: &str,
+        request: &PaymentSessionRequest,
+    ) -> Result<(), KlarnaError> {
+        let path = format!("/payments/v1/sessions/{}", path_segment(session_id));
+        self.send_empty(Method::POST, &path, Some(request), None)
+            .await
+    }
+
+    /// Mints a fresh Distribution Module token for an HPP session (the
+    /// session's `distribution_module.generation_url`).
+    pub async fn distribution_module_token(
+        &self,
+        session_id: &str,
+    ) -> Result<DistributionModuleToken, KlarnaError> {
+        let path = format!(
+            "/hpp/v1/sessions/{}/distribution-module/token",
+            path_segment(session_id)
+        );
+        self.send_json::<(), _>(Method::POST, &path, None, None)
+            .await
+    }
+
+    /// Gives up an authorization that will not become an order, so the
+    /// shopper's credit is released (Klarna answers 204).
+    pub async fn cancel_authorization(&self, authorization_token: &str) -> Result<(), KlarnaError> {
+        let path = format!(
+            "/payments/v1/authorizations/{}",
+            path_segment(authorization_token)
+        );
+        self.send_empty::<()>(Method::DELETE, &path, None, None)
             .await
     }
 
@@ -287,11 +454,11 @@ impl KlarnaClient {
             .await
     }
 
-    fn request<B: Serialize>(
+    fn request(
         &self,
         method: Method,
         path: &str,
-        body: Option<&B>,
+        body: Option<&[u8]>,
         idempotency_key: Option<&str>,
     ) -> RequestBuilder {
         let mut builder = self
@@ -299,7 +466,9 @@ impl KlarnaClient {
             .request(method, format!("{}{path}", self.base))
             .basic_auth(&self.credentials.username, Some(&self.credentials.password));
         if let Some(body) = body {
-            builder = builder.json(body);
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
         }
         if let Some(key) = idempotency_key {
             builder = builder.header("Klarna-Idempotency-Key", key);
@@ -316,7 +485,7 @@ impl KlarnaClient {
     ) -> Result<T, KlarnaError> {
         let bytes = self.send(method, path, body, idempotency_key).await?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| KlarnaError::InvalidResponse(format!("{path}: {e}")))
+            .map_err(|e| KlarnaError::InvalidResponse(format!("{}: {e}", redact_path(path))))
     }
 
     async fn send_empty<B: Serialize>(
@@ -331,11 +500,48 @@ impl KlarnaClient {
             .map(drop)
     }
 
+    /// One logical call: the first attempt plus the retries the policy and
+    /// the call's safety allow.
     async fn send<B: Serialize>(
         &self,
         method: Method,
         path: &str,
         body: Option<&B>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Vec<u8>, KlarnaError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| KlarnaError::InvalidResponse(format!("request body: {e}")))?;
+        let retry_safe = is_retry_safe(&method, idempotency_key);
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .attempt(method.clone(), path, body.as_deref(), idempotency_key)
+                .await;
+            match result {
+                Err(error)
+                    if retry_safe && error.is_transient() && attempt < self.retry.max_attempts =>
+                {
+                    let wait = self.retry.delay(attempt);
+                    tracing::info!(
+                        %method, path = %redact_path(path), attempt,
+                        wait_ms = wait.as_millis() as u64, error = %error,
+                        "klarna call failed, retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>, KlarnaError> {
         let started = std::time::Instant::now();
@@ -362,6 +568,12 @@ impl KlarnaClient {
         }
         Err(error_from(status, &bytes, correlation_id))
     }
+}
+
+/// Reads and DELETEs change nothing twice; a POST only when Klarna can
+/// recognise the repeat by its idempotency key.
+fn is_retry_safe(method: &Method, idempotency_key: Option<&str>) -> bool {
+    matches!(*method, Method::GET | Method::DELETE) || idempotency_key.is_some()
 }
 
 fn transport_error(error: reqwest::Error) -> KlarnaError {
@@ -482,10 +694,57 @@ mod tests {
     }
 
     #[test]
+    fn only_safe_calls_are_retried() {
+        assert!(is_retry_safe(&Method::GET, None));
+        assert!(is_retry_safe(&Method::DELETE, None));
+        assert!(is_retry_safe(&Method::POST, Some("key")));
+        assert!(!is_retry_safe(&Method::POST, None));
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+        };
+        for retry in 1..=8 {
+            let step = Duration::from_millis((100u64 << (retry - 1)).min(1000));
+            let delays: Vec<Duration> = (0..50).map(|_| policy.delay(retry)).collect();
+            assert!(
+                delays.iter().all(|d| *d >= step / 2 && *d <= step),
+                "retry {retry}: {delays:?}"
+            );
+            // Jitter: fifty draws are not all the same.
+            assert!(delays.iter().any(|d| *d != delays[0]), "retry {retry}");
+        }
+    }
+
+    #[test]
+    fn associates_get_actionable_messages() {
+        let envelope = br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c-42"}"#;
+        let rejected = error_from(StatusCode::BAD_REQUEST, envelope, None);
+        let text = rejected.associate_message();
+        assert!(text.contains("Bad value: order_amount"), "{text}");
+        assert!(text.contains("c-42"), "{text}");
+        let credentials = error_from(StatusCode::UNAUTHORIZED, b"", None).associate_message();
+        assert!(credentials.contains("credentials"), "{credentials}");
+        let gone = error_from(StatusCode::NOT_FOUND, b"", None).associate_message();
+        assert!(gone.contains("new payment"), "{gone}");
+        assert!(KlarnaError::Timeout
+            .associate_message()
+            .contains("try again"));
+    }
+
+    #[test]
     fn authorization_tokens_stay_out_of_logged_paths() {
         assert_eq!(
             redact_path("/payments/v1/authorizations/secret-token/order"),
             "/payments/v1/authorizations/[redacted]/order"
+        );
+        assert_eq!(
+            redact_path("/payments/v1/authorizations/secret-token"),
+            "/payments/v1/authorizations/[redacted]"
         );
         assert_eq!(redact_path("/hpp/v1/sessions/abc"), "/hpp/v1/sessions/abc");
     }

@@ -10,4 +10,4 @@ pub mod wire;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 
-pub use client::{ApiBase, Credentials, KlarnaClient, KlarnaError, Region};
+pub use client::{ApiBase, Credentials, KlarnaClient, KlarnaError, Region, RetryPolicy};

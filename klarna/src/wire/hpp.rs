@@ -162,6 +162,14 @@ impl DistributionModule {
     }
 }
 
+/// Answer of `POST {distribution_module.generation_url}`: a fresh token for
+/// the Distribution Module (shape inferred; Klarna does not document it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DistributionModuleToken {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

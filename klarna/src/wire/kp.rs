@@ -68,6 +68,78 @@ pub struct PaymentMethodCategory {
     pub name: Option<String>,
 }
 
+/// `GET /payments/v1/sessions/{id}`: the session as Klarna holds it. Every
+/// field is optional because Klarna may leave any of them out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PaymentSessionRead {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PaymentSessionStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_amount: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_tax_amount: Option<i64>,
+    #[serde(default)]
+    pub order_lines: Vec<OrderLine>,
+    /// Kept as text: an unknown channel must not fail the whole read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquiring_channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_reference1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_reference2: Option<String>,
+}
+
+/// A KP session's status: `complete` once an order is placed. Unknown
+/// strings are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentSessionStatus {
+    Complete,
+    Incomplete,
+    Unknown(String),
+}
+
+impl PaymentSessionStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            PaymentSessionStatus::Complete => "complete",
+            PaymentSessionStatus::Incomplete => "incomplete",
+            PaymentSessionStatus::Unknown(text) => text,
+        }
+    }
+
+    pub fn parse(text: &str) -> PaymentSessionStatus {
+        if text.eq_ignore_ascii_case("complete") {
+            PaymentSessionStatus::Complete
+        } else if text.eq_ignore_ascii_case("incomplete") {
+            PaymentSessionStatus::Incomplete
+        } else {
+            PaymentSessionStatus::Unknown(text.to_string())
+        }
+    }
+}
+
+impl Serialize for PaymentSessionStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentSessionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(PaymentSessionStatus::parse(&String::deserialize(
+            deserializer,
+        )?))
+    }
+}
+
 /// `POST /payments/v1/authorizations/{token}/order`: the same cart again;
 /// Klarna refuses it (409) if it differs from the session's.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -119,6 +191,22 @@ mod tests {
             serde_json::to_value(AcquiringChannel::InStore).unwrap(),
             "IN_STORE"
         );
+    }
+
+    #[test]
+    fn kp_session_read_tolerates_unknowns() {
+        let parsed: PaymentSessionRead = serde_json::from_str(
+            r#"{"status":"frozen","purchase_country":"SE","order_amount":100,"acquiring_channel":"KIOSK","surprise":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.status,
+            Some(PaymentSessionStatus::Unknown("frozen".into()))
+        );
+        assert_eq!(parsed.order_amount, Some(100));
+        assert!(parsed.order_lines.is_empty());
+        let done: PaymentSessionRead = serde_json::from_str(r#"{"status":"complete"}"#).unwrap();
+        assert_eq!(done.status, Some(PaymentSessionStatus::Complete));
     }
 
     #[test]
