@@ -1,25 +1,41 @@
 //! Klarna's merchant API paths, with Basic auth and Klarna's error envelope.
 
-use super::state::{HppSession, KpSession, HPP_LIFETIME};
-use super::Simulator;
+use super::distribution::DistributionInput;
+use super::state::{
+    AuthorizationState, HppSession, IdempotentCall, KpSession, PlacedOrder, StoredAnswer,
+    HPP_LIFETIME,
+};
+use super::{faults, Simulator};
 use crate::wire::{
-    CreateSessionRequest, CreateSessionResponse, DistributionModule, ErrorEnvelope, OrderLine,
-    PaymentMethodCategory, PaymentSessionRequest, PaymentSessionResponse, SessionStatus,
+    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse,
+    DistributionModule, DistributionModuleToken, ErrorEnvelope, OrderLine, PaymentMethodCategory,
+    PaymentSessionRequest, PaymentSessionResponse, SessionStatus,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-pub fn routes() -> Router<Simulator> {
+pub fn routes(sim: &Simulator) -> Router<Simulator> {
     Router::new()
         .route("/payments/v1/sessions", post(create_payment_session))
-        .route("/payments/v1/sessions/{id}", get(read_payment_session))
+        .route(
+            "/payments/v1/sessions/{id}",
+            get(read_payment_session).post(update_payment_session),
+        )
+        .route(
+            "/payments/v1/authorizations/{token}/order",
+            post(place_order),
+        )
+        .route(
+            "/payments/v1/authorizations/{token}",
+            delete(cancel_authorization),
+        )
         .route("/hpp/v1/sessions", post(create_hpp_session))
         .route(
             "/hpp/v1/sessions/{id}",
@@ -27,6 +43,33 @@ pub fn routes() -> Router<Simulator> {
         )
         // A real POS integration reads with a trailing slash.
         .route("/hpp/v1/sessions/{id}/", get(read_hpp_session))
+        .route("/hpp/v1/sessions/{id}/distribution", post(distribute))
+        .route(
+            "/hpp/v1/sessions/{id}/distribution-module/token",
+            post(distribution_module_token),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            faults::inject,
+        ))
+}
+
+const IDEMPOTENCY_HEADER: &str = "Klarna-Idempotency-Key";
+
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl IntoResponse for StoredAnswer {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        (status, Json(self.body)).into_response()
+    }
 }
 
 /// An error answer in Klarna's envelope, with the correlation header.
@@ -156,6 +199,186 @@ async fn read_payment_session(
     Ok(Json(body))
 }
 
+async fn update_payment_session(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, Refusal> {
+    check_auth(&sim, &headers)?;
+    let mut request: PaymentSessionRequest = parse_body(&body)?;
+    validate_payment_session(&request).map_err(|field| bad_value(&field))?;
+    let now = sim.clock().now();
+    let mut sessions = sim.sessions();
+    let kp = sessions
+        .kp
+        .get_mut(&id)
+        .filter(|kp| now < kp.expires_at())
+        .ok_or_else(|| {
+            klarna_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "Payment session not found or expired.",
+            )
+        })?;
+    if kp.complete {
+        return Err(klarna_error(
+            StatusCode::NOT_FOUND,
+            "SESSION_COMPLETED",
+            "The payment session is complete and can no longer be updated.",
+        ));
+    }
+    // The channel is fixed at creation unless the update names one.
+    request.acquiring_channel = request.acquiring_channel.or(kp.request.acquiring_channel);
+    kp.request = request;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether an order body is the cart the shopper authorized.
+fn order_matches(kp: &PaymentSessionRequest, order: &CreateOrderRequest) -> bool {
+    kp.purchase_country
+        .eq_ignore_ascii_case(&order.purchase_country)
+        && kp
+            .purchase_currency
+            .eq_ignore_ascii_case(&order.purchase_currency)
+        && kp.order_amount == order.order_amount
+        && kp.order_tax_amount.unwrap_or(0) == order.order_tax_amount.unwrap_or(0)
+        && kp.order_lines == order.order_lines
+}
+
+fn authorization_gone(message: &str) -> Refusal {
+    klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+}
+
+async fn place_order(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    check_auth(&sim, &headers)?;
+    let key = idempotency_key(&headers);
+    let now = sim.clock().now();
+    let mut sessions = sim.sessions();
+    if let Some(answer) = sessions.replay(IdempotentCall::PlaceOrder, key.as_deref(), now) {
+        return Ok(answer.into_response());
+    }
+    let request: CreateOrderRequest = parse_body(&body)?;
+    let as_session = PaymentSessionRequest {
+        purchase_country: request.purchase_country.clone(),
+        purchase_currency: request.purchase_currency.clone(),
+        locale: request.locale.clone(),
+        order_amount: request.order_amount,
+        order_tax_amount: request.order_tax_amount,
+        order_lines: request.order_lines.clone(),
+        ..Default::default()
+    };
+    validate_payment_session(&as_session).map_err(|field| bad_value(&field))?;
+    let authorization = sessions
+        .authorizations
+        .get(&token)
+        .cloned()
+        .ok_or_else(|| authorization_gone("The authorization does not exist."))?;
+    if authorization.is_expired(now) {
+        return Err(authorization_gone(
+            "The authorization has expired (tokens are valid for 60 minutes).",
+        ));
+    }
+    match authorization.state {
+        AuthorizationState::Open => {}
+        AuthorizationState::Ordered(_) => {
+            return Err(authorization_gone(
+                "The authorization has already been used to place an order.",
+            ))
+        }
+        AuthorizationState::Cancelled => {
+            return Err(authorization_gone("The authorization has been cancelled."))
+        }
+    }
+    let kp = sessions
+        .kp
+        .get_mut(&authorization.kp_session_id)
+        .ok_or_else(|| authorization_gone("The payment session no longer exists."))?;
+    if !order_matches(&kp.request, &request) {
+        return Err(klarna_error(
+            StatusCode::CONFLICT,
+            "BAD_VALUE",
+            "The data in the request does not match the session for the authorization.",
+        ));
+    }
+    kp.complete = true;
+    let order = PlacedOrder {
+        order_id: uuid::Uuid::new_v4().to_string(),
+        authorization_token: Some(token.clone()),
+        idempotency_key: key.clone(),
+        kp_session_id: kp.id.clone(),
+        hpp_session_id: Some(authorization.hpp_session_id.clone()),
+        order_amount: request.order_amount,
+        purchase_currency: request.purchase_currency.clone(),
+        auto_capture: request.auto_capture.unwrap_or(false),
+        placed_at: now,
+    };
+    let response = CreateOrderResponse {
+        order_id: order.order_id.clone(),
+        redirect_url: None,
+        fraud_status: Some("ACCEPTED".into()),
+    };
+    if let Some(auth) = sessions.authorizations.get_mut(&token) {
+        auth.state = AuthorizationState::Ordered(order.order_id.clone());
+    }
+    sessions.orders.push(order);
+    let body = serde_json::to_value(&response).unwrap_or_default();
+    sessions.remember(IdempotentCall::PlaceOrder, key.as_deref(), 200, body, now);
+    Ok(Json(response).into_response())
+}
+
+async fn cancel_authorization(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<StatusCode, Refusal> {
+    check_auth(&sim, &headers)?;
+    let now = sim.clock().now();
+    let mut sessions = sim.sessions();
+    let authorization = sessions
+        .authorizations
+        .get_mut(&token)
+        .filter(|a| !a.is_expired(now) && a.state == AuthorizationState::Open)
+        .ok_or_else(|| authorization_gone("The authorization does not exist."))?;
+    authorization.state = AuthorizationState::Cancelled;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn distribute(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, Refusal> {
+    check_auth(&sim, &headers)?;
+    let input: DistributionInput = parse_body(&body)?;
+    sim.distribute_link(&id, &input)
+        .map_err(|r| klarna_error(r.status, r.code, r.message))?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn distribution_module_token(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<DistributionModuleToken>, Refusal> {
+    check_auth(&sim, &headers)?;
+    let session = live_session(&sim, &id)?;
+    let standalone_url = standalone_url(&sim, &session);
+    Ok(Json(DistributionModuleToken {
+        token: Some(distribution_token(
+            &sim,
+            &session.distribution_id,
+            &standalone_url,
+        )),
+    }))
+}
+
 fn not_found() -> Refusal {
     klarna_error(
         StatusCode::NOT_FOUND,
@@ -233,8 +456,17 @@ async fn create_hpp_session(
     State(sim): State<Simulator>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<CreateSessionResponse>), Refusal> {
+) -> Result<Response, Refusal> {
     check_auth(&sim, &headers)?;
+    let key = idempotency_key(&headers);
+    let replayed = sim.sessions().replay(
+        IdempotentCall::CreateHppSession,
+        key.as_deref(),
+        sim.clock().now(),
+    );
+    if let Some(answer) = replayed {
+        return Ok(answer.into_response());
+    }
     let request: CreateSessionRequest = parse_body(&body)?;
     let options = request.options.clone().unwrap_or_default();
     if options.payment_method_category.is_some() && options.payment_method_categories.is_some() {
@@ -284,7 +516,15 @@ async fn create_hpp_session(
         .by_distribution
         .insert(session.distribution_id.clone(), session.id.clone());
     sessions.hpp.insert(session.id.clone(), session);
-    Ok((StatusCode::CREATED, Json(response)))
+    let body = serde_json::to_value(&response).unwrap_or_default();
+    sessions.remember(
+        IdempotentCall::CreateHppSession,
+        key.as_deref(),
+        201,
+        body,
+        now,
+    );
+    Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
 /// The KP session id in `https://<host>/payments/v1/sessions/<id>`. Any host
@@ -296,12 +536,16 @@ fn kp_session_id(url: &str) -> Option<String> {
     (scheme_ok && !id.is_empty() && !id.contains(['/', '?', '#'])).then(|| id.to_string())
 }
 
-fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResponse {
-    let id = &session.id;
-    let standalone_url = sim.url(&format!(
+fn standalone_url(sim: &Simulator, session: &HppSession) -> String {
+    sim.url(&format!(
         "/distributions/{}?profile_id={{{{profile_id}}}}&view_id={{{{view_id}}}}",
         session.distribution_id
-    ));
+    ))
+}
+
+fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResponse {
+    let id = &session.id;
+    let standalone_url = standalone_url(sim, session);
     CreateSessionResponse {
         session_id: id.clone(),
         session_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}"))),

@@ -10,13 +10,20 @@
 mod api;
 mod callbacks;
 mod control;
+mod distribution;
+pub mod faults;
 mod pages;
 mod qr;
 pub mod state;
 
+pub use callbacks::{CallbackOutcome, CallbackRecord};
+pub use distribution::OutboxMessage;
+pub use faults::{CallbackFaults, Endpoint, EndpointFaults, Faults};
+pub use state::PlacedOrder;
+
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use state::{Clock, Sessions};
+use state::{Authorization, AuthorizationState, Clock, Sessions};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Which Distribution Module interface a profile shows.
@@ -84,6 +91,7 @@ struct Inner {
     sessions: Mutex<Sessions>,
     clock: Clock,
     callbacks: callbacks::Sender,
+    faults: Mutex<faults::FaultState>,
 }
 
 impl Simulator {
@@ -95,6 +103,7 @@ impl Simulator {
                 sessions: Mutex::default(),
                 clock: Clock::default(),
                 callbacks: callbacks::Sender::new(),
+                faults: Mutex::default(),
             }),
         }
     }
@@ -102,7 +111,7 @@ impl Simulator {
     /// Klarna's API, the shopper's pages and the `/_sim` control API.
     pub fn router(&self) -> Router {
         Router::new()
-            .merge(api::routes())
+            .merge(api::routes(self))
             .merge(pages::routes())
             .merge(control::routes())
             .with_state(self.clone())
@@ -111,6 +120,64 @@ impl Simulator {
     /// Ids of every HPP session created so far, for tests and tools.
     pub fn hpp_session_ids(&self) -> Vec<String> {
         self.sessions().hpp.keys().cloned().collect()
+    }
+
+    /// Orders placed so far, by the merchant or (PLACE_ORDER, CAPTURE_ORDER)
+    /// by Klarna, oldest first.
+    pub fn orders(&self) -> Vec<PlacedOrder> {
+        self.sessions().orders.clone()
+    }
+
+    /// Messages "sent" by distribution, oldest first.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.sessions().outbox.clone()
+    }
+
+    /// Every status callback event and what became of it, oldest first.
+    pub fn callbacks(&self) -> Vec<CallbackRecord> {
+        self.inner.callbacks.log()
+    }
+
+    /// An HPP session as read-session would return it, expired or not.
+    pub fn hpp_session(&self, id: &str) -> Option<crate::wire::SessionResponse> {
+        self.sessions().hpp.get(id).map(|s| s.to_response())
+    }
+
+    /// Replaces the fault configuration (counters of calls are kept).
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.validate()?;
+        self.fault_state().faults = faults;
+        Ok(())
+    }
+
+    /// Back to no faults; the call counts restart too.
+    pub fn reset_faults(&self) {
+        *self.fault_state() = faults::FaultState::default();
+    }
+
+    /// The fault configuration as it stands (counters used up so far).
+    pub fn faults(&self) -> Faults {
+        self.fault_state().faults.clone()
+    }
+
+    /// How many calls an endpoint has had since the last reset, faulty ones
+    /// included ([`Endpoint::All`]: every endpoint).
+    pub fn call_count(&self, endpoint: Endpoint) -> u64 {
+        let state = self.fault_state();
+        match endpoint {
+            Endpoint::All => state.calls.values().sum(),
+            e => state.calls.get(&e).copied().unwrap_or(0),
+        }
+    }
+
+    /// Moves the simulator's clock forward (as `POST /_sim/clock`).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.clock()
+            .advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
+    }
+
+    fn fault_state(&self) -> MutexGuard<'_, faults::FaultState> {
+        self.inner.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn config(&self) -> &SimulatorConfig {
@@ -156,15 +223,42 @@ impl Simulator {
             .map_err(ActionRefused::NotAllowed)?;
         let session = session.clone();
         if action == state::ConsumerAction::Authorize {
+            if let Some(token) = &session.authorization_token {
+                sessions.authorizations.insert(
+                    token.clone(),
+                    Authorization {
+                        kp_session_id: session.kp_session_id.clone(),
+                        hpp_session_id: session.id.clone(),
+                        issued_at: now,
+                        state: AuthorizationState::Open,
+                    },
+                );
+            }
             if let Some(kp) = sessions.kp.get_mut(&session.kp_session_id) {
                 // Klarna's order placement closes the KP session; with mode
                 // NONE the merchant's place-order call does.
-                kp.complete |= session.order_id.is_some();
+                if let Some(order_id) = &session.order_id {
+                    kp.complete = true;
+                    let order = PlacedOrder {
+                        order_id: order_id.clone(),
+                        authorization_token: None,
+                        idempotency_key: None,
+                        kp_session_id: kp.id.clone(),
+                        hpp_session_id: Some(session.id.clone()),
+                        order_amount: kp.request.order_amount,
+                        purchase_currency: kp.request.purchase_currency.clone(),
+                        auto_capture: session.place_order_mode
+                            == crate::wire::PlaceOrderMode::CaptureOrder,
+                        placed_at: now,
+                    };
+                    sessions.orders.push(order);
+                }
             }
         }
         drop(sessions);
         if session.status != before {
-            self.inner.callbacks.send(&session);
+            let plan = self.fault_state().callback_plan();
+            self.inner.callbacks.send(&session, plan);
         }
         Ok(ActionOutcome {
             redirect: destination.and_then(|d| session.merchant_url(d)),

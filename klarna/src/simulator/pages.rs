@@ -82,7 +82,7 @@ fn find(sim: &Simulator, id: &str) -> Option<(HppSession, KpSession)> {
     Some((hpp, kp))
 }
 
-fn money(minor: i64, currency: &str) -> String {
+pub(super) fn money(minor: i64, currency: &str) -> String {
     format!(
         "{}.{:02} {}",
         minor / 100,
