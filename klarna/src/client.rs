@@ -4,9 +4,9 @@
 //! production hosts, or the simulator on loopback, in exactly the same way.
 
 use crate::wire::{
-    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse,
-    DistributionModuleToken, DistributionRequest, ErrorEnvelope, PaymentSessionRead,
-    PaymentSessionRequest, PaymentSessionResponse, SessionResponse,
+    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse, DistributionModuleToken,
+    DistributionRequest, ErrorEnvelope, PaymentSessionRead, PaymentSessionRequest, PaymentSessionResponse,
+    SessionResponse,
 };
 use reqwest::{header, Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -74,10 +74,7 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credentials {
-            username: username.into(),
-            password: password.into(),
-        }
+        Credentials { username: username.into(), password: password.into() }
     }
 
     /// The secret itself; only for the HTTP layer and the embedded simulator.
@@ -88,10 +85,7 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[redacted]").finish()
     }
 }
 
@@ -144,10 +138,7 @@ pub enum KlarnaError {
 impl KlarnaError {
     /// Whether the same call may succeed if tried again later.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. }
-        )
+        matches!(self, KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. })
     }
 
     /// What a store associate should be told, in words they can act on.
@@ -155,12 +146,9 @@ impl KlarnaError {
     pub fn associate_message(&self) -> String {
         let text = match self {
             KlarnaError::Transport(_) => {
-                "Kassa cannot reach Klarna. Check the store's internet connection, then try again."
-                    .to_string()
+                "Kassa cannot reach Klarna. Check the store's internet connection, then try again.".to_string()
             }
-            KlarnaError::Timeout => {
-                "Klarna did not answer in time. Wait a moment and try again.".to_string()
-            }
+            KlarnaError::Timeout => "Klarna did not answer in time. Wait a moment and try again.".to_string(),
             KlarnaError::Credentials { .. } => "Klarna refused the store's API credentials. \
                  Ask the store administrator to check the Klarna username, password and environment."
                 .to_string(),
@@ -177,9 +165,7 @@ impl KlarnaError {
             KlarnaError::Rejected { .. } => {
                 "Klarna refused the payment details. Check the cart and try again.".to_string()
             }
-            KlarnaError::Server { .. } => {
-                "Klarna has a temporary problem. Wait a moment and try again.".to_string()
-            }
+            KlarnaError::Server { .. } => "Klarna has a temporary problem. Wait a moment and try again.".to_string(),
             KlarnaError::InvalidResponse(_) => "Klarna answered in an unexpected way. \
                  Try again; if it keeps happening, contact support."
                 .to_string(),
@@ -228,10 +214,7 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions {
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(20),
-        }
+        ClientOptions { connect_timeout: Duration::from_secs(5), timeout: Duration::from_secs(20) }
     }
 }
 
@@ -250,29 +233,19 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(4),
-        }
+        RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(4) }
     }
 }
 
 impl RetryPolicy {
     /// Every call is made once.
     pub fn never() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
     }
 
     /// The wait before retry number `retry` (1 for the first retry).
     pub fn delay(&self, retry: u32) -> Duration {
-        let step = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
-            .min(self.max_delay);
+        let step = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16)).min(self.max_delay);
         step.mul_f64(0.5 + 0.5 * jitter())
     }
 }
@@ -295,32 +268,18 @@ pub struct KlarnaClient {
 }
 
 /// Klarna's in-store certification asks for the partner's name and version.
-pub const USER_AGENT: &str = concat!(
-    "Kassa/",
-    env!("CARGO_PKG_VERSION"),
-    " Library/kassa-klarna_",
-    env!("CARGO_PKG_VERSION"),
-    " Language/Rust"
-);
+pub const USER_AGENT: &str =
+    concat!("Kassa/", env!("CARGO_PKG_VERSION"), " Library/kassa-klarna_", env!("CARGO_PKG_VERSION"), " Language/Rust");
 
 impl KlarnaClient {
-    pub fn new(
-        base: &ApiBase,
-        credentials: Credentials,
-        options: ClientOptions,
-    ) -> Result<KlarnaClient, KlarnaError> {
+    pub fn new(base: &ApiBase, credentials: Credentials, options: ClientOptions) -> Result<KlarnaClient, KlarnaError> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .build()
             .map_err(|e| KlarnaError::Transport(e.to_string()))?;
-        Ok(KlarnaClient {
-            http,
-            base: base.url(),
-            credentials,
-            retry: RetryPolicy::default(),
-        })
+        Ok(KlarnaClient { http, base: base.url(), credentials, retry: RetryPolicy::default() })
     }
 
     /// The same client with another retry policy (default: [`RetryPolicy::default`]).
@@ -346,18 +305,13 @@ impl KlarnaClient {
         &self,
         request: &PaymentSessionRequest,
     ) -> Result<PaymentSessionResponse, KlarnaError> {
-        self.send_json(Method::POST, "/payments/v1/sessions", Some(request), None)
-            .await
+        self.send_json(Method::POST, "/payments/v1/sessions", Some(request), None).await
     }
 
     /// Reads a KP session (`status` turns `complete` once an order exists).
-    pub async fn read_payment_session(
-        &self,
-        session_id: &str,
-    ) -> Result<PaymentSessionRead, KlarnaError> {
+    pub async fn read_payment_session(&self, session_id: &str) -> Result<PaymentSessionRead, KlarnaError> {
         let path = format!("/payments/v1/sessions/{}", path_segment(session_id));
-        self.send_json::<(), _>(Method::GET, &path, None, None)
-            .await
+        self.send_json::<(), _>(Method::GET, &path, None, None).await
     }
 
     /// Replaces a KP session's cart (Klarna answers 204). Not retried: Klarna
@@ -368,33 +322,21 @@ impl KlarnaClient {
         request: &PaymentSessionRequest,
     ) -> Result<(), KlarnaError> {
         let path = format!("/payments/v1/sessions/{}", path_segment(session_id));
-        self.send_empty(Method::POST, &path, Some(request), None)
-            .await
+        self.send_empty(Method::POST, &path, Some(request), None).await
     }
 
     /// Mints a fresh Distribution Module token for an HPP session (the
     /// session's `distribution_module.generation_url`).
-    pub async fn distribution_module_token(
-        &self,
-        session_id: &str,
-    ) -> Result<DistributionModuleToken, KlarnaError> {
-        let path = format!(
-            "/hpp/v1/sessions/{}/distribution-module/token",
-            path_segment(session_id)
-        );
-        self.send_json::<(), _>(Method::POST, &path, None, None)
-            .await
+    pub async fn distribution_module_token(&self, session_id: &str) -> Result<DistributionModuleToken, KlarnaError> {
+        let path = format!("/hpp/v1/sessions/{}/distribution-module/token", path_segment(session_id));
+        self.send_json::<(), _>(Method::POST, &path, None, None).await
     }
 
     /// Gives up an authorization that will not become an order, so the
     /// shopper's credit is released (Klarna answers 204).
     pub async fn cancel_authorization(&self, authorization_token: &str) -> Result<(), KlarnaError> {
-        let path = format!(
-            "/payments/v1/authorizations/{}",
-            path_segment(authorization_token)
-        );
-        self.send_empty::<()>(Method::DELETE, &path, None, None)
-            .await
+        let path = format!("/payments/v1/authorizations/{}", path_segment(authorization_token));
+        self.send_empty::<()>(Method::DELETE, &path, None, None).await
     }
 
     /// Creates an HPP session. Pass the same `idempotency_key` when retrying
@@ -405,37 +347,24 @@ impl KlarnaClient {
         request: &CreateSessionRequest,
         idempotency_key: Option<&str>,
     ) -> Result<CreateSessionResponse, KlarnaError> {
-        self.send_json(
-            Method::POST,
-            "/hpp/v1/sessions",
-            Some(request),
-            idempotency_key,
-        )
-        .await
+        self.send_json(Method::POST, "/hpp/v1/sessions", Some(request), idempotency_key).await
     }
 
     pub async fn read_hpp_session(&self, session_id: &str) -> Result<SessionResponse, KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}", path_segment(session_id));
-        self.send_json::<(), _>(Method::GET, &path, None, None)
-            .await
+        self.send_json::<(), _>(Method::GET, &path, None, None).await
     }
 
     /// Disables the session so its link can no longer be paid.
     pub async fn disable_hpp_session(&self, session_id: &str) -> Result<(), KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}", path_segment(session_id));
-        self.send_empty::<()>(Method::DELETE, &path, None, None)
-            .await
+        self.send_empty::<()>(Method::DELETE, &path, None, None).await
     }
 
     /// Sends the payment link by e-mail or SMS.
-    pub async fn distribute(
-        &self,
-        session_id: &str,
-        request: &DistributionRequest,
-    ) -> Result<(), KlarnaError> {
+    pub async fn distribute(&self, session_id: &str, request: &DistributionRequest) -> Result<(), KlarnaError> {
         let path = format!("/hpp/v1/sessions/{}/distribution", path_segment(session_id));
-        self.send_empty(Method::POST, &path, Some(request), None)
-            .await
+        self.send_empty(Method::POST, &path, Some(request), None).await
     }
 
     /// Places the order for a completed KP authorization (place_order_mode
@@ -446,12 +375,8 @@ impl KlarnaClient {
         request: &CreateOrderRequest,
         idempotency_key: &str,
     ) -> Result<CreateOrderResponse, KlarnaError> {
-        let path = format!(
-            "/payments/v1/authorizations/{}/order",
-            path_segment(authorization_token)
-        );
-        self.send_json(Method::POST, &path, Some(request), Some(idempotency_key))
-            .await
+        let path = format!("/payments/v1/authorizations/{}/order", path_segment(authorization_token));
+        self.send_json(Method::POST, &path, Some(request), Some(idempotency_key)).await
     }
 
     fn request(
@@ -466,9 +391,7 @@ impl KlarnaClient {
             .request(method, format!("{}{path}", self.base))
             .basic_auth(&self.credentials.username, Some(&self.credentials.password));
         if let Some(body) = body {
-            builder = builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+            builder = builder.header(header::CONTENT_TYPE, "application/json").body(body.to_vec());
         }
         if let Some(key) = idempotency_key {
             builder = builder.header("Klarna-Idempotency-Key", key);
@@ -484,8 +407,7 @@ impl KlarnaClient {
         idempotency_key: Option<&str>,
     ) -> Result<T, KlarnaError> {
         let bytes = self.send(method, path, body, idempotency_key).await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| KlarnaError::InvalidResponse(format!("{}: {e}", redact_path(path))))
+        serde_json::from_slice(&bytes).map_err(|e| KlarnaError::InvalidResponse(format!("{}: {e}", redact_path(path))))
     }
 
     async fn send_empty<B: Serialize>(
@@ -495,9 +417,7 @@ impl KlarnaClient {
         body: Option<&B>,
         idempotency_key: Option<&str>,
     ) -> Result<(), KlarnaError> {
-        self.send(method, path, body, idempotency_key)
-            .await
-            .map(drop)
+        self.send(method, path, body, idempotency_key).await.map(drop)
     }
 
     /// One logical call: the first attempt plus the retries the policy and
@@ -516,13 +436,9 @@ impl KlarnaClient {
         let retry_safe = is_retry_safe(&method, idempotency_key);
         let mut attempt = 1;
         loop {
-            let result = self
-                .attempt(method.clone(), path, body.as_deref(), idempotency_key)
-                .await;
+            let result = self.attempt(method.clone(), path, body.as_deref(), idempotency_key).await;
             match result {
-                Err(error)
-                    if retry_safe && error.is_transient() && attempt < self.retry.max_attempts =>
-                {
+                Err(error) if retry_safe && error.is_transient() && attempt < self.retry.max_attempts => {
                     let wait = self.retry.delay(attempt);
                     tracing::info!(
                         %method, path = %redact_path(path), attempt,
@@ -545,17 +461,11 @@ impl KlarnaClient {
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>, KlarnaError> {
         let started = std::time::Instant::now();
-        let response = self
-            .request(method.clone(), path, body, idempotency_key)
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let response =
+            self.request(method.clone(), path, body, idempotency_key).send().await.map_err(transport_error)?;
         let status = response.status();
-        let correlation_id = response
-            .headers()
-            .get("Klarna-Correlation-Id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let correlation_id =
+            response.headers().get("Klarna-Correlation-Id").and_then(|v| v.to_str().ok()).map(str::to_string);
         let bytes = response.bytes().await.map_err(transport_error)?.to_vec();
         // Bodies are never logged: they may carry authorization tokens.
         tracing::debug!(
@@ -587,11 +497,7 @@ fn transport_error(error: reqwest::Error) -> KlarnaError {
 
 /// Maps any non-2xx answer; the body may be Klarna's envelope, empty, or
 /// HTML from a proxy.
-fn error_from(
-    status: StatusCode,
-    body: &[u8],
-    header_correlation_id: Option<String>,
-) -> KlarnaError {
+fn error_from(status: StatusCode, body: &[u8], header_correlation_id: Option<String>) -> KlarnaError {
     let envelope: ErrorEnvelope = serde_json::from_slice(body).unwrap_or_default();
     let details = ErrorDetails {
         messages: envelope.messages(),
@@ -600,9 +506,7 @@ fn error_from(
     };
     let status = status.as_u16();
     match status {
-        401 | 403 if details.error_code.is_none() || status == 401 => {
-            KlarnaError::Credentials { status, details }
-        }
+        401 | 403 if details.error_code.is_none() || status == 401 => KlarnaError::Credentials { status, details },
         404 => KlarnaError::NotFound(details),
         409 => KlarnaError::Conflict(details),
         500..=599 => KlarnaError::Server { status, details },
@@ -617,10 +521,9 @@ fn path_segment(id: &str) -> String {
 /// Authorization tokens appear in place-order paths; keep them out of logs.
 fn redact_path(path: &str) -> String {
     match path.strip_prefix("/payments/v1/authorizations/") {
-        Some(rest) => format!(
-            "/payments/v1/authorizations/[redacted]{}",
-            rest.find('/').map(|at| &rest[at..]).unwrap_or("")
-        ),
+        Some(rest) => {
+            format!("/payments/v1/authorizations/[redacted]{}", rest.find('/').map(|at| &rest[at..]).unwrap_or(""))
+        }
         None => path.to_string(),
     }
 }
@@ -631,63 +534,34 @@ mod tests {
 
     #[test]
     fn hosts_per_environment_and_region() {
-        assert_eq!(
-            ApiBase::Playground(Region::Eu).url(),
-            "https://api.playground.klarna.com"
-        );
-        assert_eq!(
-            ApiBase::Playground(Region::Na).url(),
-            "https://api-na.playground.klarna.com"
-        );
-        assert_eq!(
-            ApiBase::Production(Region::Oc).url(),
-            "https://api-oc.klarna.com"
-        );
-        assert_eq!(
-            ApiBase::Custom("http://127.0.0.1:4010/".into()).url(),
-            "http://127.0.0.1:4010"
-        );
+        assert_eq!(ApiBase::Playground(Region::Eu).url(), "https://api.playground.klarna.com");
+        assert_eq!(ApiBase::Playground(Region::Na).url(), "https://api-na.playground.klarna.com");
+        assert_eq!(ApiBase::Production(Region::Oc).url(), "https://api-oc.klarna.com");
+        assert_eq!(ApiBase::Custom("http://127.0.0.1:4010/".into()).url(), "http://127.0.0.1:4010");
     }
 
     #[test]
     fn credentials_never_show_the_password() {
         let shown = format!("{:?}", Credentials::new("PK123", "hunter2"));
-        assert!(
-            shown.contains("PK123") && !shown.contains("hunter2"),
-            "{shown}"
-        );
+        assert!(shown.contains("PK123") && !shown.contains("hunter2"), "{shown}");
     }
 
     #[test]
     fn errors_are_told_apart() {
-        let envelope = br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c1"}"#;
+        let envelope =
+            br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c1"}"#;
         match error_from(StatusCode::BAD_REQUEST, envelope, None) {
-            KlarnaError::Rejected {
-                status: 400,
-                details,
-            } => {
+            KlarnaError::Rejected { status: 400, details } => {
                 assert_eq!(details.error_code.as_deref(), Some("BAD_VALUE"));
                 assert_eq!(details.correlation_id.as_deref(), Some("c1"));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            error_from(StatusCode::UNAUTHORIZED, b"", None),
-            KlarnaError::Credentials { .. }
-        ));
+        assert!(matches!(error_from(StatusCode::UNAUTHORIZED, b"", None), KlarnaError::Credentials { .. }));
         // A DDoS-protection 403 comes without a body.
-        assert!(matches!(
-            error_from(StatusCode::FORBIDDEN, b"<html>", None),
-            KlarnaError::Credentials { .. }
-        ));
-        assert!(matches!(
-            error_from(StatusCode::NOT_FOUND, b"", None),
-            KlarnaError::NotFound(_)
-        ));
-        assert!(matches!(
-            error_from(StatusCode::CONFLICT, b"", None),
-            KlarnaError::Conflict(_)
-        ));
+        assert!(matches!(error_from(StatusCode::FORBIDDEN, b"<html>", None), KlarnaError::Credentials { .. }));
+        assert!(matches!(error_from(StatusCode::NOT_FOUND, b"", None), KlarnaError::NotFound(_)));
+        assert!(matches!(error_from(StatusCode::CONFLICT, b"", None), KlarnaError::Conflict(_)));
         let server = error_from(StatusCode::SERVICE_UNAVAILABLE, b"oops", Some("h1".into()));
         assert!(server.is_transient());
         assert!(server.to_string().contains("h1"));
@@ -711,10 +585,7 @@ mod tests {
         for retry in 1..=8 {
             let step = Duration::from_millis((100u64 << (retry - 1)).min(1000));
             let delays: Vec<Duration> = (0..50).map(|_| policy.delay(retry)).collect();
-            assert!(
-                delays.iter().all(|d| *d >= step / 2 && *d <= step),
-                "retry {retry}: {delays:?}"
-            );
+            assert!(delays.iter().all(|d| *d >= step / 2 && *d <= step), "retry {retry}: {delays:?}");
             // Jitter: fifty draws are not all the same.
             assert!(delays.iter().any(|d| *d != delays[0]), "retry {retry}");
         }
@@ -722,7 +593,8 @@ mod tests {
 
     #[test]
     fn associates_get_actionable_messages() {
-        let envelope = br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c-42"}"#;
+        let envelope =
+            br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c-42"}"#;
         let rejected = error_from(StatusCode::BAD_REQUEST, envelope, None);
         let text = rejected.associate_message();
         assert!(text.contains("Bad value: order_amount"), "{text}");
@@ -731,9 +603,7 @@ mod tests {
         assert!(credentials.contains("credentials"), "{credentials}");
         let gone = error_from(StatusCode::NOT_FOUND, b"", None).associate_message();
         assert!(gone.contains("new payment"), "{gone}");
-        assert!(KlarnaError::Timeout
-            .associate_message()
-            .contains("try again"));
+        assert!(KlarnaError::Timeout.associate_message().contains("try again"));
     }
 
     #[test]
@@ -742,10 +612,7 @@ mod tests {
             redact_path("/payments/v1/authorizations/secret-token/order"),
             "/payments/v1/authorizations/[redacted]/order"
         );
-        assert_eq!(
-            redact_path("/payments/v1/authorizations/secret-token"),
-            "/payments/v1/authorizations/[redacted]"
-        );
+        assert_eq!(redact_path("/payments/v1/authorizations/secret-token"), "/payments/v1/authorizations/[redacted]");
         assert_eq!(redact_path("/hpp/v1/sessions/abc"), "/hpp/v1/sessions/abc");
     }
 }

@@ -2,14 +2,13 @@
 
 use super::distribution::DistributionInput;
 use super::state::{
-    AuthorizationState, HppSession, IdempotentCall, KpSession, PlacedOrder, StoredAnswer,
-    HPP_LIFETIME,
+    AuthorizationState, HppSession, IdempotentCall, KpSession, PlacedOrder, StoredAnswer, HPP_LIFETIME,
 };
 use super::{faults, Simulator};
 use crate::wire::{
-    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse,
-    DistributionModule, DistributionModuleToken, ErrorEnvelope, OrderLine, PaymentMethodCategory,
-    PaymentSessionRequest, PaymentSessionResponse, SessionStatus,
+    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse, DistributionModule,
+    DistributionModuleToken, ErrorEnvelope, OrderLine, PaymentMethodCategory, PaymentSessionRequest,
+    PaymentSessionResponse, SessionStatus,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -24,34 +23,16 @@ use subtle::ConstantTimeEq;
 pub fn routes(sim: &Simulator) -> Router<Simulator> {
     Router::new()
         .route("/payments/v1/sessions", post(create_payment_session))
-        .route(
-            "/payments/v1/sessions/{id}",
-            get(read_payment_session).post(update_payment_session),
-        )
-        .route(
-            "/payments/v1/authorizations/{token}/order",
-            post(place_order),
-        )
-        .route(
-            "/payments/v1/authorizations/{token}",
-            delete(cancel_authorization),
-        )
+        .route("/payments/v1/sessions/{id}", get(read_payment_session).post(update_payment_session))
+        .route("/payments/v1/authorizations/{token}/order", post(place_order))
+        .route("/payments/v1/authorizations/{token}", delete(cancel_authorization))
         .route("/hpp/v1/sessions", post(create_hpp_session))
-        .route(
-            "/hpp/v1/sessions/{id}",
-            get(read_hpp_session).delete(disable_hpp_session),
-        )
+        .route("/hpp/v1/sessions/{id}", get(read_hpp_session).delete(disable_hpp_session))
         // A real POS integration reads with a trailing slash.
         .route("/hpp/v1/sessions/{id}/", get(read_hpp_session))
         .route("/hpp/v1/sessions/{id}/distribution", post(distribute))
-        .route(
-            "/hpp/v1/sessions/{id}/distribution-module/token",
-            post(distribution_module_token),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(
-            sim.clone(),
-            faults::inject,
-        ))
+        .route("/hpp/v1/sessions/{id}/distribution-module/token", post(distribution_module_token))
+        .route_layer(axum::middleware::from_fn_with_state(sim.clone(), faults::inject))
 }
 
 const IDEMPOTENCY_HEADER: &str = "Klarna-Idempotency-Key";
@@ -84,29 +65,16 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let body = ErrorEnvelope::new(self.code, self.message, correlation_id.clone());
-        (
-            self.status,
-            [("Klarna-Correlation-Id", correlation_id)],
-            Json(body),
-        )
-            .into_response()
+        (self.status, [("Klarna-Correlation-Id", correlation_id)], Json(body)).into_response()
     }
 }
 
 pub fn klarna_error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        code,
-        message: message.into(),
-    }
+    Refusal { status, code, message: message.into() }
 }
 
 fn bad_value(field: &str) -> Refusal {
-    klarna_error(
-        StatusCode::BAD_REQUEST,
-        "BAD_VALUE",
-        format!("Bad value: {field}"),
-    )
+    klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", format!("Bad value: {field}"))
 }
 
 fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Refusal> {
@@ -115,11 +83,7 @@ fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Refusal> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|v| {
-            base64::engine::general_purpose::STANDARD
-                .decode(v.trim())
-                .ok()
-        })
+        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok())
         .unwrap_or_default();
     if bool::from(given.ct_eq(expected.as_bytes())) {
         Ok(())
@@ -133,13 +97,8 @@ fn check_auth(sim: &Simulator, headers: &HeaderMap) -> Result<(), Refusal> {
 }
 
 fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
-    serde_json::from_slice(body).map_err(|e| {
-        klarna_error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("Invalid request body: {e}"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| klarna_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", format!("Invalid request body: {e}")))
 }
 
 async fn create_payment_session(
@@ -151,22 +110,14 @@ async fn create_payment_session(
     let request: PaymentSessionRequest = parse_body(&body)?;
     validate_payment_session(&request).map_err(|field| bad_value(&field))?;
     let id = uuid::Uuid::new_v4().to_string();
-    let session = KpSession {
-        id: id.clone(),
-        request,
-        created_at: sim.clock().now(),
-        complete: false,
-    };
+    let session = KpSession { id: id.clone(), request, created_at: sim.clock().now(), complete: false };
     sim.sessions().kp.insert(id.clone(), session);
     Ok(Json(PaymentSessionResponse {
         session_id: id.clone(),
         client_token: Some(format!("simulated-client-token-{id}")),
         payment_method_categories: ["pay_now", "pay_later", "pay_over_time"]
             .into_iter()
-            .map(|identifier| PaymentMethodCategory {
-                identifier: identifier.into(),
-                name: None,
-            })
+            .map(|identifier| PaymentMethodCategory { identifier: identifier.into(), name: None })
             .collect(),
     }))
 }
@@ -179,23 +130,13 @@ async fn read_payment_session(
     check_auth(&sim, &headers)?;
     let now = sim.clock().now();
     let sessions = sim.sessions();
-    let kp = sessions
-        .kp
-        .get(&id)
-        .filter(|kp| now < kp.expires_at())
-        .ok_or_else(not_found)?;
+    let kp = sessions.kp.get(&id).filter(|kp| now < kp.expires_at()).ok_or_else(not_found)?;
     let mut body = serde_json::to_value(&kp.request).unwrap_or_default();
-    body["status"] = if kp.complete {
-        "complete"
-    } else {
-        "incomplete"
-    }
-    .into();
-    body["expires_at"] = kp
-        .expires_at()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-        .into();
+    body["status"] = if kp.complete { "complete" } else { "incomplete" }.into();
+    // The default channel is reported, as Klarna remembers it.
+    body["acquiring_channel"] = serde_json::to_value(kp.channel()).unwrap_or_default();
+    body["expires_at"] =
+        kp.expires_at().format(&time::format_description::well_known::Rfc3339).unwrap_or_default().into();
     Ok(Json(body))
 }
 
@@ -214,13 +155,7 @@ async fn update_payment_session(
         .kp
         .get_mut(&id)
         .filter(|kp| now < kp.expires_at())
-        .ok_or_else(|| {
-            klarna_error(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "Payment session not found or expired.",
-            )
-        })?;
+        .ok_or_else(|| klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Payment session not found or expired."))?;
     if kp.complete {
         return Err(klarna_error(
             StatusCode::NOT_FOUND,
@@ -236,11 +171,8 @@ async fn update_payment_session(
 
 /// Whether an order body is the cart the shopper authorized.
 fn order_matches(kp: &PaymentSessionRequest, order: &CreateOrderRequest) -> bool {
-    kp.purchase_country
-        .eq_ignore_ascii_case(&order.purchase_country)
-        && kp
-            .purchase_currency
-            .eq_ignore_ascii_case(&order.purchase_currency)
+    kp.purchase_country.eq_ignore_ascii_case(&order.purchase_country)
+        && kp.purchase_currency.eq_ignore_ascii_case(&order.purchase_currency)
         && kp.order_amount == order.order_amount
         && kp.order_tax_amount.unwrap_or(0) == order.order_tax_amount.unwrap_or(0)
         && kp.order_lines == order.order_lines
@@ -280,20 +212,14 @@ async fn place_order(
         .cloned()
         .ok_or_else(|| authorization_gone("The authorization does not exist."))?;
     if authorization.is_expired(now) {
-        return Err(authorization_gone(
-            "The authorization has expired (tokens are valid for 60 minutes).",
-        ));
+        return Err(authorization_gone("The authorization has expired (tokens are valid for 60 minutes)."));
     }
     match authorization.state {
         AuthorizationState::Open => {}
         AuthorizationState::Ordered(_) => {
-            return Err(authorization_gone(
-                "The authorization has already been used to place an order.",
-            ))
+            return Err(authorization_gone("The authorization has already been used to place an order."))
         }
-        AuthorizationState::Cancelled => {
-            return Err(authorization_gone("The authorization has been cancelled."))
-        }
+        AuthorizationState::Cancelled => return Err(authorization_gone("The authorization has been cancelled.")),
     }
     let kp = sessions
         .kp
@@ -357,8 +283,7 @@ async fn distribute(
 ) -> Result<StatusCode, Refusal> {
     check_auth(&sim, &headers)?;
     let input: DistributionInput = parse_body(&body)?;
-    sim.distribute_link(&id, &input)
-        .map_err(|r| klarna_error(r.status, r.code, r.message))?;
+    sim.distribute_link(&id, &input).map_err(|r| klarna_error(r.status, r.code, r.message))?;
     Ok(StatusCode::CREATED)
 }
 
@@ -371,20 +296,12 @@ async fn distribution_module_token(
     let session = live_session(&sim, &id)?;
     let standalone_url = standalone_url(&sim, &session);
     Ok(Json(DistributionModuleToken {
-        token: Some(distribution_token(
-            &sim,
-            &session.distribution_id,
-            &standalone_url,
-        )),
+        token: Some(distribution_token(&sim, &session.distribution_id, &standalone_url)),
     }))
 }
 
 fn not_found() -> Refusal {
-    klarna_error(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "HPP session has expired or could not be found by provided id.",
-    )
+    klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "HPP session has expired or could not be found by provided id.")
 }
 
 /// Klarna's checks on a payment session: patterns, caps, and totals that add up.
@@ -437,10 +354,7 @@ fn validate_order_line(line: &OrderLine) -> Result<(), &'static str> {
     if line.total_discount_amount < 0 {
         return Err("total_discount_amount");
     }
-    let expected = line
-        .quantity
-        .checked_mul(line.unit_price)
-        .map(|gross| gross - line.total_discount_amount);
+    let expected = line.quantity.checked_mul(line.unit_price).map(|gross| gross - line.total_discount_amount);
     if line.total_amount.abs() > MAX || expected != Some(line.total_amount) {
         return Err("total_amount");
     }
@@ -459,11 +373,7 @@ async fn create_hpp_session(
 ) -> Result<Response, Refusal> {
     check_auth(&sim, &headers)?;
     let key = idempotency_key(&headers);
-    let replayed = sim.sessions().replay(
-        IdempotentCall::CreateHppSession,
-        key.as_deref(),
-        sim.clock().now(),
-    );
+    let replayed = sim.sessions().replay(IdempotentCall::CreateHppSession, key.as_deref(), sim.clock().now());
     if let Some(answer) = replayed {
         return Ok(answer.into_response());
     }
@@ -481,21 +391,14 @@ async fn create_hpp_session(
             return Err(bad_value("profile_id"));
         }
     }
-    let kp_id = kp_session_id(&request.payment_session_url)
-        .ok_or_else(|| bad_value("payment_session_url"))?;
+    let kp_id = kp_session_id(&request.payment_session_url).ok_or_else(|| bad_value("payment_session_url"))?;
     let now = sim.clock().now();
     let mut sessions = sim.sessions();
     let kp = sessions
         .kp
         .get(&kp_id)
         .filter(|kp| now < kp.expires_at() && !kp.complete)
-        .ok_or_else(|| {
-            klarna_error(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "Payment session has expired.",
-            )
-        })?;
+        .ok_or_else(|| klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Payment session has expired."))?;
     let session = HppSession {
         id: uuid::Uuid::new_v4().to_string(),
         kp_session_id: kp_id,
@@ -512,18 +415,10 @@ async fn create_hpp_session(
         klarna_reference: None,
     };
     let response = creation_response(&sim, &session);
-    sessions
-        .by_distribution
-        .insert(session.distribution_id.clone(), session.id.clone());
+    sessions.by_distribution.insert(session.distribution_id.clone(), session.id.clone());
     sessions.hpp.insert(session.id.clone(), session);
     let body = serde_json::to_value(&response).unwrap_or_default();
-    sessions.remember(
-        IdempotentCall::CreateHppSession,
-        key.as_deref(),
-        201,
-        body,
-        now,
-    );
+    sessions.remember(IdempotentCall::CreateHppSession, key.as_deref(), 201, body, now);
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
@@ -553,19 +448,11 @@ fn creation_response(sim: &Simulator, session: &HppSession) -> CreateSessionResp
         qr_code_url: Some(sim.url(&format!("/pay/{id}/qr"))),
         distribution_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/distribution"))),
         expires_at: Some(session.expires_at),
-        manual_identification_check_url: Some(
-            sim.url(&format!("/hpp/v1/sessions/{id}/manual-id-check")),
-        ),
+        manual_identification_check_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/manual-id-check"))),
         distribution_module: Some(DistributionModule {
-            token: Some(distribution_token(
-                sim,
-                &session.distribution_id,
-                &standalone_url,
-            )),
+            token: Some(distribution_token(sim, &session.distribution_id, &standalone_url)),
             standalone_url: Some(standalone_url),
-            generation_url: Some(
-                sim.url(&format!("/hpp/v1/sessions/{id}/distribution-module/token")),
-            ),
+            generation_url: Some(sim.url(&format!("/hpp/v1/sessions/{id}/distribution-module/token"))),
         }),
     }
 }
@@ -577,11 +464,7 @@ fn distribution_token(sim: &Simulator, distribution_id: &str, iframe_url: &str) 
     let origin = {
         let base = &sim.config().public_base;
         let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-        base[..base[after_scheme..]
-            .find('/')
-            .map(|i| i + after_scheme)
-            .unwrap_or(base.len())]
-            .to_string()
+        base[..base[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(base.len())].to_string()
     };
     let claims = serde_json::json!({
         "session_id": distribution_id,
@@ -594,12 +477,7 @@ fn distribution_token(sim: &Simulator, distribution_id: &str, iframe_url: &str) 
 
 fn live_session(sim: &Simulator, id: &str) -> Result<HppSession, Refusal> {
     let now = sim.clock().now();
-    sim.sessions()
-        .hpp
-        .get(id)
-        .filter(|s| !s.is_expired(now))
-        .cloned()
-        .ok_or_else(not_found)
+    sim.sessions().hpp.get(id).filter(|s| !s.is_expired(now)).cloned().ok_or_else(not_found)
 }
 
 async fn read_hpp_session(
@@ -621,9 +499,7 @@ async fn disable_hpp_session(
     let now = sim.clock().now();
     let mut sessions = sim.sessions();
     let session = sessions.hpp.get_mut(&id).ok_or_else(not_found)?;
-    session
-        .disable(now)
-        .map_err(|message| klarna_error(StatusCode::BAD_REQUEST, "INVALID_OPERATION", message))?;
+    session.disable(now).map_err(|message| klarna_error(StatusCode::BAD_REQUEST, "INVALID_OPERATION", message))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -657,14 +533,8 @@ mod tests {
 
     #[test]
     fn payment_session_urls_name_a_kp_session() {
-        assert_eq!(
-            kp_session_id("https://api.playground.klarna.com/payments/v1/sessions/abc").as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            kp_session_id("http://127.0.0.1:3000/klarna-sim/payments/v1/sessions/abc").as_deref(),
-            Some("abc")
-        );
+        assert_eq!(kp_session_id("https://api.playground.klarna.com/payments/v1/sessions/abc").as_deref(), Some("abc"));
+        assert_eq!(kp_session_id("http://127.0.0.1:3000/klarna-sim/payments/v1/sessions/abc").as_deref(), Some("abc"));
         for bad in [
             "abc",
             "ftp://x/payments/v1/sessions/abc",
@@ -677,41 +547,23 @@ mod tests {
 
     #[test]
     fn accepts_consistent_sessions() {
-        assert_eq!(
-            validate_payment_session(&request(vec![line(2, 10_000, 2500, 4_000)])),
-            Ok(())
-        );
+        assert_eq!(validate_payment_session(&request(vec![line(2, 10_000, 2500, 4_000)])), Ok(()));
     }
 
     #[test]
     fn names_the_first_bad_field() {
         let mut bad_tax = request(vec![line(1, 10_000, 2500, 2_500)]);
-        assert_eq!(
-            validate_payment_session(&bad_tax).unwrap_err(),
-            "order_lines[0].total_tax_amount"
-        );
+        assert_eq!(validate_payment_session(&bad_tax).unwrap_err(), "order_lines[0].total_tax_amount");
         bad_tax.order_lines[0].total_tax_amount = 2_000;
         bad_tax.order_amount += 1;
-        assert_eq!(
-            validate_payment_session(&bad_tax).unwrap_err(),
-            "order_amount"
-        );
+        assert_eq!(validate_payment_session(&bad_tax).unwrap_err(), "order_amount");
         let mut bad_currency = request(vec![line(1, 100, 0, 0)]);
         bad_currency.purchase_currency = "SE1".into();
-        assert_eq!(
-            validate_payment_session(&bad_currency).unwrap_err(),
-            "purchase_currency"
-        );
-        assert_eq!(
-            validate_payment_session(&request(vec![])).unwrap_err(),
-            "order_lines"
-        );
+        assert_eq!(validate_payment_session(&bad_currency).unwrap_err(), "purchase_currency");
+        assert_eq!(validate_payment_session(&request(vec![])).unwrap_err(), "order_lines");
         let mut bad_total = request(vec![line(1, 100, 0, 0)]);
         bad_total.order_lines[0].total_amount = 99;
         bad_total.order_amount = 99;
-        assert_eq!(
-            validate_payment_session(&bad_total).unwrap_err(),
-            "order_lines[0].total_amount"
-        );
+        assert_eq!(validate_payment_session(&bad_total).unwrap_err(), "order_lines[0].total_amount");
     }
 }

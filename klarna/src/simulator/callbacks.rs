@@ -55,16 +55,9 @@ pub struct Sender {
 
 impl Sender {
     pub fn new() -> Sender {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .user_agent("Klarna-HPP-Simulator")
-            .build()
-            .unwrap_or_default();
-        Sender {
-            http,
-            log: Arc::default(),
-            held: Arc::default(),
-        }
+        let http =
+            reqwest::Client::builder().timeout(TIMEOUT).user_agent("Klarna-HPP-Simulator").build().unwrap_or_default();
+        Sender { http, log: Arc::default(), held: Arc::default() }
     }
 
     pub fn log(&self) -> Vec<CallbackRecord> {
@@ -76,10 +69,7 @@ impl Sender {
         let Some(url) = session.merchant_urls.status_update.as_deref() else {
             return;
         };
-        let body = StatusCallback {
-            event_id: uuid::Uuid::new_v4().to_string(),
-            session: session.to_response(),
-        };
+        let body = StatusCallback { event_id: uuid::Uuid::new_v4().to_string(), session: session.to_response() };
         let outcome = match plan {
             CallbackPlan::Drop => CallbackOutcome::Dropped,
             CallbackPlan::Deliver { .. } => CallbackOutcome::Pending,
@@ -91,26 +81,20 @@ impl Sender {
             outcome,
             attempts: 0,
         });
-        let CallbackPlan::Deliver {
-            duplicate,
-            delay,
-            reorder,
-        } = plan
-        else {
+        let CallbackPlan::Deliver { duplicate, delay, reorder } = plan else {
             return;
         };
-        let event = Event {
-            url: expand_placeholders(url, &session.id, None, None),
-            body,
-            duplicate,
-            delay,
-        };
+        let event = Event { url: expand_placeholders(url, &session.id, None, None), body, duplicate, delay };
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).take();
         match held {
-            // This event overtakes the held one.
+            // This event overtakes the held one, which follows once this
+            // one is through.
             Some(earlier) => {
-                self.spawn(event);
-                self.spawn_after(earlier, Duration::from_millis(200));
+                let sender = self.clone();
+                tokio::spawn(async move {
+                    sender.deliver_all(&event).await;
+                    sender.deliver_all(&earlier).await;
+                });
             }
             None if reorder => {
                 let event_id = event.body.event_id.clone();
@@ -133,18 +117,17 @@ impl Sender {
     }
 
     fn spawn(&self, event: Event) {
-        self.spawn_after(event, Duration::ZERO);
+        let sender = self.clone();
+        tokio::spawn(async move { sender.deliver_all(&event).await });
     }
 
-    fn spawn_after(&self, event: Event, pause: Duration) {
-        let sender = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(pause + event.delay).await;
-            let copies = if event.duplicate { 2 } else { 1 };
-            for _ in 0..copies {
-                sender.deliver(&event).await;
-            }
-        });
+    /// The event after its delay, twice if duplicated.
+    async fn deliver_all(&self, event: &Event) {
+        tokio::time::sleep(event.delay).await;
+        let copies = if event.duplicate { 2 } else { 1 };
+        for _ in 0..copies {
+            self.deliver(event).await;
+        }
     }
 
     async fn deliver(&self, event: &Event) {
@@ -159,11 +142,9 @@ impl Sender {
                     self.update(event_id, |r| r.outcome = CallbackOutcome::Delivered);
                     return;
                 }
-                Ok(response) => tracing::debug!(
-                    status = response.status().as_u16(),
-                    attempt,
-                    "status callback refused"
-                ),
+                Ok(response) => {
+                    tracing::debug!(status = response.status().as_u16(), attempt, "status callback refused")
+                }
                 Err(error) => {
                     tracing::debug!(error = %error.without_url(), attempt, "status callback failed")
                 }
@@ -178,10 +159,7 @@ impl Sender {
     }
 
     fn record(&self, record: CallbackRecord) {
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record);
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).push(record);
     }
 
     fn update(&self, event_id: &str, change: impl FnOnce(&mut CallbackRecord)) {

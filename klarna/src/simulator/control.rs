@@ -16,10 +16,7 @@ pub fn routes() -> Router<Simulator> {
     Router::new()
         .route("/_sim/sessions/{id}/actions/{action}", post(act))
         .route("/_sim/clock", post(advance_clock))
-        .route(
-            "/_sim/faults",
-            get(read_faults).post(set_faults).delete(reset_faults),
-        )
+        .route("/_sim/faults", get(read_faults).post(set_faults).delete(reset_faults))
         .route("/_sim/outbox", get(outbox))
         .route("/_sim/orders", get(orders))
         .route("/_sim/callbacks", get(callbacks))
@@ -71,14 +68,11 @@ async fn act(State(sim): State<Simulator>, Path((id, action)): Path<(String, Str
     let Some(action) = ConsumerAction::parse(&action) else {
         return problem(
             StatusCode::NOT_FOUND,
-            format!(
-                "unknown action {action:?}; use open, authorize, decline, back, cancel or error"
-            ),
+            format!("unknown action {action:?}; use open, authorize, decline, back, cancel or error"),
         );
     };
     match sim.act(&id, action) {
-        Ok(outcome) => Json(json!({ "status": outcome.status, "redirect_url": outcome.redirect }))
-            .into_response(),
+        Ok(outcome) => Json(json!({ "status": outcome.status, "redirect_url": outcome.redirect })).into_response(),
         Err(ActionRefused::NotFound) => problem(StatusCode::NOT_FOUND, "no such live HPP session"),
         Err(ActionRefused::NotAllowed(why)) => problem(StatusCode::CONFLICT, why),
     }
@@ -91,17 +85,9 @@ struct AdvanceClock {
 
 async fn advance_clock(State(sim): State<Simulator>, Json(body): Json<AdvanceClock>) -> Response {
     if body.advance_seconds < 0 {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "advance_seconds must not be negative",
-        );
+        return problem(StatusCode::BAD_REQUEST, "advance_seconds must not be negative");
     }
-    sim.clock()
-        .advance(time::Duration::seconds(body.advance_seconds));
-    let now = sim
-        .clock()
-        .now()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    sim.clock().advance(time::Duration::seconds(body.advance_seconds));
+    let now = sim.clock().now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Json(json!({ "now": now })).into_response()
 }

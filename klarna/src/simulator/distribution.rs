@@ -48,18 +48,14 @@ pub struct DistributionRefusal {
 }
 
 fn refuse(code: &'static str, message: impl Into<String>) -> DistributionRefusal {
-    DistributionRefusal {
-        status: StatusCode::BAD_REQUEST,
-        code,
-        message: message.into(),
-    }
+    DistributionRefusal { status: StatusCode::BAD_REQUEST, code, message: message.into() }
 }
 
 /// Countries whose phone numbers the simulator's "region" accepts: Klarna's
 /// markets. Any other valid ISO code is UNSUPPORTED_COUNTRY.
 const SUPPORTED_PHONE_COUNTRIES: &[&str] = &[
-    "AT", "AU", "BE", "CA", "CH", "CZ", "DE", "DK", "ES", "FI", "FR", "GB", "GR", "HU", "IE", "IT",
-    "MX", "NL", "NO", "NZ", "PL", "PT", "RO", "SE", "SK", "US",
+    "AT", "AU", "BE", "CA", "CH", "CZ", "DE", "DK", "ES", "FI", "FR", "GB", "GR", "HU", "IE", "IT", "MX", "NL", "NO",
+    "NZ", "PL", "PT", "RO", "SE", "SK", "US",
 ];
 
 /// The recipient once Klarna's checks pass.
@@ -79,38 +75,21 @@ pub fn check(input: &DistributionInput) -> Result<Recipient, DistributionRefusal
         Some(m) if m == "email" => DistributionMethod::Email,
         Some(m) if m == "sms" => DistributionMethod::Sms,
         Some(m) if m == "token" => DistributionMethod::Token,
-        Some(m) => {
-            return Err(refuse(
-                "CONSTRAINT_VIOLATION",
-                format!("method {m:?} is not one of email, sms, token"),
-            ))
-        }
+        Some(m) => return Err(refuse("CONSTRAINT_VIOLATION", format!("method {m:?} is not one of email, sms, token"))),
     };
     let contact = input.contact_information.clone().unwrap_or_default();
     match method {
         DistributionMethod::Email => {
             let email = present(&contact.email).ok_or_else(|| {
-                refuse(
-                    "MISSING_CONTACT_DATA",
-                    "contact_information.email is required for method email",
-                )
+                refuse("MISSING_CONTACT_DATA", "contact_information.email is required for method email")
             })?;
             if !plausible_email(email) {
-                return Err(refuse(
-                    "CONSTRAINT_VIOLATION",
-                    "contact_information.email is not a valid e-mail address",
-                ));
+                return Err(refuse("CONSTRAINT_VIOLATION", "contact_information.email is not a valid e-mail address"));
             }
-            Ok(Recipient {
-                method,
-                to: email.to_string(),
-                phone_country: None,
-            })
+            Ok(Recipient { method, to: email.to_string(), phone_country: None })
         }
         DistributionMethod::Sms => {
-            let (Some(phone), Some(country)) =
-                (present(&contact.phone), present(&contact.phone_country))
-            else {
+            let (Some(phone), Some(country)) = (present(&contact.phone), present(&contact.phone_country)) else {
                 return Err(refuse(
                     "MISSING_CONTACT_DATA",
                     "contact_information.phone and phone_country are required for method sms",
@@ -124,10 +103,7 @@ pub fn check(input: &DistributionInput) -> Result<Recipient, DistributionRefusal
                 ));
             }
             if !plausible_phone(phone) {
-                return Err(refuse(
-                    "CONSTRAINT_VIOLATION",
-                    "contact_information.phone is not a valid phone number",
-                ));
+                return Err(refuse("CONSTRAINT_VIOLATION", "contact_information.phone is not a valid phone number"));
             }
             if !SUPPORTED_PHONE_COUNTRIES.contains(&country.as_str()) {
                 return Err(refuse(
@@ -135,24 +111,13 @@ pub fn check(input: &DistributionInput) -> Result<Recipient, DistributionRefusal
                     format!("Phone numbers from {country} cannot be used in this region"),
                 ));
             }
-            Ok(Recipient {
-                method,
-                to: phone.to_string(),
-                phone_country: Some(country),
-            })
+            Ok(Recipient { method, to: phone.to_string(), phone_country: Some(country) })
         }
         DistributionMethod::Token => {
             let access_id = present(&contact.access_id).ok_or_else(|| {
-                refuse(
-                    "MISSING_CONTACT_DATA",
-                    "contact_information.access_id is required for method token",
-                )
+                refuse("MISSING_CONTACT_DATA", "contact_information.access_id is required for method token")
             })?;
-            Ok(Recipient {
-                method,
-                to: access_id.to_string(),
-                phone_country: None,
-            })
+            Ok(Recipient { method, to: access_id.to_string(), phone_country: None })
         }
     }
 }
@@ -178,40 +143,17 @@ fn plausible_email(email: &str) -> bool {
 fn plausible_phone(phone: &str) -> bool {
     let body = phone.strip_prefix('+').unwrap_or(phone);
     let digits = body.chars().filter(char::is_ascii_digit).count();
-    body.chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
-        && (6..=15).contains(&digits)
+    body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')')) && (6..=15).contains(&digits)
 }
 
 /// The message text in the session's language: English, Swedish or
 /// German (English for any other locale).
-pub fn compose(
-    locale: &str,
-    method: DistributionMethod,
-    amount: &str,
-    link: &str,
-) -> (String, Option<String>, String) {
-    let language = locale
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("en")
-        .to_ascii_lowercase();
+pub fn compose(locale: &str, method: DistributionMethod, amount: &str, link: &str) -> (String, Option<String>, String) {
+    let language = locale.split(['-', '_']).next().unwrap_or("en").to_ascii_lowercase();
     let (language, subject, text) = match language.as_str() {
-        "sv" => (
-            "sv",
-            "Din betallänk från Klarna",
-            format!("Hej! Betala {amount} med Klarna här: {link}"),
-        ),
-        "de" => (
-            "de",
-            "Ihr Zahlungslink von Klarna",
-            format!("Hallo! Bezahlen Sie {amount} mit Klarna hier: {link}"),
-        ),
-        _ => (
-            "en",
-            "Your Klarna payment link",
-            format!("Hi! Pay {amount} with Klarna here: {link}"),
-        ),
+        "sv" => ("sv", "Din betallänk från Klarna", format!("Hej! Betala {amount} med Klarna här: {link}")),
+        "de" => ("de", "Ihr Zahlungslink von Klarna", format!("Hallo! Bezahlen Sie {amount} mit Klarna hier: {link}")),
+        _ => ("en", "Your Klarna payment link", format!("Hi! Pay {amount} with Klarna here: {link}")),
     };
     let subject = (method == DistributionMethod::Email).then(|| subject.to_string());
     (language.to_string(), subject, text)
@@ -227,21 +169,14 @@ impl Simulator {
     ) -> Result<OutboxMessage, DistributionRefusal> {
         let now = self.clock().now();
         let mut sessions = self.sessions();
-        let session = sessions
-            .hpp
-            .get(session_id)
-            .filter(|s| !s.is_expired(now))
-            .ok_or(DistributionRefusal {
-                status: StatusCode::NOT_FOUND,
-                code: "NOT_FOUND",
-                message: "HPP session not found or access token not found".into(),
-            })?;
+        let session = sessions.hpp.get(session_id).filter(|s| !s.is_expired(now)).ok_or(DistributionRefusal {
+            status: StatusCode::NOT_FOUND,
+            code: "NOT_FOUND",
+            message: "HPP session not found or access token not found".into(),
+        })?;
         match session.status {
             SessionStatus::Disabled => {
-                return Err(refuse(
-                    "CONSTRAINT_VIOLATION",
-                    "The session has been disabled by the merchant",
-                ))
+                return Err(refuse("CONSTRAINT_VIOLATION", "The session has been disabled by the merchant"))
             }
             ref status if status.is_final() => {
                 return Err(refuse(
@@ -253,9 +188,7 @@ impl Simulator {
         }
         let recipient = check(input)?;
         let kp = sessions.kp.get(&session.kp_session_id);
-        let locale = kp
-            .and_then(|kp| kp.request.locale.clone())
-            .unwrap_or_else(|| "en-US".into());
+        let locale = kp.and_then(|kp| kp.request.locale.clone()).unwrap_or_else(|| "en-US".into());
         let amount = kp
             .map(|kp| super::pages::money(kp.request.order_amount, &kp.request.purchase_currency))
             .unwrap_or_default();
@@ -283,10 +216,7 @@ mod tests {
     use super::*;
 
     fn input(method: &str, contact: ContactInformation) -> DistributionInput {
-        DistributionInput {
-            method: Some(method.into()),
-            contact_information: Some(contact),
-        }
+        DistributionInput { method: Some(method.into()), contact_information: Some(contact) }
     }
 
     fn code(result: Result<Recipient, DistributionRefusal>) -> &'static str {
@@ -295,24 +225,11 @@ mod tests {
 
     #[test]
     fn email_needs_a_plausible_address() {
-        let email = |e: &str| ContactInformation {
-            email: Some(e.into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            check(&input("EMAIL", email("a@shop.example"))).unwrap().to,
-            "a@shop.example"
-        );
-        assert_eq!(
-            code(check(&input("email", ContactInformation::default()))),
-            "MISSING_CONTACT_DATA"
-        );
+        let email = |e: &str| ContactInformation { email: Some(e.into()), ..Default::default() };
+        assert_eq!(check(&input("EMAIL", email("a@shop.example"))).unwrap().to, "a@shop.example");
+        assert_eq!(code(check(&input("email", ContactInformation::default()))), "MISSING_CONTACT_DATA");
         for bad in ["nobody", "a@b", "a @b.se", "@b.se", "a@b.se."] {
-            assert_eq!(
-                code(check(&input("email", email(bad)))),
-                "CONSTRAINT_VIOLATION",
-                "{bad}"
-            );
+            assert_eq!(code(check(&input("email", email(bad)))), "CONSTRAINT_VIOLATION", "{bad}");
         }
     }
 
@@ -326,45 +243,23 @@ mod tests {
         let ok = check(&input("sms", sms("07000 212345", "se"))).unwrap();
         assert_eq!(ok.phone_country.as_deref(), Some("SE"));
         assert_eq!(
-            code(check(&input(
-                "sms",
-                ContactInformation {
-                    phone: Some("0700".into()),
-                    ..Default::default()
-                }
-            ))),
+            code(check(&input("sms", ContactInformation { phone: Some("0700".into()), ..Default::default() }))),
             "MISSING_CONTACT_DATA"
         );
-        assert_eq!(
-            code(check(&input("sms", sms("070", "SE")))),
-            "CONSTRAINT_VIOLATION"
-        );
-        assert_eq!(
-            code(check(&input("sms", sms("0700212345", "SWE")))),
-            "CONSTRAINT_VIOLATION"
-        );
-        assert_eq!(
-            code(check(&input("sms", sms("0700212345", "JP")))),
-            "UNSUPPORTED_COUNTRY"
-        );
+        assert_eq!(code(check(&input("sms", sms("070", "SE")))), "CONSTRAINT_VIOLATION");
+        assert_eq!(code(check(&input("sms", sms("0700212345", "SWE")))), "CONSTRAINT_VIOLATION");
+        assert_eq!(code(check(&input("sms", sms("0700212345", "JP")))), "UNSUPPORTED_COUNTRY");
     }
 
     #[test]
     fn method_is_required_and_known() {
-        assert_eq!(
-            code(check(&DistributionInput::default())),
-            "CONSTRAINT_VIOLATION"
-        );
-        assert_eq!(
-            code(check(&input("fax", ContactInformation::default()))),
-            "CONSTRAINT_VIOLATION"
-        );
+        assert_eq!(code(check(&DistributionInput::default())), "CONSTRAINT_VIOLATION");
+        assert_eq!(code(check(&input("fax", ContactInformation::default()))), "CONSTRAINT_VIOLATION");
     }
 
     #[test]
     fn messages_follow_the_session_language() {
-        let (language, subject, text) =
-            compose("sv-SE", DistributionMethod::Email, "10.00 SEK", "L");
+        let (language, subject, text) = compose("sv-SE", DistributionMethod::Email, "10.00 SEK", "L");
         assert_eq!(language, "sv");
         assert!(subject.unwrap().contains("betallänk"));
         assert!(text.contains("Betala 10.00 SEK") && text.ends_with('L'));

@@ -46,9 +46,7 @@ impl Endpoint {
             ("GET", ["hpp", "v1", "sessions", _]) => Endpoint::HppRead,
             ("DELETE", ["hpp", "v1", "sessions", _]) => Endpoint::HppDisable,
             ("POST", ["hpp", "v1", "sessions", _, "distribution"]) => Endpoint::Distribute,
-            ("POST", ["hpp", "v1", "sessions", _, "distribution-module", "token"]) => {
-                Endpoint::DistributionModuleToken
-            }
+            ("POST", ["hpp", "v1", "sessions", _, "distribution-module", "token"]) => Endpoint::DistributionModuleToken,
             ("POST", ["payments", "v1", "authorizations", _, "order"]) => Endpoint::PlaceOrder,
             ("DELETE", ["payments", "v1", "authorizations", _]) => Endpoint::CancelAuthorization,
             _ => return None,
@@ -135,11 +133,7 @@ pub enum CallFault {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallbackPlan {
     Drop,
-    Deliver {
-        duplicate: bool,
-        delay: Duration,
-        reorder: bool,
-    },
+    Deliver { duplicate: bool, delay: Duration, reorder: bool },
 }
 
 /// The configuration plus what it has done so far.
@@ -165,8 +159,7 @@ impl FaultState {
             let Some(f) = self.faults.endpoints.get_mut(&key) else {
                 continue;
             };
-            let status = StatusCode::from_u16(f.status.unwrap_or(503))
-                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let status = StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             fault = if f.fail_next > 0 {
                 f.fail_next -= 1;
                 CallFault::Error(status)
@@ -197,11 +190,7 @@ impl FaultState {
         if c.drop_rate > 0.0 && draw() < c.drop_rate {
             return CallbackPlan::Drop;
         }
-        CallbackPlan::Deliver {
-            duplicate: c.duplicate,
-            delay: Duration::from_millis(c.delay_ms),
-            reorder: c.reorder,
-        }
+        CallbackPlan::Deliver { duplicate: c.duplicate, delay: Duration::from_millis(c.delay_ms), reorder: c.reorder }
     }
 }
 
@@ -220,12 +209,10 @@ pub async fn inject(State(sim): State<Simulator>, request: Request, next: Next) 
     }
     match fault {
         CallFault::None => next.run(request).await,
-        CallFault::Error(status) => klarna_error(
-            status,
-            "INTERNAL_SERVER_ERROR",
-            "Simulated failure (fault injection). Please try again.",
-        )
-        .into_response(),
+        CallFault::Error(status) => {
+            klarna_error(status, "INTERNAL_SERVER_ERROR", "Simulated failure (fault injection). Please try again.")
+                .into_response()
+        }
         CallFault::Timeout(hold) => {
             // The work is done, but the answer arrives too late.
             let response = next.run(request).await;
@@ -248,26 +235,10 @@ mod tests {
             (Method::POST, "/hpp/v1/sessions", Endpoint::HppCreate),
             (Method::GET, "/hpp/v1/sessions/a/", Endpoint::HppRead),
             (Method::DELETE, "/hpp/v1/sessions/a", Endpoint::HppDisable),
-            (
-                Method::POST,
-                "/hpp/v1/sessions/a/distribution",
-                Endpoint::Distribute,
-            ),
-            (
-                Method::POST,
-                "/hpp/v1/sessions/a/distribution-module/token",
-                Endpoint::DistributionModuleToken,
-            ),
-            (
-                Method::POST,
-                "/payments/v1/authorizations/t/order",
-                Endpoint::PlaceOrder,
-            ),
-            (
-                Method::DELETE,
-                "/payments/v1/authorizations/t",
-                Endpoint::CancelAuthorization,
-            ),
+            (Method::POST, "/hpp/v1/sessions/a/distribution", Endpoint::Distribute),
+            (Method::POST, "/hpp/v1/sessions/a/distribution-module/token", Endpoint::DistributionModuleToken),
+            (Method::POST, "/payments/v1/authorizations/t/order", Endpoint::PlaceOrder),
+            (Method::DELETE, "/payments/v1/authorizations/t", Endpoint::CancelAuthorization),
         ];
         for (method, path, endpoint) in cases {
             assert_eq!(Endpoint::classify(&method, path), Some(endpoint), "{path}");
@@ -278,22 +249,14 @@ mod tests {
     #[test]
     fn counters_fail_exactly_the_next_calls() {
         let mut state = FaultState::default();
-        state.faults.endpoints.insert(
-            Endpoint::HppRead,
-            EndpointFaults {
-                fail_next: 2,
-                status: Some(502),
-                ..Default::default()
-            },
-        );
+        state
+            .faults
+            .endpoints
+            .insert(Endpoint::HppRead, EndpointFaults { fail_next: 2, status: Some(502), ..Default::default() });
         let decided: Vec<CallFault> = (0..3).map(|_| state.decide(Endpoint::HppRead)).collect();
         assert_eq!(
             decided,
-            [
-                CallFault::Error(StatusCode::BAD_GATEWAY),
-                CallFault::Error(StatusCode::BAD_GATEWAY),
-                CallFault::None
-            ]
+            [CallFault::Error(StatusCode::BAD_GATEWAY), CallFault::Error(StatusCode::BAD_GATEWAY), CallFault::None]
         );
         assert_eq!(state.decide(Endpoint::HppCreate), CallFault::None);
         assert_eq!(state.calls[&Endpoint::HppRead], 3);
@@ -303,19 +266,10 @@ mod tests {
     #[test]
     fn rates_of_one_and_zero_are_certain() {
         let mut state = FaultState::default();
-        state.faults.endpoints.insert(
-            Endpoint::All,
-            EndpointFaults {
-                timeout_rate: 1.0,
-                ..Default::default()
-            },
-        );
+        state.faults.endpoints.insert(Endpoint::All, EndpointFaults { timeout_rate: 1.0, ..Default::default() });
         state.faults.timeout_ms = Some(10);
         for _ in 0..20 {
-            assert_eq!(
-                state.decide(Endpoint::KpRead),
-                CallFault::Timeout(Duration::from_millis(10))
-            );
+            assert_eq!(state.decide(Endpoint::KpRead), CallFault::Timeout(Duration::from_millis(10)));
         }
         state.faults.callbacks.drop_rate = 1.0;
         assert_eq!(state.callback_plan(), CallbackPlan::Drop);
@@ -323,16 +277,10 @@ mod tests {
 
     #[test]
     fn the_config_rejects_typos_and_bad_values() {
-        let parsed: Result<Faults, _> =
-            serde_json::from_value(serde_json::json!({"endpoints": {"hpp_craete": {}}}));
+        let parsed: Result<Faults, _> = serde_json::from_value(serde_json::json!({"endpoints": {"hpp_craete": {}}}));
         assert!(parsed.is_err());
-        let bad_rate = Faults {
-            callbacks: CallbackFaults {
-                drop_rate: 2.0,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+        let bad_rate =
+            Faults { callbacks: CallbackFaults { drop_rate: 2.0, ..Default::default() }, ..Default::default() };
         assert!(bad_rate.validate().is_err());
     }
 }

@@ -71,11 +71,7 @@ impl SimulatorConfig {
                 view: View::Seller,
                 channels: vec![Channel::Qr, Channel::Sms, Channel::Email],
             },
-            Profile {
-                id: "consumer".into(),
-                view: View::Consumer,
-                channels: vec![Channel::Qr, Channel::Sms],
-            },
+            Profile { id: "consumer".into(), view: View::Consumer, channels: vec![Channel::Qr, Channel::Sms] },
         ]
     }
 }
@@ -110,11 +106,7 @@ impl Simulator {
 
     /// Klarna's API, the shopper's pages and the `/_sim` control API.
     pub fn router(&self) -> Router {
-        Router::new()
-            .merge(api::routes(self))
-            .merge(pages::routes())
-            .merge(control::routes())
-            .with_state(self.clone())
+        Router::new().merge(api::routes(self)).merge(pages::routes()).merge(control::routes()).with_state(self.clone())
     }
 
     /// Ids of every HPP session created so far, for tests and tools.
@@ -172,8 +164,7 @@ impl Simulator {
 
     /// Moves the simulator's clock forward (as `POST /_sim/clock`).
     pub fn advance_clock(&self, by: std::time::Duration) {
-        self.clock()
-            .advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
+        self.clock().advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
     }
 
     fn fault_state(&self) -> MutexGuard<'_, faults::FaultState> {
@@ -186,10 +177,7 @@ impl Simulator {
 
     fn sessions(&self) -> MutexGuard<'_, Sessions> {
         // A panic elsewhere must not take the whole simulator down.
-        self.inner
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn clock(&self) -> &Clock {
@@ -205,22 +193,12 @@ impl Simulator {
     }
 
     /// Applies a shopper's action and, on a change, sends the status callback.
-    fn act(
-        &self,
-        session_id: &str,
-        action: state::ConsumerAction,
-    ) -> Result<ActionOutcome, ActionRefused> {
+    fn act(&self, session_id: &str, action: state::ConsumerAction) -> Result<ActionOutcome, ActionRefused> {
         let now = self.clock().now();
         let mut sessions = self.sessions();
-        let session = sessions
-            .hpp
-            .get_mut(session_id)
-            .filter(|s| !s.is_expired(now))
-            .ok_or(ActionRefused::NotFound)?;
+        let session = sessions.hpp.get_mut(session_id).filter(|s| !s.is_expired(now)).ok_or(ActionRefused::NotFound)?;
         let before = session.status.clone();
-        let destination = session
-            .apply(action, now)
-            .map_err(ActionRefused::NotAllowed)?;
+        let destination = session.apply(action, now).map_err(ActionRefused::NotAllowed)?;
         let session = session.clone();
         if action == state::ConsumerAction::Authorize {
             if let Some(token) = &session.authorization_token {
@@ -247,8 +225,7 @@ impl Simulator {
                         hpp_session_id: Some(session.id.clone()),
                         order_amount: kp.request.order_amount,
                         purchase_currency: kp.request.purchase_currency.clone(),
-                        auto_capture: session.place_order_mode
-                            == crate::wire::PlaceOrderMode::CaptureOrder,
+                        auto_capture: session.place_order_mode == crate::wire::PlaceOrderMode::CaptureOrder,
                         placed_at: now,
                     };
                     sessions.orders.push(order);
@@ -278,9 +255,6 @@ enum ActionRefused {
 }
 
 /// Runs the simulator alone, serving Klarna's paths at the root.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    config: SimulatorConfig,
-) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, config: SimulatorConfig) -> std::io::Result<()> {
     axum::serve(listener, Simulator::new(config).router()).await
 }

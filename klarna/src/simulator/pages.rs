@@ -1,10 +1,11 @@
 //! What a shopper sees: the payment page at `redirect_url`, the QR image at
 //! `qr_code_url`, and the Distribution Module at `standalone_url`.
 
+use super::distribution::DistributionInput;
 use super::state::{ConsumerAction, HppSession, KpSession};
 use super::{qr, ActionRefused, Channel, Simulator, View};
-use crate::wire::SessionStatus;
-use axum::extract::{Path, Query, State};
+use crate::wire::{encode_query_value, ContactInformation, DistributionMethod, SessionStatus};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +18,9 @@ pub fn routes() -> Router<Simulator> {
         .route("/pay/{id}/qr", get(qr_image))
         .route("/pay/{id}/cancel", get(confirm_cancel))
         .route("/pay/{id}/{action}", post(submit_action))
-        .route("/distributions/{distribution_id}", get(distribution_module))
+        .route("/distributions/{distribution_id}", get(distribution_module).post(send_from_module))
+        .route("/", get(index))
+        .route("/_sim/outbox.html", get(outbox_page))
 }
 
 fn escape(text: &str) -> String {
@@ -44,7 +47,8 @@ button,.button{display:block;width:100%;min-height:3rem;margin:.6rem 0;border-ra
 font-size:1.05rem;background:#fff;color:#17120f;cursor:pointer;text-align:center;text-decoration:none;line-height:3rem}\
 button.primary{background:#17120f;color:#fff}.note{color:#5f5a57;font-size:.9rem}\
 img.qr{display:block;width:min(18rem,80vw);height:auto;margin:1rem auto;image-rendering:pixelated}\
-.link{word-break:break-all}.error{color:#b00020}";
+.link{word-break:break-all}.error{color:#b00020}.sent{color:#0a6b2d}\
+label{display:block;margin:.6rem 0}input{font-size:1rem;padding:.4rem;max-width:100%}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -57,11 +61,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p class=\"error\">{}</p>",
-        escape(title),
-        escape(message)
-    );
+    let body = format!("<h1>{}</h1><p class=\"error\">{}</p>", escape(title), escape(message));
     (status, Html(page(title, &body))).into_response()
 }
 
@@ -83,12 +83,7 @@ fn find(sim: &Simulator, id: &str) -> Option<(HppSession, KpSession)> {
 }
 
 pub(super) fn money(minor: i64, currency: &str) -> String {
-    format!(
-        "{}.{:02} {}",
-        minor / 100,
-        (minor % 100).abs(),
-        escape(&currency.to_uppercase())
-    )
+    format!("{}.{:02} {}", minor / 100, (minor % 100).abs(), escape(&currency.to_uppercase()))
 }
 
 fn cart_table(kp: &KpSession) -> String {
@@ -141,15 +136,9 @@ fn payment_body(sim: &Simulator, session: &HppSession, kp: &KpSession) -> String
     let action = |name: &str| sim.url(&format!("/pay/{id}/{name}"));
     // Klarna shows Back when the merchant gave a back URL, Cancel otherwise.
     let leave = if session.merchant_urls.back.is_some() {
-        format!(
-            "<form method=\"post\" action=\"{}\"><button>Go back to the store</button></form>",
-            action("back")
-        )
+        format!("<form method=\"post\" action=\"{}\"><button>Go back to the store</button></form>", action("back"))
     } else {
-        format!(
-            "<a class=\"button\" href=\"{}\">Cancel payment</a>",
-            action("cancel")
-        )
+        format!("<a class=\"button\" href=\"{}\">Cancel payment</a>", action("cancel"))
     };
     format!(
         "<h1>Pay with Klarna</h1>{cart}\
@@ -180,10 +169,7 @@ async fn confirm_cancel(State(sim): State<Simulator>, Path(id): Path<String>) ->
     Html(page("Cancel payment", &body)).into_response()
 }
 
-async fn submit_action(
-    State(sim): State<Simulator>,
-    Path((id, action)): Path<(String, String)>,
-) -> Response {
+async fn submit_action(State(sim): State<Simulator>, Path((id, action)): Path<(String, String)>) -> Response {
     let Some(action) = ConsumerAction::parse(&action).filter(|a| *a != ConsumerAction::Open) else {
         return error_page(StatusCode::NOT_FOUND, "Not found", "Unknown action.");
     };
@@ -194,31 +180,20 @@ async fn submit_action(
             None => Html(page("Klarna", &result_body(&sim, &id, &outcome.status))).into_response(),
         },
         Err(ActionRefused::NotFound) => expired_page(),
-        Err(ActionRefused::NotAllowed(why)) => {
-            error_page(StatusCode::CONFLICT, "Not possible", &why)
-        }
+        Err(ActionRefused::NotAllowed(why)) => error_page(StatusCode::CONFLICT, "Not possible", &why),
     }
 }
 
 fn result_body(sim: &Simulator, id: &str, status: &SessionStatus) -> String {
-    let again = format!(
-        "<a class=\"button\" href=\"{}\">Try again</a>",
-        sim.url(&format!("/pay/{id}"))
-    );
+    let again = format!("<a class=\"button\" href=\"{}\">Try again</a>", sim.url(&format!("/pay/{id}")));
     match status {
-        SessionStatus::Completed => {
-            "<h1>Payment complete</h1><p>Thank you! You can close this page.</p>".into()
+        SessionStatus::Completed => "<h1>Payment complete</h1><p>Thank you! You can close this page.</p>".into(),
+        SessionStatus::Failed => {
+            format!("<h1>Payment declined</h1><p>Klarna could not approve this purchase.</p>{again}")
         }
-        SessionStatus::Failed => format!(
-            "<h1>Payment declined</h1><p>Klarna could not approve this purchase.</p>{again}"
-        ),
-        SessionStatus::Cancelled => {
-            "<h1>Payment cancelled</h1><p>You cancelled this purchase.</p>".into()
-        }
+        SessionStatus::Cancelled => "<h1>Payment cancelled</h1><p>You cancelled this purchase.</p>".into(),
         SessionStatus::Back => format!("<h1>You left the payment</h1>{again}"),
-        _ => format!(
-            "<h1>Something went wrong</h1><p>A technical error stopped the payment.</p>{again}"
-        ),
+        _ => format!("<h1>Something went wrong</h1><p>A technical error stopped the payment.</p>{again}"),
     }
 }
 
@@ -227,14 +202,9 @@ async fn qr_image(State(sim): State<Simulator>, Path(id): Path<String>) -> Respo
         return StatusCode::NOT_FOUND.into_response();
     }
     match qr::png(&sim.url(&format!("/pay/{id}"))) {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], bytes).into_response()
+        }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -245,12 +215,70 @@ struct ModuleQuery {
     view_id: Option<String>,
 }
 
+/// The Distribution Module's SMS and e-mail forms.
+#[derive(Deserialize)]
+struct SendForm {
+    method: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    phone_country: Option<String>,
+}
+
+/// The outcome shown above the module after a form was sent.
+enum Notice {
+    Sent(String),
+    Refused(String),
+}
+
 async fn distribution_module(
     State(sim): State<Simulator>,
     Path(distribution_id): Path<String>,
     Query(query): Query<ModuleQuery>,
 ) -> Response {
-    let profile_id = query.profile_id.unwrap_or_default();
+    render_module(&sim, &distribution_id, &query, None)
+}
+
+async fn send_from_module(
+    State(sim): State<Simulator>,
+    Path(distribution_id): Path<String>,
+    Query(query): Query<ModuleQuery>,
+    Form(form): Form<SendForm>,
+) -> Response {
+    let profile = query.profile_id.as_deref().and_then(|id| sim.profile(id));
+    let channel = match form.method.as_str() {
+        "email" => Some(Channel::Email),
+        "sms" => Some(Channel::Sms),
+        _ => None,
+    };
+    let notice = match (profile, channel) {
+        (Some(profile), Some(channel)) if profile.channels.contains(&channel) => {
+            let session_id = sim.sessions().by_distribution.get(&distribution_id).cloned().unwrap_or_default();
+            let input = DistributionInput {
+                method: Some(form.method.clone()),
+                contact_information: Some(ContactInformation {
+                    email: form.email.clone(),
+                    phone: form.phone.clone(),
+                    phone_country: form.phone_country.clone(),
+                    access_id: None,
+                }),
+            };
+            match sim.distribute_link(&session_id, &input) {
+                Ok(message) => Some(Notice::Sent(format!("Payment link sent to {}.", message.to))),
+                Err(refusal) => Some(Notice::Refused(format!("Not sent: {} ({}).", refusal.message, refusal.code))),
+            }
+        }
+        (Some(_), _) => Some(Notice::Refused("Not sent: this profile does not offer that channel.".into())),
+        // An unknown profile gets its error page from the renderer.
+        (None, _) => None,
+    };
+    render_module(&sim, &distribution_id, &query, notice)
+}
+
+fn render_module(sim: &Simulator, distribution_id: &str, query: &ModuleQuery, notice: Option<Notice>) -> Response {
+    let profile_id = query.profile_id.clone().unwrap_or_default();
     let Some(profile) = sim.profile(&profile_id).cloned() else {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -276,40 +304,61 @@ async fn distribution_module(
         return error_page(
             StatusCode::BAD_REQUEST,
             "Wrong view for profile",
-            &format!(
-                "Profile {profile_id:?} is for the {:?} view, not {:?}.",
-                profile.view, view
-            )
-            .to_lowercase(),
+            &format!("Profile {profile_id:?} is for the {:?} view, not {:?}.", profile.view, view).to_lowercase(),
         );
     }
-    let session_id = sim
-        .sessions()
-        .by_distribution
-        .get(&distribution_id)
-        .cloned();
-    let Some((session, kp)) = session_id.and_then(|id| find(&sim, &id)) else {
+    let session_id = sim.sessions().by_distribution.get(distribution_id).cloned();
+    let Some((session, kp)) = session_id.and_then(|id| find(sim, &id)) else {
         return expired_page();
     };
     if session.status.is_final() {
-        return Html(page("Klarna", &payment_body(&sim, &session, &kp))).into_response();
+        return Html(page("Klarna", &payment_body(sim, &session, &kp))).into_response();
     }
     let link = sim.url(&format!("/pay/{}", session.id));
     let qr = sim.url(&format!("/pay/{}/qr", session.id));
     let (heading, hint) = match view {
-        View::Seller => (
-            "Send the payment link",
-            "Ask the shopper to scan this code with their phone camera.",
-        ),
-        View::Consumer => (
-            "Scan to pay with Klarna",
-            "Point your phone's camera at the code to pay on your phone.",
-        ),
+        View::Seller => ("Send the payment link", "Ask the shopper to scan this code with their phone camera."),
+        View::Consumer => ("Scan to pay with Klarna", "Point your phone's camera at the code to pay on your phone."),
     };
     let mut body = format!("<h1>{heading}</h1>");
+    match notice {
+        Some(Notice::Sent(text)) => body.push_str(&format!("<p class=\"sent\" role=\"status\">{}</p>", escape(&text))),
+        Some(Notice::Refused(text)) => {
+            body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&text)))
+        }
+        None => {}
+    }
     if profile.channels.contains(&Channel::Qr) {
         body.push_str(&format!(
             "<p>{hint}</p><img class=\"qr\" src=\"{qr}\" alt=\"QR code for the payment link\" width=\"264\" height=\"264\">"
+        ));
+    }
+    let action = sim.url(&format!(
+        "/distributions/{}?profile_id={}&view_id={}",
+        encode_query_value(distribution_id),
+        encode_query_value(&profile_id),
+        encode_query_value(query.view_id.as_deref().unwrap_or("")),
+    ));
+    let (sms_label, email_label) = match view {
+        View::Seller => ("Send by SMS", "Send by e-mail"),
+        View::Consumer => ("Text me the link", "E-mail me the link"),
+    };
+    if profile.channels.contains(&Channel::Sms) {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" aria-label=\"SMS\">\
+             <input type=\"hidden\" name=\"method\" value=\"sms\">\
+             <label>Phone number <input name=\"phone\" type=\"tel\" autocomplete=\"tel\" required></label>\
+             <label>Country <input name=\"phone_country\" value=\"{country}\" maxlength=\"2\" size=\"2\" required></label>\
+             <button>{sms_label}</button></form>",
+            country = escape(&kp.request.purchase_country.to_uppercase()),
+        ));
+    }
+    if profile.channels.contains(&Channel::Email) {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" aria-label=\"E-mail\">\
+             <input type=\"hidden\" name=\"method\" value=\"email\">\
+             <label>E-mail address <input name=\"email\" type=\"email\" autocomplete=\"email\" required></label>\
+             <button>{email_label}</button></form>"
         ));
     }
     body.push_str(&format!(
@@ -318,4 +367,85 @@ async fn distribution_module(
         money(kp.request.order_amount, &kp.request.purchase_currency)
     ));
     Html(page("Klarna Distribution Module", &body)).into_response()
+}
+
+/// For a person: every session with links to its pages.
+async fn index(State(sim): State<Simulator>) -> Response {
+    let now = sim.clock().now();
+    let mut sessions: Vec<HppSession> = sim.sessions().hpp.values().cloned().collect();
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
+    let rows: String = sessions
+        .iter()
+        .map(|s| {
+            let modules: String = sim
+                .config()
+                .profiles
+                .iter()
+                .map(|p| {
+                    let view = match p.view {
+                        View::Seller => "seller",
+                        View::Consumer => "consumer",
+                    };
+                    format!(
+                        " <a href=\"{}\">{}</a>",
+                        sim.url(&format!(
+                            "/distributions/{}?profile_id={}&view_id={view}",
+                            s.distribution_id,
+                            encode_query_value(&p.id)
+                        )),
+                        escape(&p.id)
+                    )
+                })
+                .collect();
+            format!(
+                "<tr><td><code>{id}</code></td><td>{status}</td>\
+                 <td><a href=\"{pay}\">pay</a> <a href=\"{pay}/qr\">qr</a>{modules}</td></tr>",
+                id = escape(&s.id),
+                status = if s.is_expired(now) { "EXPIRED".to_string() } else { escape(s.status.as_str()) },
+                pay = sim.url(&format!("/pay/{}", s.id)),
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Klarna simulator</h1>\
+         <p><a href=\"{outbox}\">Outbox</a> · <a href=\"{orders}\">Orders (JSON)</a> · \
+         <a href=\"{callbacks}\">Callbacks (JSON)</a> · <a href=\"{faults}\">Faults (JSON)</a></p>\
+         <table aria-label=\"HPP sessions\"><tr><th>Session</th><th>Status</th><th>Pages</th></tr>{rows}</table>",
+        outbox = sim.url("/_sim/outbox.html"),
+        orders = sim.url("/_sim/orders"),
+        callbacks = sim.url("/_sim/callbacks"),
+        faults = sim.url("/_sim/faults"),
+    );
+    Html(page("Klarna simulator", &body)).into_response()
+}
+
+/// Messages the simulator "sent", newest first, with their links.
+async fn outbox_page(State(sim): State<Simulator>) -> Response {
+    let mut messages = sim.outbox();
+    messages.reverse();
+    let items: String = messages
+        .iter()
+        .map(|m| {
+            format!(
+                "<li><strong>{method} to {to}</strong> ({language})<br>{subject}{text}<br>\
+                 <a class=\"link\" href=\"{link}\">{link}</a></li>",
+                method = match m.method {
+                    DistributionMethod::Email => "E-mail",
+                    DistributionMethod::Sms => "SMS",
+                    DistributionMethod::Token => "Klarna app",
+                },
+                to = escape(&m.to),
+                language = escape(&m.language),
+                subject = m.subject.as_deref().map(|s| format!("<em>{}</em><br>", escape(s))).unwrap_or_default(),
+                text = escape(&m.text),
+                link = escape(&m.link),
+            )
+        })
+        .collect();
+    let body = if items.is_empty() {
+        "<h1>Outbox</h1><p>No messages sent yet.</p>".to_string()
+    } else {
+        format!("<h1>Outbox</h1><ul aria-label=\"Sent messages\">{items}</ul>")
+    };
+    Html(page("Outbox", &body)).into_response()
 }

@@ -16,10 +16,7 @@ pub fn png(text: &str) -> Result<Vec<u8>, String> {
         if *color != Color::Dark {
             continue;
         }
-        let (x, y) = (
-            index % modules + QUIET_ZONE_MODULES,
-            index / modules + QUIET_ZONE_MODULES,
-        );
+        let (x, y) = (index % modules + QUIET_ZONE_MODULES, index / modules + QUIET_ZONE_MODULES);
         for row in 0..PIXELS_PER_MODULE {
             let start = (y * PIXELS_PER_MODULE + row) * side + x * PIXELS_PER_MODULE;
             pixels[start..start + PIXELS_PER_MODULE].fill(0);
@@ -30,9 +27,7 @@ pub fn png(text: &str) -> Result<Vec<u8>, String> {
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer
-        .write_image_data(&pixels)
-        .map_err(|e| e.to_string())?;
+    writer.write_image_data(&pixels).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())?;
     Ok(out)
 }

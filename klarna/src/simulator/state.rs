@@ -1,8 +1,7 @@
 //! The simulator's sessions and the HPP state machine (klarna-hpp.md §4).
 
 use crate::wire::{
-    AcquiringChannel, MerchantUrls, PaymentSessionRequest, PlaceOrderMode, SessionResponse,
-    SessionStatus,
+    AcquiringChannel, MerchantUrls, PaymentSessionRequest, PlaceOrderMode, SessionResponse, SessionStatus,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -25,11 +24,9 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> OffsetDateTime {
-        let now =
-            OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        let now = OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
         // Klarna's timestamps carry milliseconds.
-        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-            .unwrap_or(now)
+        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
     }
 
     pub fn advance(&self, by: Duration) {
@@ -114,23 +111,13 @@ impl HppSession {
 
     /// Moves the session as the action demands, or says why it cannot.
     /// Returns where the shopper goes next (none for `Open`).
-    pub fn apply(
-        &mut self,
-        action: ConsumerAction,
-        now: OffsetDateTime,
-    ) -> Result<Option<Destination>, String> {
+    pub fn apply(&mut self, action: ConsumerAction, now: OffsetDateTime) -> Result<Option<Destination>, String> {
         if self.status.is_final() {
-            return Err(format!(
-                "the session is {} and can no longer change",
-                self.status
-            ));
+            return Err(format!("the session is {} and can no longer change", self.status));
         }
         let open = matches!(self.status, SessionStatus::InProgress);
         if action != ConsumerAction::Open && !open {
-            return Err(format!(
-                "the session is {}; the shopper must open the payment page first",
-                self.status
-            ));
+            return Err(format!("the session is {}; the shopper must open the payment page first", self.status));
         }
         let (status, destination) = match action {
             ConsumerAction::Open => (SessionStatus::InProgress, None),
@@ -169,9 +156,7 @@ impl HppSession {
     /// Disables the session (merchant DELETE).
     pub fn disable(&mut self, now: OffsetDateTime) -> Result<(), String> {
         match self.status {
-            SessionStatus::Completed => {
-                Err("HPP session has already been successfully completed.".into())
-            }
+            SessionStatus::Completed => Err("HPP session has already been successfully completed.".into()),
             ref status if status.is_final() => Err(format!("HPP session is already {status}.")),
             _ => {
                 self.status = SessionStatus::Disabled;
@@ -209,17 +194,8 @@ impl HppSession {
             // Without an error URL Klarna falls back to the failure URL.
             Destination::Error => urls.error.as_ref().or(urls.failure.as_ref()),
         }?;
-        let token = if destination == Destination::Success {
-            self.authorization_token.as_deref()
-        } else {
-            None
-        };
-        Some(expand_placeholders(
-            url,
-            &self.id,
-            token,
-            self.order_id.as_deref(),
-        ))
+        let token = if destination == Destination::Success { self.authorization_token.as_deref() } else { None };
+        Some(expand_placeholders(url, &self.id, token, self.order_id.as_deref()))
     }
 }
 
@@ -232,11 +208,9 @@ pub fn expand_placeholders(
     order_id: Option<&str>,
 ) -> String {
     let mut out = url.to_string();
-    for (name, value) in [
-        ("session_id", Some(session_id)),
-        ("authorization_token", authorization_token),
-        ("order_id", order_id),
-    ] {
+    for (name, value) in
+        [("session_id", Some(session_id)), ("authorization_token", authorization_token), ("order_id", order_id)]
+    {
         let Some(value) = value else { continue };
         out = out.replace(&format!("{{{{{name}}}}}"), value);
         for encoded in [format!("%7B%7B{name}%7D%7D"), format!("%7b%7b{name}%7d%7d")] {
@@ -250,9 +224,7 @@ pub fn expand_placeholders(
 fn klarna_reference(now: OffsetDateTime) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let random = uuid::Uuid::new_v4().as_u128() ^ now.unix_timestamp_nanos() as u128;
-    (0..8)
-        .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
-        .collect()
+    (0..8).map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char).collect()
 }
 
 /// An authorization token a completed HPP session (mode NONE) handed out.
@@ -324,12 +296,7 @@ pub struct Sessions {
 
 impl Sessions {
     /// The stored first answer for a key, if it is still within 24 h.
-    pub fn replay(
-        &self,
-        call: IdempotentCall,
-        key: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Option<StoredAnswer> {
+    pub fn replay(&self, call: IdempotentCall, key: Option<&str>, now: OffsetDateTime) -> Option<StoredAnswer> {
         let answer = self.answers.get(&(call, key?.to_string()))?;
         (now < answer.stored_at + IDEMPOTENCY_LIFETIME).then(|| answer.clone())
     }
@@ -343,14 +310,7 @@ impl Sessions {
         now: OffsetDateTime,
     ) {
         if let Some(key) = key {
-            self.answers.insert(
-                (call, key.to_string()),
-                StoredAnswer {
-                    status,
-                    body,
-                    stored_at: now,
-                },
-            );
+            self.answers.insert((call, key.to_string()), StoredAnswer { status, body, stored_at: now });
         }
     }
 }
@@ -367,7 +327,10 @@ mod tests {
             distribution_id: "d-1".into(),
             profile_id: None,
             merchant_urls: MerchantUrls {
-                success: Some("https://shop.test/ok?sid={{session_id}}&token={{authorization_token}}&order=%7B%7Border_id%7D%7D".into()),
+                success: Some(
+                    "https://shop.test/ok?sid={{session_id}}&token={{authorization_token}}&order=%7B%7Border_id%7D%7D"
+                        .into(),
+                ),
                 failure: Some("https://shop.test/failed".into()),
                 cancel: Some("https://shop.test/cancel".into()),
                 ..Default::default()
@@ -387,24 +350,15 @@ mod tests {
     fn happy_path_gives_a_token_in_mode_none() {
         let now = OffsetDateTime::now_utc();
         let mut s = session(PlaceOrderMode::None, AcquiringChannel::InStore);
-        assert!(
-            s.apply(ConsumerAction::Authorize, now).is_err(),
-            "must open first"
-        );
+        assert!(s.apply(ConsumerAction::Authorize, now).is_err(), "must open first");
         assert_eq!(s.apply(ConsumerAction::Open, now), Ok(None));
-        assert_eq!(
-            s.apply(ConsumerAction::Authorize, now),
-            Ok(Some(Destination::Success))
-        );
+        assert_eq!(s.apply(ConsumerAction::Authorize, now), Ok(Some(Destination::Success)));
         let body = s.to_response();
         assert_eq!(body.status, SessionStatus::Completed);
         let token = body.authorization_token.unwrap();
         assert_eq!(body.order_id, None);
         let url = s.merchant_url(Destination::Success).unwrap();
-        assert_eq!(
-            url,
-            format!("https://shop.test/ok?sid=hpp-1&token={token}&order=%7B%7Border_id%7D%7D")
-        );
+        assert_eq!(url, format!("https://shop.test/ok?sid=hpp-1&token={token}&order=%7B%7Border_id%7D%7D"));
         assert!(s.apply(ConsumerAction::Open, now).is_err(), "final");
         assert!(s.disable(now).unwrap_err().contains("completed"));
     }
@@ -418,10 +372,7 @@ mod tests {
         let body = s.to_response();
         assert_eq!(body.authorization_token, None);
         assert_eq!(body.klarna_reference.unwrap().len(), 8);
-        assert!(s
-            .merchant_url(Destination::Success)
-            .unwrap()
-            .contains(&body.order_id.unwrap()));
+        assert!(s.merchant_url(Destination::Success).unwrap().contains(&body.order_id.unwrap()));
     }
 
     #[test]
@@ -437,15 +388,9 @@ mod tests {
             s.apply(action, now).unwrap();
             assert_eq!(s.status, status);
         }
-        assert_eq!(
-            s.merchant_url(Destination::Error).as_deref(),
-            Some("https://shop.test/failed")
-        );
+        assert_eq!(s.merchant_url(Destination::Error).as_deref(), Some("https://shop.test/failed"));
         s.apply(ConsumerAction::Open, now).unwrap();
-        assert_eq!(
-            s.apply(ConsumerAction::Cancel, now),
-            Ok(Some(Destination::Cancel))
-        );
+        assert_eq!(s.apply(ConsumerAction::Cancel, now), Ok(Some(Destination::Cancel)));
         assert_eq!(s.status, SessionStatus::Cancelled);
     }
 
@@ -454,15 +399,9 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let mut s = session(PlaceOrderMode::None, AcquiringChannel::Ecommerce);
         s.apply(ConsumerAction::Open, now).unwrap();
-        assert_eq!(
-            s.apply(ConsumerAction::Cancel, now),
-            Ok(Some(Destination::Back))
-        );
+        assert_eq!(s.apply(ConsumerAction::Cancel, now), Ok(Some(Destination::Back)));
         assert_eq!(s.status, SessionStatus::Back);
-        assert_eq!(
-            s.merchant_url(Destination::Back).as_deref(),
-            Some("https://shop.test/cancel")
-        );
+        assert_eq!(s.merchant_url(Destination::Back).as_deref(), Some("https://shop.test/cancel"));
     }
 
     #[test]

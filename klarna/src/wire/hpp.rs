@@ -89,13 +89,9 @@ impl PlaceOrderMode {
     /// Klarna's enums are upper case in its tables and lower case in its
     /// examples; both are accepted.
     pub fn parse(text: &str) -> Option<PlaceOrderMode> {
-        [
-            PlaceOrderMode::None,
-            PlaceOrderMode::PlaceOrder,
-            PlaceOrderMode::CaptureOrder,
-        ]
-        .into_iter()
-        .find(|mode| mode.as_str().eq_ignore_ascii_case(text))
+        [PlaceOrderMode::None, PlaceOrderMode::PlaceOrder, PlaceOrderMode::CaptureOrder]
+            .into_iter()
+            .find(|mode| mode.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -128,11 +124,7 @@ pub struct CreateSessionResponse {
     pub qr_code_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution_url: Option<String>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manual_identification_check_url: Option<String>,
@@ -175,9 +167,7 @@ pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -189,17 +179,9 @@ pub fn encode_query_value(value: &str) -> String {
 pub struct SessionResponse {
     pub session_id: String,
     pub status: SessionStatus,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<OffsetDateTime>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<OffsetDateTime>,
     /// Only for KP sessions completed with place_order_mode NONE. A secret:
     /// it can place an order, so it never leaves the server.
@@ -268,11 +250,7 @@ impl SessionStatus {
     pub fn as_str(&self) -> &str {
         match self {
             SessionStatus::Unknown(text) => text,
-            known => Self::KNOWN
-                .iter()
-                .find(|(s, _)| s == known)
-                .map(|(_, n)| *n)
-                .unwrap_or("UNKNOWN"),
+            known => Self::KNOWN.iter().find(|(s, _)| s == known).map(|(_, n)| *n).unwrap_or("UNKNOWN"),
         }
     }
 
@@ -286,10 +264,7 @@ impl SessionStatus {
 
     /// COMPLETED, CANCELLED and DISABLED never change again.
     pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            SessionStatus::Completed | SessionStatus::Cancelled | SessionStatus::Disabled
-        )
+        matches!(self, SessionStatus::Completed | SessionStatus::Cancelled | SessionStatus::Disabled)
     }
 }
 
@@ -360,9 +335,7 @@ mod tests {
       }
     }"#;
 
-    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(
-        body: &str,
-    ) -> T {
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(body: &str) -> T {
         let parsed: T = serde_json::from_str(body).unwrap();
         let again: T = serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
         assert_eq!(parsed, again);
@@ -393,10 +366,7 @@ mod tests {
             r#"{"session_id":"39a1c773","status":"COMPLETED","authorization_token":"a1a8f727-2756-6058-bd3c-40069be0994b","updated_at":"2019-05-13T14:54:04.675Z","expires_at":"2019-05-15T13:51:43.507Z"}"#,
         );
         assert!(token.status.is_final());
-        assert_eq!(
-            token.authorization_token.as_deref(),
-            Some("a1a8f727-2756-6058-bd3c-40069be0994b")
-        );
+        assert_eq!(token.authorization_token.as_deref(), Some("a1a8f727-2756-6058-bd3c-40069be0994b"));
         let order: SessionResponse = round_trip(
             r#"{"session_id":"39a1c773","status":"COMPLETED","order_id":"a1a8f727","klarna_reference":"X438HG0Q","updated_at":"2019-05-13T14:54:04.675Z","expires_at":"2019-05-15T13:51:43.507Z"}"#,
         );
@@ -414,14 +384,10 @@ mod tests {
     #[test]
     fn unknown_statuses_and_fields_are_kept_or_ignored() {
         let parsed: SessionResponse =
-            serde_json::from_str(r#"{"session_id":"x","status":"TIMEOUT","something_new":1}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"session_id":"x","status":"TIMEOUT","something_new":1}"#).unwrap();
         assert_eq!(parsed.status, SessionStatus::Unknown("TIMEOUT".into()));
         assert_eq!(serde_json::to_value(&parsed).unwrap()["status"], "TIMEOUT");
-        assert_eq!(
-            SessionStatus::parse("in_progress"),
-            SessionStatus::InProgress
-        );
+        assert_eq!(SessionStatus::parse("in_progress"), SessionStatus::InProgress);
     }
 
     #[test]
@@ -432,27 +398,15 @@ mod tests {
         assert_eq!(sms.method, DistributionMethod::Sms);
         let email: DistributionRequest =
             round_trip(r#"{"method":"email","contact_information":{"email":"user@example.com"}}"#);
-        assert_eq!(
-            email.contact_information.email.as_deref(),
-            Some("user@example.com")
-        );
+        assert_eq!(email.contact_information.email.as_deref(), Some("user@example.com"));
     }
 
     #[test]
     fn place_order_mode_is_sent_upper_case_and_read_in_any_case() {
-        let options = SessionOptions {
-            place_order_mode: Some(PlaceOrderMode::CaptureOrder),
-            ..Default::default()
-        };
-        assert_eq!(
-            serde_json::to_value(&options).unwrap()["place_order_mode"],
-            "CAPTURE_ORDER"
-        );
-        let parsed: SessionOptions =
-            serde_json::from_str(r#"{"place_order_mode":"place_order"}"#).unwrap();
+        let options = SessionOptions { place_order_mode: Some(PlaceOrderMode::CaptureOrder), ..Default::default() };
+        assert_eq!(serde_json::to_value(&options).unwrap()["place_order_mode"], "CAPTURE_ORDER");
+        let parsed: SessionOptions = serde_json::from_str(r#"{"place_order_mode":"place_order"}"#).unwrap();
         assert_eq!(parsed.place_order_mode, Some(PlaceOrderMode::PlaceOrder));
-        assert!(
-            serde_json::from_str::<SessionOptions>(r#"{"place_order_mode":"SOMETIMES"}"#).is_err()
-        );
+        assert!(serde_json::from_str::<SessionOptions>(r#"{"place_order_mode":"SOMETIMES"}"#).is_err());
     }
 }

@@ -134,9 +134,7 @@ impl Serialize for PaymentSessionStatus {
 
 impl<'de> Deserialize<'de> for PaymentSessionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(PaymentSessionStatus::parse(&String::deserialize(
-            deserializer,
-        )?))
+        Ok(PaymentSessionStatus::parse(&String::deserialize(deserializer)?))
     }
 }
 
@@ -180,17 +178,13 @@ mod tests {
                  "total_amount":20000,"total_discount_amount":0,"total_tax_amount":0}]}"#;
         let parsed: PaymentSessionRequest = serde_json::from_str(body).unwrap();
         assert_eq!(parsed.order_lines[0].line_type.as_deref(), Some("physical"));
-        let again: PaymentSessionRequest =
-            serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
+        let again: PaymentSessionRequest = serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
         assert_eq!(parsed, again);
     }
 
     #[test]
     fn acquiring_channel_is_screaming_snake_case() {
-        assert_eq!(
-            serde_json::to_value(AcquiringChannel::InStore).unwrap(),
-            "IN_STORE"
-        );
+        assert_eq!(serde_json::to_value(AcquiringChannel::InStore).unwrap(), "IN_STORE");
     }
 
     #[test]
@@ -199,10 +193,7 @@ mod tests {
             r#"{"status":"frozen","purchase_country":"SE","order_amount":100,"acquiring_channel":"KIOSK","surprise":1}"#,
         )
         .unwrap();
-        assert_eq!(
-            parsed.status,
-            Some(PaymentSessionStatus::Unknown("frozen".into()))
-        );
+        assert_eq!(parsed.status, Some(PaymentSessionStatus::Unknown("frozen".into())));
         assert_eq!(parsed.order_amount, Some(100));
         assert!(parsed.order_lines.is_empty());
         let done: PaymentSessionRead = serde_json::from_str(r#"{"status":"complete"}"#).unwrap();
@@ -211,10 +202,9 @@ mod tests {
 
     #[test]
     fn documented_order_response_parses() {
-        let parsed: CreateOrderResponse = serde_json::from_str(
-            r#"{"order_id":"41c001ca-f6d4-4240-bbc5-5d2c036a2de4","fraud_status":"ACCEPTED"}"#,
-        )
-        .unwrap();
+        let parsed: CreateOrderResponse =
+            serde_json::from_str(r#"{"order_id":"41c001ca-f6d4-4240-bbc5-5d2c036a2de4","fraud_status":"ACCEPTED"}"#)
+                .unwrap();
         assert_eq!(parsed.fraud_status.as_deref(), Some("ACCEPTED"));
     }
 }
