@@ -9,18 +9,12 @@ use leptos::prelude::*;
 /// or an attack, so keep them short and plain.
 #[cfg(any(feature = "ssr", test))]
 fn check_attempt_key(key: &str) -> Result<(), AppError> {
-    let ok = (8..=100).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok = (8..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
         let mut errors = domain::FieldErrors::default();
-        errors.push(
-            "attempt_key",
-            "must be 8 to 100 letters, digits, '-' or '_'",
-        );
+        errors.push("attempt_key", "must be 8 to 100 letters, digits, '-' or '_'");
         Err(AppError::Invalid(errors))
     }
 }
@@ -33,14 +27,17 @@ pub async fn seller_store() -> Result<StoreSummary, AppError> {
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    crate::backend::backend()?
-        .start_seller_payment(attempt_key, cart)
-        .await
+    crate::backend::backend()?.start_seller_payment(attempt_key, cart).await
 }
 
 #[server]
 pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
     crate::backend::backend()?.seller_payment(id).await
+}
+
+#[server]
+pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
+    crate::backend::backend()?.cancel_seller_payment(id).await
 }
 
 #[cfg(test)]

@@ -24,6 +24,10 @@ pub trait PaymentBackend: Send + Sync + 'static {
 
     /// The payment as the server knows it now.
     fn seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
+    /// Withdraws the payment at Klarna (its link stops working), then marks
+    /// it so. Refused when the shopper has already paid.
+    fn cancel_seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 }
 
 /// The context value server functions read.

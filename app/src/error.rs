@@ -13,6 +13,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("this payment does not exist (or belongs to another store)")]
     NotFound,
+    /// The action no longer fits the payment's state (e.g. cancel after paid).
+    #[error("{0}")]
+    Conflict(String),
     /// Klarna refused or failed; the message says what to do next.
     #[error("{message}")]
     Klarna { message: String, retry_later: bool },

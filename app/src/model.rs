@@ -20,6 +20,8 @@ pub enum PaymentStatus {
     Back,
     /// A technical error on the shopper's side; they may retry.
     Error,
+    /// Klarna approved; Kassa is placing the order (place_order_mode NONE).
+    Authorized,
     /// Paid.
     Completed,
     /// The shopper cancelled.
@@ -54,6 +56,7 @@ impl PaymentStatus {
             PaymentStatus::Declined => "Declined: the shopper may try again",
             PaymentStatus::Back => "The shopper went back; the link still works",
             PaymentStatus::Error => "Error on the shopper's side: they may retry",
+            PaymentStatus::Authorized => "Approved: confirming the order with Klarna…",
             PaymentStatus::Completed => "Paid",
             PaymentStatus::Cancelled => "Cancelled by the shopper",
             PaymentStatus::Disabled => "Cancelled: the link no longer works",
@@ -83,6 +86,8 @@ pub struct PaymentView {
     pub klarna_reference: Option<String>,
     /// RFC 3339 time of the last status change.
     pub updated_at: String,
+    /// Why the payment failed or ended early, in words for people.
+    pub problem: Option<String>,
 }
 
 /// The store a seller screen works for.
@@ -97,10 +102,7 @@ pub struct StoreSummary {
 
 /// Formats an RFC 3339 timestamp as `HH:MM` UTC for screens.
 pub fn clock_time(rfc3339: &str) -> String {
-    rfc3339
-        .get(11..16)
-        .map(|hm| format!("{hm} UTC"))
-        .unwrap_or_default()
+    rfc3339.get(11..16).map(|hm| format!("{hm} UTC")).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -110,22 +112,14 @@ mod tests {
     #[test]
     fn only_final_states_unlock_the_till() {
         assert!(PaymentStatus::Completed.is_final());
-        for open in [
-            PaymentStatus::Waiting,
-            PaymentStatus::InProgress,
-            PaymentStatus::Declined,
-            PaymentStatus::Back,
-        ] {
+        for open in [PaymentStatus::Waiting, PaymentStatus::InProgress, PaymentStatus::Declined, PaymentStatus::Back] {
             assert!(!open.is_final(), "{open:?}");
         }
     }
 
     #[test]
     fn statuses_are_snake_case_on_the_wire() {
-        assert_eq!(
-            serde_json::to_string(&PaymentStatus::InProgress).unwrap(),
-            "\"in_progress\""
-        );
+        assert_eq!(serde_json::to_string(&PaymentStatus::InProgress).unwrap(), "\"in_progress\"");
     }
 
     #[test]

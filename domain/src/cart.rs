@@ -98,10 +98,7 @@ pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -110,20 +107,13 @@ impl FieldErrors {
 
     /// The first message for a field, for showing beside its input.
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 }
 
 impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -145,9 +135,7 @@ impl Cart {
             .lines
             .iter()
             .enumerate()
-            .filter_map(|(index, line)| {
-                validate_line(&format!("lines[{index}]"), line, &mut errors)
-            })
+            .filter_map(|(index, line)| validate_line(&format!("lines[{index}]"), line, &mut errors))
             .collect();
         let order_amount: u64 = lines.iter().map(|l| l.total_amount.get()).sum();
         let order_tax_amount: u64 = lines.iter().map(|l| l.total_tax_amount.get()).sum();
@@ -172,39 +160,20 @@ fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> 
     if name.is_empty() {
         errors.push(format!("{path}.name"), "enter a name for the item");
     } else if name.chars().count() > MAX_TEXT_LEN {
-        errors.push(
-            format!("{path}.name"),
-            format!("at most {MAX_TEXT_LEN} characters"),
-        );
+        errors.push(format!("{path}.name"), format!("at most {MAX_TEXT_LEN} characters"));
     }
-    let reference = line
-        .reference
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+    let reference = line.reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reference.is_some_and(|r| r.chars().count() > MAX_TEXT_LEN) {
-        errors.push(
-            format!("{path}.reference"),
-            format!("at most {MAX_TEXT_LEN} characters"),
-        );
+        errors.push(format!("{path}.reference"), format!("at most {MAX_TEXT_LEN} characters"));
     }
     if !(1..=MAX_QUANTITY).contains(&line.quantity) {
-        errors.push(
-            format!("{path}.quantity"),
-            format!("must be a whole number from 1 to {MAX_QUANTITY}"),
-        );
+        errors.push(format!("{path}.quantity"), format!("must be a whole number from 1 to {MAX_QUANTITY}"));
     }
     if !(0..=MAX_LINE_AMOUNT as i64).contains(&line.unit_price) {
-        errors.push(
-            format!("{path}.unit_price"),
-            format!("must be from 0 to {MAX_LINE_AMOUNT} in minor units"),
-        );
+        errors.push(format!("{path}.unit_price"), format!("must be from 0 to {MAX_LINE_AMOUNT} in minor units"));
     }
     if !(0..=10_000).contains(&line.tax_rate) {
-        errors.push(
-            format!("{path}.tax_rate"),
-            "must be from 0 to 10000 basis points (2500 is 25 %)",
-        );
+        errors.push(format!("{path}.tax_rate"), "must be from 0 to 10000 basis points (2500 is 25 %)");
     }
     if line.discount < 0 {
         errors.push(format!("{path}.discount"), "cannot be negative");
@@ -215,10 +184,7 @@ fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> 
     let gross = line.quantity as u64 * line.unit_price as u64;
     let discount = line.discount as u64;
     if discount > gross {
-        errors.push(
-            format!("{path}.discount"),
-            "cannot be more than quantity × unit price",
-        );
+        errors.push(format!("{path}.discount"), "cannot be more than quantity × unit price");
         return None;
     }
     let total_amount = MinorUnits(gross - discount);
@@ -251,22 +217,14 @@ mod tests {
     }
 
     fn line(name: &str, quantity: i64, unit_price: i64, tax_rate: i64) -> CartLineInput {
-        CartLineInput {
-            name: name.into(),
-            quantity,
-            unit_price,
-            tax_rate,
-            ..Default::default()
-        }
+        CartLineInput { name: name.into(), quantity, unit_price, tax_rate, ..Default::default() }
     }
 
     #[test]
     fn computes_klarnas_totals() {
         let mut shirt = line("Shirt", 2, 25_000, 2500);
         shirt.discount = 5_000;
-        let input = CartInput {
-            lines: vec![shirt, line("Bag", 1, 1_000, 1200)],
-        };
+        let input = CartInput { lines: vec![shirt, line("Bag", 1, 1_000, 1200)] };
         let cart = Cart::validate(&input, sek()).unwrap();
         assert_eq!(cart.lines[0].total_amount, MinorUnits(45_000));
         // 45000 - 45000*10000/12500 = 9000
@@ -284,10 +242,7 @@ mod tests {
             for rate in [0u16, 600, 1200, 2500, 10_000] {
                 let tax = TaxRate(rate).tax_included_in(MinorUnits(total)).get() as f64;
                 let exact = total as f64 - total as f64 * 10_000.0 / (10_000.0 + f64::from(rate));
-                assert!(
-                    (tax - exact).abs() <= 1.0,
-                    "total {total} rate {rate}: {tax} vs {exact}"
-                );
+                assert!((tax - exact).abs() <= 1.0, "total {total} rate {rate}: {tax} vs {exact}");
             }
         }
     }
@@ -296,50 +251,24 @@ mod tests {
     fn every_bad_field_is_named() {
         let mut bad = line("  ", 0, -1, 10_001);
         bad.discount = -5;
-        let input = CartInput {
-            lines: vec![line("Ok", 1, 100, 0), bad],
-        };
+        let input = CartInput { lines: vec![line("Ok", 1, 100, 0), bad] };
         let errors = Cart::validate(&input, sek()).unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            [
-                "lines[1].name",
-                "lines[1].quantity",
-                "lines[1].unit_price",
-                "lines[1].tax_rate",
-                "lines[1].discount"
-            ]
+            ["lines[1].name", "lines[1].quantity", "lines[1].unit_price", "lines[1].tax_rate", "lines[1].discount"]
         );
-        assert!(errors
-            .for_field("lines[1].tax_rate")
-            .unwrap()
-            .contains("2500 is 25 %"));
+        assert!(errors.for_field("lines[1].tax_rate").unwrap().contains("2500 is 25 %"));
     }
 
     #[test]
     fn refuses_empty_zero_and_oversized_carts() {
         let empty = Cart::validate(&CartInput::default(), sek()).unwrap_err();
         assert_eq!(empty.0[0].field, "lines");
-        let free = Cart::validate(
-            &CartInput {
-                lines: vec![line("Gift", 1, 0, 0)],
-            },
-            sek(),
-        )
-        .unwrap_err();
+        let free = Cart::validate(&CartInput { lines: vec![line("Gift", 1, 0, 0)] }, sek()).unwrap_err();
         assert!(free.for_field("lines").unwrap().contains("more than zero"));
-        let huge = Cart::validate(
-            &CartInput {
-                lines: vec![line("Car", 3, 100_000_000, 0)],
-            },
-            sek(),
-        )
-        .unwrap_err();
-        assert!(huge
-            .for_field("lines[0].unit_price")
-            .unwrap()
-            .contains("line total"));
+        let huge = Cart::validate(&CartInput { lines: vec![line("Car", 3, 100_000_000, 0)] }, sek()).unwrap_err();
+        assert!(huge.for_field("lines[0].unit_price").unwrap().contains("line total"));
         let mut over = line("Hat", 1, 100, 0);
         over.discount = 101;
         let discount = Cart::validate(&CartInput { lines: vec![over] }, sek()).unwrap_err();
@@ -348,10 +277,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused_by_name() {
-        let err = serde_json::from_str::<CartLineInput>(
-            r#"{"name":"A","quantity":1,"unit_price":1,"price":2}"#,
-        )
-        .unwrap_err();
+        let err =
+            serde_json::from_str::<CartLineInput>(r#"{"name":"A","quantity":1,"unit_price":1,"price":2}"#).unwrap_err();
         assert!(err.to_string().contains("price"), "{err}");
     }
 }

@@ -5,9 +5,7 @@ use std::fmt;
 
 /// A non-negative amount in the currency's minor unit (öre, cent), as Klarna
 /// counts money. There is no float anywhere between a keypress and Klarna.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MinorUnits(pub u64);
 
@@ -36,21 +34,10 @@ impl MinorUnits {
             return None;
         }
         let scale = 10u64.pow(currency.exponent());
-        let whole: u64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().ok()?
-        };
+        let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
         let padded = format!("{fraction:0<width$}", width = currency.exponent() as usize);
-        let fraction: u64 = if padded.is_empty() {
-            0
-        } else {
-            padded.parse().ok()?
-        };
-        whole
-            .checked_mul(scale)?
-            .checked_add(fraction)
-            .map(MinorUnits)
+        let fraction: u64 = if padded.is_empty() { 0 } else { padded.parse().ok()? };
+        whole.checked_mul(scale)?.checked_add(fraction).map(MinorUnits)
     }
 
     /// Formats the amount for people, e.g. `1 234,50 kr` (sv), `€1,234.50` (en).
@@ -76,10 +63,7 @@ impl MinorUnits {
         let number = if exponent == 0 {
             grouped
         } else {
-            format!(
-                "{grouped}{decimal}{fraction:0width$}",
-                width = exponent as usize
-            )
+            format!("{grouped}{decimal}{fraction:0width$}", width = exponent as usize)
         };
         match (english, currency.prefix_symbol()) {
             (true, Some(symbol)) => format!("{symbol}{number}"),
@@ -110,100 +94,28 @@ struct CurrencyInfo {
 }
 
 const CURRENCIES: &[CurrencyInfo] = &[
-    CurrencyInfo {
-        code: "AUD",
-        exponent: 2,
-        prefix: Some("A$"),
-        suffix: "AUD",
-    },
-    CurrencyInfo {
-        code: "CAD",
-        exponent: 2,
-        prefix: Some("CA$"),
-        suffix: "CAD",
-    },
-    CurrencyInfo {
-        code: "CHF",
-        exponent: 2,
-        prefix: None,
-        suffix: "CHF",
-    },
-    CurrencyInfo {
-        code: "CZK",
-        exponent: 2,
-        prefix: None,
-        suffix: "Kč",
-    },
-    CurrencyInfo {
-        code: "DKK",
-        exponent: 2,
-        prefix: None,
-        suffix: "kr.",
-    },
-    CurrencyInfo {
-        code: "EUR",
-        exponent: 2,
-        prefix: Some("€"),
-        suffix: "€",
-    },
-    CurrencyInfo {
-        code: "GBP",
-        exponent: 2,
-        prefix: Some("£"),
-        suffix: "£",
-    },
-    CurrencyInfo {
-        code: "NOK",
-        exponent: 2,
-        prefix: None,
-        suffix: "kr",
-    },
-    CurrencyInfo {
-        code: "NZD",
-        exponent: 2,
-        prefix: Some("NZ$"),
-        suffix: "NZD",
-    },
-    CurrencyInfo {
-        code: "PLN",
-        exponent: 2,
-        prefix: None,
-        suffix: "zł",
-    },
-    CurrencyInfo {
-        code: "RON",
-        exponent: 2,
-        prefix: None,
-        suffix: "lei",
-    },
-    CurrencyInfo {
-        code: "SEK",
-        exponent: 2,
-        prefix: None,
-        suffix: "kr",
-    },
-    CurrencyInfo {
-        code: "USD",
-        exponent: 2,
-        prefix: Some("$"),
-        suffix: "$",
-    },
+    CurrencyInfo { code: "AUD", exponent: 2, prefix: Some("A$"), suffix: "AUD" },
+    CurrencyInfo { code: "CAD", exponent: 2, prefix: Some("CA$"), suffix: "CAD" },
+    CurrencyInfo { code: "CHF", exponent: 2, prefix: None, suffix: "CHF" },
+    CurrencyInfo { code: "CZK", exponent: 2, prefix: None, suffix: "Kč" },
+    CurrencyInfo { code: "DKK", exponent: 2, prefix: None, suffix: "kr." },
+    CurrencyInfo { code: "EUR", exponent: 2, prefix: Some("€"), suffix: "€" },
+    CurrencyInfo { code: "GBP", exponent: 2, prefix: Some("£"), suffix: "£" },
+    CurrencyInfo { code: "NOK", exponent: 2, prefix: None, suffix: "kr" },
+    CurrencyInfo { code: "NZD", exponent: 2, prefix: Some("NZ$"), suffix: "NZD" },
+    CurrencyInfo { code: "PLN", exponent: 2, prefix: None, suffix: "zł" },
+    CurrencyInfo { code: "RON", exponent: 2, prefix: None, suffix: "lei" },
+    CurrencyInfo { code: "SEK", exponent: 2, prefix: None, suffix: "kr" },
+    CurrencyInfo { code: "USD", exponent: 2, prefix: Some("$"), suffix: "$" },
 ];
 
 impl Currency {
     /// Looks up an ISO 4217 code (case-insensitive) among the supported ones.
     pub fn parse(code: &str) -> Result<Currency, String> {
-        CURRENCIES
-            .iter()
-            .find(|c| c.code.eq_ignore_ascii_case(code.trim()))
-            .map(Currency)
-            .ok_or_else(|| {
-                let known: Vec<&str> = CURRENCIES.iter().map(|c| c.code).collect();
-                format!(
-                    "unsupported currency {code:?}; use one of {}",
-                    known.join(", ")
-                )
-            })
+        CURRENCIES.iter().find(|c| c.code.eq_ignore_ascii_case(code.trim())).map(Currency).ok_or_else(|| {
+            let known: Vec<&str> = CURRENCIES.iter().map(|c| c.code).collect();
+            format!("unsupported currency {code:?}; use one of {}", known.join(", "))
+        })
     }
 
     pub fn code(self) -> &'static str {
@@ -254,30 +166,15 @@ mod tests {
     #[test]
     fn parses_typed_amounts_into_minor_units() {
         assert_eq!(MinorUnits::parse_major("12", sek()), Some(MinorUnits(1200)));
-        assert_eq!(
-            MinorUnits::parse_major("12.5", sek()),
-            Some(MinorUnits(1250))
-        );
-        assert_eq!(
-            MinorUnits::parse_major(" 12,05 ", sek()),
-            Some(MinorUnits(1205))
-        );
+        assert_eq!(MinorUnits::parse_major("12.5", sek()), Some(MinorUnits(1250)));
+        assert_eq!(MinorUnits::parse_major(" 12,05 ", sek()), Some(MinorUnits(1205)));
         assert_eq!(MinorUnits::parse_major(".5", sek()), Some(MinorUnits(50)));
         assert_eq!(MinorUnits::parse_major("0", sek()), Some(MinorUnits(0)));
     }
 
     #[test]
     fn rejects_what_is_not_an_amount() {
-        for bad in [
-            "",
-            ".",
-            "-1",
-            "1.234",
-            "1e3",
-            "12 kr",
-            "1.2.3",
-            "99999999999999999999",
-        ] {
+        for bad in ["", ".", "-1", "1.234", "1e3", "12 kr", "1.2.3", "99999999999999999999"] {
             assert_eq!(MinorUnits::parse_major(bad, sek()), None, "{bad:?}");
         }
     }
@@ -285,17 +182,11 @@ mod tests {
     #[test]
     fn formats_per_language() {
         let eur = Currency::parse("eur").unwrap();
-        assert_eq!(
-            MinorUnits(123450).display(sek(), "sv"),
-            "1\u{a0}234,50\u{a0}kr"
-        );
+        assert_eq!(MinorUnits(123450).display(sek(), "sv"), "1\u{a0}234,50\u{a0}kr");
         assert_eq!(MinorUnits(123450).display(eur, "de"), "1.234,50\u{a0}€");
         assert_eq!(MinorUnits(123450).display(eur, "en"), "€1,234.50");
         assert_eq!(MinorUnits(5).display(sek(), "en"), "0.05\u{a0}SEK");
-        assert_eq!(
-            MinorUnits(100_000_000).display(sek(), "sv"),
-            "1\u{a0}000\u{a0}000,00\u{a0}kr"
-        );
+        assert_eq!(MinorUnits(100_000_000).display(sek(), "sv"), "1\u{a0}000\u{a0}000,00\u{a0}kr");
     }
 
     #[test]

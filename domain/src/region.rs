@@ -15,9 +15,7 @@ impl Country {
             [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
                 Ok(Country([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
             }
-            _ => Err(format!(
-                "{code:?} is not a two-letter country code such as SE"
-            )),
+            _ => Err(format!("{code:?} is not a two-letter country code such as SE")),
         }
     }
 
@@ -54,9 +52,7 @@ pub struct Locale(String);
 impl Locale {
     pub fn parse(tag: &str) -> Result<Locale, String> {
         let tag = tag.trim();
-        let valid = tag
-            .split('-')
-            .all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()));
+        let valid = tag.split('-').all(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()));
         if valid {
             Ok(Locale(tag.to_string()))
         } else {

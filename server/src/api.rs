@@ -3,13 +3,14 @@
 //! Every error is `{"error": {"code", "message", "field"?, "fields"?}}`;
 //! bad input is always a 4xx that names the field.
 
-use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService};
+use crate::events;
+use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService, StartRequest};
 use app::model::PaymentView;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use domain::{CartInput, CartLineInput, FieldErrors};
 use serde::Deserialize;
@@ -18,8 +19,10 @@ use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<PaymentService>> {
     Router::new()
-        .route("/api/v1/payments", post(create_payment))
-        .route("/api/v1/payments/{id}", get(read_payment))
+        .route("/api/v1/payments", get(list_payments).post(create_payment))
+        .route("/api/v1/payments/{id}", get(read_payment).delete(cancel_payment))
+        .route("/api/v1/payments/{id}/events", get(payment_events))
+        .route("/api/v1/events", get(store_events))
 }
 
 /// The API boundary's one error type.
@@ -28,14 +31,14 @@ pub enum ApiError {
     Unauthorized,
     WrongStore(String),
     MissingIdempotencyKey,
-    BadJson {
-        field: Option<String>,
-        message: String,
-    },
+    BadJson { field: Option<String>, message: String },
     Invalid(FieldErrors),
     KeyReused,
     NotFound,
+    Conflict(String),
+    BadQuery { field: &'static str, message: String },
     Klarna(klarna::KlarnaError),
+    Internal,
 }
 
 impl IntoResponse for ApiError {
@@ -83,6 +86,17 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => {
                 (StatusCode::NOT_FOUND, "not_found", "no such payment in this store".into(), None, None)
             }
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, None, None),
+            ApiError::BadQuery { field, message } => {
+                (StatusCode::BAD_REQUEST, "invalid_query", message, Some(field.to_string()), None)
+            }
+            ApiError::Internal => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Kassa could not complete this right now; retry with the same Idempotency-Key".into(),
+                None,
+                None,
+            ),
             ApiError::Klarna(error) => {
                 let (message, retry_later) = klarna_advice(&error);
                 let status = if retry_later { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY };
@@ -109,6 +123,11 @@ impl From<PaymentError> for ApiError {
             PaymentError::NotFound => ApiError::NotFound,
             PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
             PaymentError::Klarna(error) => ApiError::Klarna(error),
+            PaymentError::Conflict(message) => ApiError::Conflict(message),
+            PaymentError::Storage(error) => {
+                tracing::error!(%error, "storage failed");
+                ApiError::Internal
+            }
         }
     }
 }
@@ -136,6 +155,10 @@ fn authenticate(service: &PaymentService, headers: &HeaderMap) -> Result<String,
 struct CreatePaymentBody {
     #[serde(default)]
     store: Option<String>,
+    /// The POS's own id for the cart: while a payment for it is live,
+    /// starting again returns that payment.
+    #[serde(default)]
+    cart_ref: Option<String>,
     lines: Vec<CartLineInput>,
 }
 
@@ -169,19 +192,24 @@ async fn create_payment(
     if let Some(store) = body.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
+    if let Some(cart_ref) = &body.cart_ref {
+        if cart_ref.is_empty() || cart_ref.len() > 255 {
+            let mut errors = FieldErrors::default();
+            errors.push("cart_ref", "must be 1 to 255 characters");
+            return Err(ApiError::Invalid(errors));
+        }
+    }
+    let cart = CartInput { lines: body.lines };
     let started = service
-        .start(
-            &store_id,
-            Origin::Api,
-            &key,
-            &CartInput { lines: body.lines },
-        )
+        .start(StartRequest {
+            store_id: &store_id,
+            origin: Origin::Api,
+            attempt_key: &key,
+            cart_ref: body.cart_ref.as_deref(),
+            cart: &cart,
+        })
         .await?;
-    let status = if started.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(started.view)).into_response())
 }
 
@@ -194,6 +222,80 @@ async fn read_payment(
     Ok(Json(service.get(&store_id, &id).await?))
 }
 
+async fn cancel_payment(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    Ok(Json(service.cancel(&store_id, &id).await?))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    store: Option<String>,
+    since: Option<String>,
+}
+
+/// `GET /api/v1/payments?store=..&since=..`: newest first; `since` is an
+/// RFC 3339 time and defaults to the start of today (UTC).
+async fn list_payments(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<PaymentView>>, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    if let Some(store) = query.store.filter(|s| *s != store_id) {
+        return Err(ApiError::WrongStore(store));
+    }
+    let since = match query.since {
+        Some(text) => {
+            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+                ApiError::BadQuery {
+                    field: "since",
+                    message: format!("since: {text:?} is not an RFC 3339 time such as 2026-11-27T00:00:00Z"),
+                }
+            })?
+        }
+        None => time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT),
+    };
+    let since = (since.unix_timestamp_nanos() / 1_000_000) as i64;
+    Ok(Json(service.list(&store_id, since).await?))
+}
+
+/// `GET /api/v1/payments/{id}/events`: the payment now, then every change,
+/// as server-sent events; the stream ends after a final state.
+async fn payment_events(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    payment_stream(service, store_id, id).await.map_err(ApiError::from)
+}
+
+/// The SSE stream of one payment, shared by the API and the seller view.
+pub async fn payment_stream(
+    service: Arc<PaymentService>,
+    store_id: String,
+    id: String,
+) -> Result<Response, PaymentError> {
+    let receiver = service.events().subscribe();
+    let first = service.get(&store_id, &id).await?;
+    let guard = Box::new(service.watch(&id));
+    let reload = move || {
+        let (service, store_id, id) = (service.clone(), store_id.clone(), id.clone());
+        async move { service.get(&store_id, &id).await.ok() }
+    };
+    Ok(events::payment_stream(first, receiver, guard, reload).into_response())
+}
+
+/// `GET /api/v1/events`: every change to the store's payments.
+async fn store_events(State(service): State<Arc<PaymentService>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let store_id = authenticate(&service, &headers)?;
+    Ok(events::store_stream(store_id, service.events().subscribe()).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,16 +306,9 @@ mod tests {
     use serde_json::Value;
     use tower::ServiceExt;
 
-    const CART: &str =
-        r#"{"lines":[{"name":"Shoes","quantity":2,"unit_price":49900,"tax_rate":2500}]}"#;
+    const CART: &str = r#"{"lines":[{"name":"Shoes","quantity":2,"unit_price":49900,"tax_rate":2500}]}"#;
 
-    async fn call(
-        router: &Router,
-        method: &str,
-        uri: &str,
-        key: Option<&str>,
-        body: &str,
-    ) -> (StatusCode, Value) {
+    async fn call(router: &Router, method: &str, uri: &str, key: Option<&str>, body: &str) -> (StatusCode, Value) {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -222,89 +317,56 @@ mod tests {
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
-        let response = router
-            .clone()
-            .oneshot(request.body(Body::from(body.to_string())).unwrap())
-            .await
-            .unwrap();
+        let response = router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     async fn api() -> (Router, TestKlarna) {
+        let (router, _, klarna) = api_and_service().await;
+        (router, klarna)
+    }
+
+    async fn api_and_service() -> (Router, Arc<PaymentService>, TestKlarna) {
         let (service, klarna) = service_on_simulator().await;
-        (routes().with_state(service), klarna)
+        (routes().with_state(service.clone()), service, klarna)
     }
 
     #[tokio::test]
     async fn creates_a_payment_once_per_idempotency_key() {
         let (router, klarna) = api().await;
-        let (status, first) = call(
-            &router,
-            "POST",
-            "/api/v1/payments",
-            Some("order-1001"),
-            CART,
-        )
-        .await;
+        let (status, first) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         assert_eq!(first["status"], "waiting");
         assert_eq!(first["order_amount"], 99_800);
-        assert!(first["redirect_url"]
-            .as_str()
-            .unwrap()
-            .starts_with(&klarna.base));
+        assert!(first["redirect_url"].as_str().unwrap().starts_with(&klarna.base));
         assert!(first["qr_code_url"].as_str().unwrap().ends_with("/qr"));
         let module = first["distribution_module_url"].as_str().unwrap();
-        assert!(
-            module.contains("profile_id=seller&view_id=seller"),
-            "{module}"
-        );
+        assert!(module.contains("profile_id=seller&view_id=seller"), "{module}");
         assert!(first["expires_at"].as_str().is_some());
 
-        let (status, again) = call(
-            &router,
-            "POST",
-            "/api/v1/payments",
-            Some("order-1001"),
-            CART,
-        )
-        .await;
+        let (status, again) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), CART).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(again["id"], first["id"]);
-        assert_eq!(
-            klarna.hpp_sessions(),
-            1,
-            "a retry must not create a second Klarna session"
-        );
+        assert_eq!(klarna.hpp_sessions(), 1, "a retry must not create a second Klarna session");
 
         let other_cart = CART.replace("\"quantity\":2", "\"quantity\":3");
-        let (status, reused) = call(
-            &router,
-            "POST",
-            "/api/v1/payments",
-            Some("order-1001"),
-            &other_cart,
-        )
-        .await;
+        let (status, reused) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), &other_cart).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(reused["error"]["code"], "idempotency_key_reused");
     }
 
     #[tokio::test]
     async fn reads_the_payment_as_klarna_reports_it() {
-        let (router, klarna) = api().await;
+        let (router, service, klarna) = api_and_service().await;
         let (_, created) = call(&router, "POST", "/api/v1/payments", Some("order-2"), CART).await;
         let id = created["id"].as_str().unwrap();
         let session_id = klarna.only_session_id();
         klarna.act(&session_id, "open").await;
         klarna.act(&session_id, "authorize").await;
-        let (status, read) =
-            call(&router, "GET", &format!("/api/v1/payments/{id}"), None, "").await;
+        service.refresh(id, crate::payments::Source::Poll).await.unwrap();
+        let (status, read) = call(&router, "GET", &format!("/api/v1/payments/{id}"), None, "").await;
         assert_eq!(status, StatusCode::OK, "{read}");
         assert_eq!(read["status"], "completed");
         assert_eq!(read["klarna_reference"].as_str().unwrap().len(), 8);
@@ -319,11 +381,7 @@ mod tests {
     async fn bad_input_is_a_4xx_naming_the_field() {
         let (router, klarna) = api().await;
         let cases = [
-            (
-                r#"{"lines":[{"name":"A","quantity":"2","unit_price":1}]}"#,
-                StatusCode::BAD_REQUEST,
-                "lines[0].quantity",
-            ),
+            (r#"{"lines":[{"name":"A","quantity":"2","unit_price":1}]}"#, StatusCode::BAD_REQUEST, "lines[0].quantity"),
             (
                 r#"{"lines":[{"name":"A","quantity":1,"unit_price":1,"colour":"red"}]}"#,
                 StatusCode::BAD_REQUEST,
@@ -335,28 +393,18 @@ mod tests {
                 "lines[0].quantity",
             ),
             (r#"{"lines":[]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lines"),
-            (
-                r#"{"store":"elsewhere","lines":[]}"#,
-                StatusCode::FORBIDDEN,
-                "store",
-            ),
+            (r#"{"store":"elsewhere","lines":[]}"#, StatusCode::FORBIDDEN, "store"),
             ("not json", StatusCode::BAD_REQUEST, ""),
         ];
         for (body, status, field) in cases {
             let (got, error) = call(&router, "POST", "/api/v1/payments", Some("k-1"), body).await;
             assert_eq!(got, status, "{body}: {error}");
             let named = error["error"]["field"].as_str().unwrap_or("");
-            assert!(
-                named.starts_with(field),
-                "{body}: field {named:?}, want {field:?}"
-            );
+            assert!(named.starts_with(field), "{body}: field {named:?}, want {field:?}");
             assert!(!error["error"]["message"].as_str().unwrap().is_empty());
         }
         let (status, error) = call(&router, "POST", "/api/v1/payments", None, CART).await;
-        assert_eq!(
-            (status, error["error"]["field"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("Idempotency-Key"))
-        );
+        assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("Idempotency-Key")));
         assert_eq!(klarna.hpp_sessions(), 0, "bad input never reaches Klarna");
     }
 
@@ -372,14 +420,8 @@ mod tests {
             .unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let request = Request::builder()
-            .uri("/api/v1/payments/x")
-            .body(Body::empty())
-            .unwrap();
-        assert_eq!(
-            router.oneshot(request).await.unwrap().status(),
-            StatusCode::UNAUTHORIZED
-        );
+        let request = Request::builder().uri("/api/v1/payments/x").body(Body::empty()).unwrap();
+        assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     }
 
     #[tokio::test]
@@ -387,8 +429,7 @@ mod tests {
         let (service, klarna) = service_on_simulator().await;
         klarna.stop();
         let router = routes().with_state(service);
-        let (status, error) =
-            call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
+        let (status, error) = call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
         assert_eq!(error["error"]["code"], "klarna_unavailable");
     }

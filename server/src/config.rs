@@ -4,7 +4,11 @@
 use domain::{Country, Currency, Locale};
 use klarna::wire::PlaceOrderMode;
 use serde::Deserialize;
-use std::{fmt, net::SocketAddr, path::Path};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 /// The key the default config ships for local development.
 pub const DEV_API_KEY: &str = "kassa-dev-key";
@@ -12,6 +16,8 @@ pub const DEV_API_KEY: &str = "kassa-dev-key";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where the database lives (created on first run).
+    pub data_dir: PathBuf,
     /// Where phones and Klarna reach Kassa, without a trailing slash.
     pub public_url: String,
     pub klarna: KlarnaConfig,
@@ -26,6 +32,11 @@ pub struct KlarnaConfig {
     pub region: RegionName,
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// With `simulator`: use a simulator already running at this URL
+    /// (`kassa simulator`) instead of the embedded one. Credentials then
+    /// come from KLARNA_USERNAME / KLARNA_PASSWORD.
+    #[serde(default)]
+    pub base_url: Option<String>,
     /// Read from KLARNA_USERNAME / KLARNA_PASSWORD, never from the file.
     #[serde(skip)]
     pub credentials: Option<klarna::Credentials>,
@@ -75,6 +86,10 @@ fn default_timeout() -> u64 {
     20
 }
 
+fn default_payment_timeout() -> u32 {
+    15
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
@@ -85,6 +100,9 @@ pub struct StoreConfig {
     pub locale: Locale,
     #[serde(default)]
     pub place_order_mode: PlaceOrderMode,
+    /// An unpaid payment is withdrawn at Klarna after this long.
+    #[serde(default = "default_payment_timeout")]
+    pub payment_timeout_minutes: u32,
     pub api_key: ApiKey,
     pub seller: ViewProfile,
 }
@@ -120,10 +138,16 @@ impl fmt::Debug for ApiKey {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     listen: SocketAddr,
+    #[serde(default = "default_data_dir")]
+    data_dir: PathBuf,
     #[serde(default)]
     public_url: Option<String>,
     klarna: KlarnaConfig,
     stores: Vec<StoreConfig>,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
 }
 
 /// Why the configuration was refused; the text names the key.
@@ -134,46 +158,34 @@ pub struct ConfigError(String);
 impl Config {
     /// Reads the file, applies `KASSA__…` overrides from `env`, and checks it.
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        Config::parse(&text, env)
-            .map_err(|ConfigError(why)| ConfigError(format!("{}: {why}", path.display())))
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        Config::parse(&text, env).map_err(|ConfigError(why)| ConfigError(format!("{}: {why}", path.display())))
     }
 
     pub fn parse(text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
         let mut document = toml::Value::Table(table);
         for (name, value) in env {
             if let Some(key) = name.strip_prefix("KASSA__") {
-                apply_override(&mut document, key, value)
-                    .map_err(|why| ConfigError(format!("{name}: {why}")))?;
+                apply_override(&mut document, key, value).map_err(|why| ConfigError(format!("{name}: {why}")))?;
             }
         }
         let file: ConfigFile = serde_path_to_error::deserialize(document).map_err(|e| {
             let path = e.path().to_string();
             ConfigError(format!("{path}: {}", e.into_inner()))
         })?;
-        let credentials = match (
-            env_value(env, "KLARNA_USERNAME"),
-            env_value(env, "KLARNA_PASSWORD"),
-        ) {
+        let credentials = match (env_value(env, "KLARNA_USERNAME"), env_value(env, "KLARNA_PASSWORD")) {
             (Some(user), Some(password)) => Some(klarna::Credentials::new(user, password)),
             _ => None,
         };
-        let public_url = file
-            .public_url
-            .unwrap_or_else(|| format!("http://{}", file.listen))
-            .trim_end_matches('/')
-            .to_string();
+        let public_url =
+            file.public_url.unwrap_or_else(|| format!("http://{}", file.listen)).trim_end_matches('/').to_string();
         let config = Config {
             listen: file.listen,
+            data_dir: file.data_dir,
             public_url,
-            klarna: KlarnaConfig {
-                credentials,
-                ..file.klarna
-            },
+            klarna: KlarnaConfig { credentials, ..file.klarna },
             stores: file.stores,
         };
         config.check()?;
@@ -195,6 +207,20 @@ impl Config {
                 ),
             );
         }
+        if let Some(url) = &self.klarna.base_url {
+            if live {
+                return fail("klarna.base_url", "is only for environment = \"simulator\"".into());
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return fail("klarna.base_url", "must start with http:// or https://".into());
+            }
+            if self.klarna.credentials.is_none() {
+                return fail(
+                    "klarna.base_url",
+                    "an external simulator needs KLARNA_USERNAME and KLARNA_PASSWORD".into(),
+                );
+            }
+        }
         if self.klarna.timeout_seconds == 0 || self.klarna.timeout_seconds > 120 {
             return fail("klarna.timeout_seconds", "must be from 1 to 120".into());
         }
@@ -205,20 +231,11 @@ impl Config {
             let key = |field: &str| format!("stores[{index}].{field}");
             let id_ok = !store.id.is_empty()
                 && store.id.len() <= 64
-                && store
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && store.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !id_ok {
-                return fail(
-                    &key("id"),
-                    "use 1 to 64 lower-case letters, digits or '-'".into(),
-                );
+                return fail(&key("id"), "use 1 to 64 lower-case letters, digits or '-'".into());
             }
-            if self.stores[..index]
-                .iter()
-                .any(|other| other.id == store.id)
-            {
+            if self.stores[..index].iter().any(|other| other.id == store.id) {
                 return fail(&key("id"), format!("{:?} is used by two stores", store.id));
             }
             if store.name.trim().is_empty() {
@@ -236,11 +253,11 @@ impl Config {
                     ),
                 );
             }
+            if !(1..=2880).contains(&store.payment_timeout_minutes) {
+                return fail(&key("payment_timeout_minutes"), "must be from 1 to 2880 (48 h)".into());
+            }
             if store.seller.profile_id.trim().is_empty() || store.seller.view_id.trim().is_empty() {
-                return fail(
-                    &key("seller"),
-                    "profile_id and view_id must not be empty".into(),
-                );
+                return fail(&key("seller"), "profile_id and view_id must not be empty".into());
             }
         }
         Ok(())
@@ -252,10 +269,7 @@ impl Config {
 }
 
 fn env_value(env: &[(String, String)], name: &str) -> Option<String> {
-    env.iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty())
+    env.iter().find(|(key, _)| key == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
 }
 
 /// Sets `a__b__0__c` in the document. The value is read as TOML when it
@@ -276,16 +290,10 @@ fn set_path(node: &mut toml::Value, path: &[String], value: toml::Value) -> Resu
         return Ok(());
     };
     let child = match node {
-        toml::Value::Table(table) => table
-            .entry(head.clone())
-            .or_insert(toml::Value::Table(Default::default())),
+        toml::Value::Table(table) => table.entry(head.clone()).or_insert(toml::Value::Table(Default::default())),
         toml::Value::Array(items) => {
-            let index: usize = head
-                .parse()
-                .map_err(|_| format!("{head:?} is not an index into a list"))?;
-            items
-                .get_mut(index)
-                .ok_or(format!("there is no entry {index}"))?
+            let index: usize = head.parse().map_err(|_| format!("{head:?} is not an index into a list"))?;
+            items.get_mut(index).ok_or(format!("there is no entry {index}"))?
         }
         _ => return Err(format!("{head:?} cannot be set inside a plain value")),
     };
@@ -299,10 +307,7 @@ mod tests {
     const FILE: &str = include_str!("../../kassa.toml");
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -314,10 +319,7 @@ mod tests {
         assert_eq!(store.currency.code(), "SEK");
         assert_eq!(store.seller.profile_id, "seller");
         assert!(store.api_key.matches(DEV_API_KEY));
-        assert!(
-            !format!("{config:?}").contains(DEV_API_KEY),
-            "keys never show in Debug"
-        );
+        assert!(!format!("{config:?}").contains(DEV_API_KEY), "keys never show in Debug");
     }
 
     #[test]
@@ -342,15 +344,10 @@ mod tests {
     fn bad_values_name_their_key() {
         let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__CURRENCY", "SEKK")])).unwrap_err();
         assert!(err.to_string().contains("stores[0].currency"), "{err}");
-        let err =
-            Config::parse(FILE, &env(&[("KASSA__KLARNA__ENVIRONMENT", "staging")])).unwrap_err();
+        let err = Config::parse(FILE, &env(&[("KASSA__KLARNA__ENVIRONMENT", "staging")])).unwrap_err();
         assert!(err.to_string().contains("klarna.environment"), "{err}");
-        let err =
-            Config::parse(&FILE.replace("name = \"Kassa Demo Store\"\n", ""), &[]).unwrap_err();
-        assert!(
-            err.to_string().contains("stores[0]") && err.to_string().contains("name"),
-            "{err}"
-        );
+        let err = Config::parse(&FILE.replace("name = \"Kassa Demo Store\"\n", ""), &[]).unwrap_err();
+        assert!(err.to_string().contains("stores[0]") && err.to_string().contains("name"), "{err}");
         let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__ID", "Big Store")])).unwrap_err();
         assert!(err.to_string().contains("stores[0].id"), "{err}");
     }
@@ -361,20 +358,11 @@ mod tests {
         let err = Config::parse(FILE, &playground).unwrap_err();
         assert!(err.to_string().contains("KLARNA_USERNAME"), "{err}");
         let mut with_credentials = playground.clone();
-        with_credentials.extend(env(&[
-            ("KLARNA_USERNAME", "PK1"),
-            ("KLARNA_PASSWORD", "secret"),
-        ]));
+        with_credentials.extend(env(&[("KLARNA_USERNAME", "PK1"), ("KLARNA_PASSWORD", "secret")]));
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
         assert!(err.to_string().contains("stores[0].api_key"), "{err}");
-        with_credentials.extend(env(&[(
-            "KASSA__STORES__0__API_KEY",
-            "a-long-production-key",
-        )]));
+        with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
         let config = Config::parse(FILE, &with_credentials).unwrap();
-        assert!(
-            !format!("{config:?}").contains("secret"),
-            "credentials never show in Debug"
-        );
+        assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
     }
 }

@@ -1,19 +1,13 @@
 //! `kassa`: the Kassa server, and `kassa simulator`, Klarna's API offline.
 #![recursion_limit = "256"]
 
-mod api;
-mod config;
-mod payments;
-#[cfg(test)]
-mod testing;
-mod ui_backend;
-mod web;
-
-use config::{Config, Environment};
 use klarna::client::ClientOptions;
 use klarna::simulator::{Simulator, SimulatorConfig};
 use klarna::{ApiBase, Credentials, KlarnaClient};
 use payments::PaymentService;
+use server::config::{Config, Environment};
+use server::storage::Storage;
+use server::{payments, web};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,8 +26,7 @@ Usage:
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,9 +58,7 @@ fn flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str
             .strip_prefix("--")
             .filter(|n| known.contains(n))
             .ok_or_else(|| format!("unexpected argument {flag:?}\n\n{USAGE}"))?;
-        let value = rest
-            .next()
-            .ok_or_else(|| format!("--{name} needs a value"))?;
+        let value = rest.next().ok_or_else(|| format!("--{name} needs a value"))?;
         if found.iter().any(|(n, _)| *n == name) {
             return Err(format!("--{name} given twice"));
         }
@@ -97,6 +88,11 @@ async fn serve(args: &[String]) -> Result<(), String> {
         timeout: Duration::from_secs(config.klarna.timeout_seconds),
     };
     let (simulator, base, credentials) = match config.klarna.environment {
+        Environment::Simulator if config.klarna.base_url.is_some() => {
+            let base = ApiBase::Custom(config.klarna.base_url.clone().unwrap_or_default());
+            let credentials = config.klarna.credentials.clone().ok_or("Klarna credentials are missing")?;
+            (None, base, credentials)
+        }
         Environment::Simulator => {
             // Fresh credentials each start: nothing to leak, nothing to configure.
             let credentials = Credentials::new("kassa-embedded", random_hex(16));
@@ -106,11 +102,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
                 public_base: format!("{}{}", config.public_url, web::SIMULATOR_PREFIX),
                 profiles: SimulatorConfig::default_profiles(),
             });
-            let base = ApiBase::Custom(format!(
-                "http://{}{}",
-                loopback(config.listen),
-                web::SIMULATOR_PREFIX
-            ));
+            let base = ApiBase::Custom(format!("http://{}{}", loopback(config.listen), web::SIMULATOR_PREFIX));
             (Some(simulator), base, credentials)
         }
         Environment::Playground | Environment::Production => {
@@ -120,35 +112,31 @@ async fn serve(args: &[String]) -> Result<(), String> {
             } else {
                 ApiBase::Production(region)
             };
-            let credentials = config
-                .klarna
-                .credentials
-                .clone()
-                .ok_or("Klarna credentials are missing")?;
+            let credentials = config.klarna.credentials.clone().ok_or("Klarna credentials are missing")?;
             (None, base, credentials)
         }
     };
     let klarna = KlarnaClient::new(&base, credentials, options).map_err(|e| e.to_string())?;
-    let service = Arc::new(PaymentService::new(klarna, config.clone()));
+    let storage = Storage::open(&config.data_dir)
+        .await
+        .map_err(|e| format!("cannot open the database in {}: {e}", config.data_dir.display()))?;
+    let service = Arc::new(PaymentService::new(klarna, config.clone(), storage));
+    let resumed = service.resume().await.map_err(|e| format!("cannot resume open payments: {e}"))?;
+    if resumed > 0 {
+        println!("Resumed {resumed} open payment(s) from {}", config.data_dir.display());
+    }
+    tokio::spawn(service.clone().run_tracker());
 
-    let mut leptos = leptos::config::get_configuration(None)
-        .map_err(|e| e.to_string())?
-        .leptos_options;
+    let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
     let router = web::router(leptos, service, simulator.as_ref());
 
     let url = &config.public_url;
-    println!(
-        "Kassa is running at {url} (Klarna: {})",
-        config.klarna.environment
-    );
+    println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
     println!("  Seller view:      {url}/seller");
     println!("  JSON API:         {url}/api/v1/payments");
     if simulator.is_some() {
-        println!(
-            "  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)",
-            web::SIMULATOR_PREFIX
-        );
+        println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", web::SIMULATOR_PREFIX);
     }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
@@ -158,17 +146,11 @@ async fn serve(args: &[String]) -> Result<(), String> {
 
 async fn simulator(args: &[String]) -> Result<(), String> {
     let found = flags(args, &["listen", "username", "password", "public-url"])?;
-    let required =
-        |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
-    let listen: SocketAddr = required("listen")?
-        .parse()
-        .map_err(|e| format!("--listen: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let public_base = flag(&found, "public-url")
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("http://{listen}"));
+    let required = |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
+    let listen: SocketAddr = required("listen")?.parse().map_err(|e| format!("--listen: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let public_base = flag(&found, "public-url").map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
     println!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
     let config = SimulatorConfig {
         username: required("username")?.to_string(),
@@ -203,9 +185,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             signal.recv().await;
         }
     };

@@ -114,9 +114,11 @@ impl Storage {
     }
 
     async fn migrate(&self) -> Result<(), StorageError> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS kassa_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS kassa_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
         for (version, sql) in MIGRATIONS {
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM kassa_migrations WHERE version = ?")
                 .bind(version)
@@ -126,7 +128,9 @@ impl Storage {
                 continue;
             }
             let mut tx = self.pool.begin().await?;
-            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty() && !is_comment_only(s)) {
+            let without_comments: String =
+                sql.lines().map(|line| line.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+            for statement in without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 sqlx::query(statement).execute(&mut *tx).await?;
             }
             sqlx::query("INSERT INTO kassa_migrations (version, applied_at) VALUES (?, ?)")
@@ -212,7 +216,8 @@ impl Storage {
 
     /// Every payment that is not final yet, oldest first.
     pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
-        let rows = sqlx::query("SELECT * FROM payments WHERE live = 1 ORDER BY created_at").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT * FROM payments WHERE live = 1 ORDER BY created_at").fetch_all(&self.pool).await?;
         rows.iter().map(from_row).collect()
     }
 
@@ -253,6 +258,15 @@ impl Storage {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    pub async fn set_callback_secret_hash(&self, id: &str, hash: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE payments SET callback_secret_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -339,22 +353,24 @@ impl Storage {
 
     /// Remembers a callback's event id; `false` if it was seen before.
     pub async fn first_sight_of_event(&self, event_id: &str, payment_id: &str) -> Result<bool, StorageError> {
-        let inserted =
-            sqlx::query("INSERT INTO callback_events (event_id, payment_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-                .bind(event_id)
-                .bind(payment_id)
-                .bind(now_millis())
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        let inserted = sqlx::query(
+            "INSERT INTO callback_events (event_id, payment_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(event_id)
+        .bind(payment_id)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         Ok(inserted == 1)
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<StatusEvent>, StorageError> {
-        let rows = sqlx::query("SELECT status, source, detail, at FROM payment_events WHERE payment_id = ? ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, source, detail, at FROM payment_events WHERE payment_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(StatusEvent {
@@ -367,10 +383,6 @@ impl Storage {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StorageError)
     }
-}
-
-fn is_comment_only(statement: &str) -> bool {
-    statement.lines().all(|line| line.trim().is_empty() || line.trim_start().starts_with("--"))
 }
 
 async fn insert_event(
@@ -424,4 +436,99 @@ fn from_row(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
 
 pub fn now_millis() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(id: &str, key: &str, cart_ref: Option<&str>) -> StoredPayment {
+        StoredPayment {
+            id: id.into(),
+            store_id: "s".into(),
+            origin: "api".into(),
+            attempt_key: key.into(),
+            cart_ref: cart_ref.map(str::to_string),
+            cart_json: "{}".into(),
+            currency: "SEK".into(),
+            order_amount: 100,
+            order_tax_amount: 20,
+            place_order_mode: "NONE".into(),
+            status: PaymentStatus::Waiting,
+            problem: None,
+            kp_session_id: None,
+            hpp_session_id: Some("hpp".into()),
+            hpp_json: None,
+            klarna_expires_at: None,
+            deadline_at: 0,
+            klarna_updated_at: None,
+            authorization_token: None,
+            order_id: None,
+            klarna_reference: None,
+            callback_secret_hash: "h".into(),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn to(status: PaymentStatus, klarna_at: i64) -> StatusChange {
+        StatusChange { status: Some(status), klarna_updated_at: Some(klarna_at), ..Default::default() }
+    }
+
+    #[tokio::test]
+    async fn one_payment_per_attempt_key_and_per_live_cart() {
+        let storage = Storage::in_memory().await.unwrap();
+        assert!(storage.insert(&payment("a", "k1", Some("cart"))).await.unwrap());
+        assert!(!storage.insert(&payment("b", "k1", None)).await.unwrap(), "same key");
+        assert!(!storage.insert(&payment("c", "k2", Some("cart"))).await.unwrap(), "same live cart");
+        storage.apply("a", &to(PaymentStatus::Cancelled, 5), "user").await.unwrap();
+        assert!(storage.insert(&payment("d", "k3", Some("cart"))).await.unwrap(), "cart free again");
+        assert_eq!(storage.live_for_cart("s", "cart").await.unwrap().unwrap().id, "d");
+    }
+
+    #[tokio::test]
+    async fn final_states_stick_and_stale_reads_are_ignored() {
+        let storage = Storage::in_memory().await.unwrap();
+        storage.insert(&payment("a", "k", None)).await.unwrap();
+        assert!(storage.apply("a", &to(PaymentStatus::InProgress, 10), "poll").await.unwrap().is_some());
+        // A read that started earlier but answered later says less.
+        assert!(storage.apply("a", &to(PaymentStatus::Waiting, 5), "poll").await.unwrap().is_none());
+        let done = storage.apply("a", &to(PaymentStatus::Completed, 20), "callback").await.unwrap().unwrap();
+        assert_eq!(done.status, PaymentStatus::Completed);
+        // A late IN_PROGRESS, even with a newer stamp, never reopens it.
+        assert!(storage.apply("a", &to(PaymentStatus::InProgress, 30), "callback").await.unwrap().is_none());
+        assert_eq!(storage.get("a").await.unwrap().unwrap().status, PaymentStatus::Completed);
+        assert!(storage.open_payments().await.unwrap().is_empty());
+        let history: Vec<(PaymentStatus, String)> =
+            storage.history("a").await.unwrap().into_iter().map(|e| (e.status, e.source)).collect();
+        assert_eq!(
+            history,
+            [
+                (PaymentStatus::Waiting, "user".to_string()),
+                (PaymentStatus::InProgress, "poll".to_string()),
+                (PaymentStatus::Completed, "callback".to_string())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn callback_events_are_seen_once() {
+        let storage = Storage::in_memory().await.unwrap();
+        storage.insert(&payment("a", "k", None)).await.unwrap();
+        assert!(storage.first_sight_of_event("e1", "a").await.unwrap());
+        assert!(!storage.first_sight_of_event("e1", "a").await.unwrap());
+        assert!(storage.first_sight_of_event("e2", "a").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn survives_reopening_the_file() {
+        let dir = std::env::temp_dir().join(format!("kassa-storage-{}", uuid::Uuid::new_v4()));
+        {
+            let storage = Storage::open(&dir).await.unwrap();
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+        }
+        let storage = Storage::open(&dir).await.unwrap();
+        assert_eq!(storage.by_attempt("s", "k").await.unwrap().unwrap().id, "a");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

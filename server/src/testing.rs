@@ -1,8 +1,10 @@
-//! Test harness: a real simulator on a loopback port and a payment service
-//! whose Klarna client talks to it over HTTP.
+//! Test and benchmark harness: a real simulator on a loopback port, and
+//! Kassa's payment service talking to it over HTTP, optionally serving its
+//! own API and callback routes on another loopback port.
 
 use crate::config::Config;
 use crate::payments::PaymentService;
+use crate::storage::Storage;
 use klarna::simulator::{Simulator, SimulatorConfig};
 use klarna::{client::ClientOptions, ApiBase, Credentials, KlarnaClient};
 use std::sync::Arc;
@@ -10,8 +12,9 @@ use std::time::Duration;
 
 pub struct TestKlarna {
     pub base: String,
-    simulator: Simulator,
-    server: tokio::task::JoinHandle<()>,
+    /// The in-process simulator; `None` for one in another process.
+    simulator: Option<Simulator>,
+    server: Option<tokio::task::JoinHandle<()>>,
     http: reqwest::Client,
 }
 
@@ -29,33 +32,37 @@ impl TestKlarna {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestKlarna {
-            base,
-            simulator,
-            server,
-            http: reqwest::Client::new(),
-        }
+        TestKlarna { base, simulator: Some(simulator), server: Some(server), http: reqwest::Client::new() }
+    }
+
+    /// A simulator already running elsewhere (`kassa simulator`), with the
+    /// test credentials.
+    pub fn external(base: &str) -> TestKlarna {
+        TestKlarna { base: base.to_string(), simulator: None, server: None, http: reqwest::Client::new() }
+    }
+
+    fn simulator(&self) -> &Simulator {
+        self.simulator.as_ref().expect("only for the in-process simulator")
+    }
+
+    /// The HPP session behind a payment, as Kassa recorded it.
+    pub async fn session_of(&self, kassa: &TestKassa, payment: &app::model::PaymentView) -> String {
+        let stored = kassa.service.storage().get(&payment.id).await.unwrap().unwrap();
+        stored.hpp_session_id.expect("the payment has an HPP session")
     }
 
     pub fn client(&self) -> KlarnaClient {
-        let options = ClientOptions {
-            connect_timeout: Duration::from_secs(2),
-            timeout: Duration::from_secs(5),
-        };
-        KlarnaClient::new(
-            &ApiBase::Custom(self.base.clone()),
-            Credentials::new("test-user", "test-password"),
-            options,
-        )
-        .unwrap()
+        let options = ClientOptions { connect_timeout: Duration::from_secs(2), timeout: Duration::from_secs(5) };
+        KlarnaClient::new(&ApiBase::Custom(self.base.clone()), Credentials::new("test-user", "test-password"), options)
+            .unwrap()
     }
 
     pub fn hpp_sessions(&self) -> usize {
-        self.simulator.hpp_session_ids().len()
+        self.simulator().hpp_session_ids().len()
     }
 
     pub fn only_session_id(&self) -> String {
-        let ids = self.simulator.hpp_session_ids();
+        let ids = self.simulator().hpp_session_ids();
         assert_eq!(ids.len(), 1, "expected exactly one HPP session");
         ids[0].clone()
     }
@@ -64,24 +71,101 @@ impl TestKlarna {
     pub async fn act(&self, session_id: &str, action: &str) {
         let url = format!("{}/_sim/sessions/{session_id}/actions/{action}", self.base);
         let response = self.http.post(url).send().await.unwrap();
-        assert!(
-            response.status().is_success(),
-            "{action}: {}",
-            response.status()
-        );
+        assert!(response.status().is_success(), "{action}: {}", response.status());
     }
 
     /// Takes Klarna off the network.
     pub fn stop(&self) {
-        self.server.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
     }
 }
 
+/// The payment service on a fresh simulator, with an in-memory database.
+/// Callbacks go nowhere (port 9 refuses them), so tests drive reads
+/// themselves; see [`TestKassa`] for the whole loop over HTTP.
 pub async fn service_on_simulator() -> (Arc<PaymentService>, TestKlarna) {
     let klarna = TestKlarna::start().await;
-    let config = Config::parse(include_str!("../../kassa.toml"), &[]).unwrap();
-    (
-        Arc::new(PaymentService::new(klarna.client(), Arc::new(config))),
-        klarna,
-    )
+    let service = service_for(&klarna, "http://127.0.0.1:9", Storage::in_memory().await.unwrap());
+    (service, klarna)
+}
+
+fn service_for(klarna: &TestKlarna, public_url: &str, storage: Storage) -> Arc<PaymentService> {
+    let env = vec![("KASSA__PUBLIC_URL".to_string(), public_url.to_string())];
+    let config = Config::parse(include_str!("../../kassa.toml"), &env).unwrap();
+    Arc::new(PaymentService::new(klarna.client(), Arc::new(config), storage))
+}
+
+/// Kassa's API and callback routes served on a loopback port, with the
+/// tracker running: Klarna's callbacks reach it as they would in a shop.
+pub struct TestKassa {
+    pub url: String,
+    pub service: Arc<PaymentService>,
+    /// Paths of every status callback Klarna made to this Kassa (they
+    /// carry the secret), so tests can replay or forge them.
+    pub callback_paths: Arc<std::sync::Mutex<Vec<String>>>,
+    server: tokio::task::JoinHandle<()>,
+    tracker: tokio::task::JoinHandle<()>,
+}
+
+impl TestKassa {
+    pub async fn start(klarna: &TestKlarna, storage: Storage) -> TestKassa {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let service = service_for(klarna, &url, storage);
+        service.resume().await.unwrap();
+        let callback_paths = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = callback_paths.clone();
+        let spy = axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let seen = seen.clone();
+            async move {
+                if request.uri().path().starts_with("/klarna/status/") {
+                    seen.lock().unwrap().push(request.uri().path().to_string());
+                }
+                next.run(request).await
+            }
+        });
+        let router = crate::api::routes().merge(crate::callbacks::routes()).with_state(service.clone()).layer(spy);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        let tracker = tokio::spawn(service.clone().run_tracker());
+        TestKassa { url, service, callback_paths, server, tracker }
+    }
+
+    /// Stops serving and tracking, as a crash would.
+    pub fn stop(&self) {
+        self.server.abort();
+        self.tracker.abort();
+    }
+
+    /// The first status-callback path Klarna used, once it has called.
+    pub async fn first_callback_path(&self) -> String {
+        eventually("a status callback", || async { self.callback_paths.lock().unwrap().first().cloned() }).await
+    }
+}
+
+/// Waits (up to 20 s, checking every 20 ms) until `check` gives a value.
+/// A bound for correctness, not a speed target: it only fails when the
+/// thing never happens.
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl Drop for TestKassa {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

@@ -4,6 +4,10 @@
 use crate::payments::PaymentService;
 use app::backend::Backend;
 use app::{shell, App};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use klarna::simulator::Simulator;
 use leptos::prelude::*;
@@ -13,28 +17,33 @@ use std::sync::Arc;
 /// Where the embedded simulator is mounted.
 pub const SIMULATOR_PREFIX: &str = "/klarna-sim";
 
-pub fn router(
-    options: LeptosOptions,
-    service: Arc<PaymentService>,
-    simulator: Option<&Simulator>,
-) -> Router {
+pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: Option<&Simulator>) -> Router {
     let backend: Backend = service.clone();
     let routes = generate_route_list(App);
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(backend.clone()),
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(backend.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
-    let mut router = crate::api::routes().with_state(service).merge(pages);
+    let mut router = crate::api::routes()
+        .merge(crate::callbacks::routes())
+        .route("/seller/payments/{id}/events", get(seller_payment_events))
+        .with_state(service)
+        .merge(pages);
     if let Some(simulator) = simulator {
         router = router.nest(SIMULATOR_PREFIX, simulator.router());
     }
     router
+}
+
+/// The seller view's live stream of one payment.
+// Open to anyone with the payment's id until associates sign in.
+async fn seller_payment_events(State(service): State<Arc<PaymentService>>, Path(id): Path<String>) -> Response {
+    let store_id = service.seller_store_id().to_string();
+    match crate::api::payment_stream(service, store_id, id).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }

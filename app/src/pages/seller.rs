@@ -1,16 +1,12 @@
 //! The associate's till: build a cart, start the payment, hand the link to
 //! the shopper through the Distribution Module, and watch it get paid.
 
-use crate::api::{get_payment, seller_store, start_payment};
+use crate::api::{cancel_payment, seller_store, start_payment};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
 use crate::AppError;
 use domain::{Cart, CartInput, CartLineInput, Currency, FieldErrors, MinorUnits};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use std::time::Duration;
-
-/// How often the waiting screen asks the server for news.
-const POLL_EVERY: Duration = Duration::from_millis(1000);
 
 #[component]
 pub fn SellerPage() -> impl IntoView {
@@ -64,13 +60,7 @@ impl CartForm {
 
     /// The cart the form describes, or what is wrong with it by field.
     fn cart(&self, currency: Currency) -> Result<(CartInput, Cart), FieldErrors> {
-        cart_from_text(
-            &self.item.get(),
-            &self.quantity.get(),
-            &self.unit_price.get(),
-            &self.tax_rate.get(),
-            currency,
-        )
+        cart_from_text(&self.item.get(), &self.quantity.get(), &self.unit_price.get(), &self.tax_rate.get(), currency)
     }
 }
 
@@ -100,13 +90,7 @@ fn cart_from_text(
         return Err(errors);
     }
     let input = CartInput {
-        lines: vec![CartLineInput {
-            name: item.to_string(),
-            quantity,
-            unit_price,
-            tax_rate,
-            ..Default::default()
-        }],
+        lines: vec![CartLineInput { name: item.to_string(), quantity, unit_price, tax_rate, ..Default::default() }],
     };
     let cart = Cart::validate(&input, currency)?;
     Ok((input, cart))
@@ -114,10 +98,7 @@ fn cart_from_text(
 
 /// A fresh idempotency key for one cart attempt.
 fn new_attempt_key() -> String {
-    web_sys::window()
-        .and_then(|window| window.crypto().ok())
-        .map(|crypto| crypto.random_uuid())
-        .unwrap_or_default()
+    web_sys::window().and_then(|window| window.crypto().ok()).map(|crypto| crypto.random_uuid()).unwrap_or_default()
 }
 
 #[component]
@@ -154,7 +135,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
     // While a payment is shown the cart is locked; New sale or Start again
     // unlocks it.
     let busy = move || start.pending().get() || status.get().is_some();
-    poll_while_open(payment);
+    follow_while_open(payment);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -198,8 +179,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
             )
         })
     };
-    let field_error =
-        move |field: &'static str| move || errors.with(|e| e.for_field(field).map(str::to_string));
+    let field_error = move |field: &'static str| move || errors.with(|e| e.for_field(field).map(str::to_string));
 
     view! {
         <header class="store-bar">
@@ -288,43 +268,59 @@ fn TextField(
     }
 }
 
-/// Asks the server for the payment's state every second until it is final.
-/// Only the server's final state ends the wait.
-fn poll_while_open(payment: RwSignal<Option<PaymentView>>) {
-    let poller = StoredValue::new(None::<IntervalHandle>);
+/// Follows the shown payment over server-sent events until it is final.
+/// Only the server's state moves the screen; the browser reconnects by
+/// itself and the server sends the current state first on every connect.
+fn follow_while_open(payment: RwSignal<Option<PaymentView>>) {
+    let stream = StoredValue::new_local(None::<live::Stream>);
     Effect::new(move |_| {
-        let open = payment.with(|p| {
-            p.as_ref()
-                .filter(|p| !p.status.is_final())
-                .map(|p| p.id.clone())
-        });
-        match (open, poller.get_value()) {
-            (Some(id), None) => {
-                let handle = set_interval_with_handle(
-                    move || {
-                        let id = id.clone();
-                        leptos::task::spawn_local(async move {
-                            if let Ok(view) = get_payment(id.clone()).await {
-                                // Ignore answers for a payment no longer shown.
-                                if payment
-                                    .with_untracked(|p| p.as_ref().is_some_and(|p| p.id == id))
-                                {
-                                    payment.set(Some(view));
-                                }
-                            }
-                        });
-                    },
-                    POLL_EVERY,
-                );
-                poller.set_value(handle.ok());
-            }
-            (None, Some(handle)) => {
-                handle.clear();
-                poller.set_value(None);
-            }
-            _ => {}
+        let open = payment.with(|p| p.as_ref().filter(|p| !p.status.is_final()).map(|p| p.id.clone()));
+        let following = stream.with_value(|s| s.as_ref().map(|s| s.payment_id.clone()));
+        if open == following {
+            return;
+        }
+        // Another payment, or none: close what was open.
+        stream.set_value(None);
+        if let Some(id) = open {
+            stream.set_value(live::Stream::open(&id, move |view| {
+                if payment.with_untracked(|p| p.as_ref().is_some_and(|p| p.id == view.id)) {
+                    payment.set(Some(view));
+                }
+            }));
         }
     });
+}
+
+/// The browser side of `/seller/payments/{id}/events`.
+mod live {
+    use crate::model::PaymentView;
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    pub struct Stream {
+        pub payment_id: String,
+        source: web_sys::EventSource,
+        _on_payment: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    }
+
+    impl Stream {
+        pub fn open(payment_id: &str, on_update: impl Fn(PaymentView) + 'static) -> Option<Stream> {
+            let source = web_sys::EventSource::new(&format!("/seller/payments/{payment_id}/events")).ok()?;
+            let on_payment = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                let view = event.data().as_string().and_then(|text| serde_json::from_str::<PaymentView>(&text).ok());
+                if let Some(view) = view {
+                    on_update(view);
+                }
+            });
+            source.add_event_listener_with_callback("payment", on_payment.as_ref().unchecked_ref()).ok()?;
+            Some(Stream { payment_id: payment_id.to_string(), source, _on_payment: on_payment })
+        }
+    }
+
+    impl Drop for Stream {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
 }
 
 #[component]
@@ -335,11 +331,7 @@ fn PaymentPanel(
 ) -> impl IntoView {
     // Separate memos so that a status update never reloads the iframe.
     let module_url = Memo::new(move |_| {
-        payment.with(|p| {
-            p.as_ref()
-                .filter(|p| !p.status.is_final())
-                .and_then(|p| p.distribution_module_url.clone())
-        })
+        payment.with(|p| p.as_ref().filter(|p| !p.status.is_final()).and_then(|p| p.distribution_module_url.clone()))
     });
     let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
     view! {
@@ -357,6 +349,7 @@ fn PaymentPanel(
             {move || module_url.get().map(|url| view! {
                 <iframe class="distribution-module" title="Klarna Distribution Module" src=url></iframe>
             })}
+            <CancelControl payment/>
             {move || {
                 let language = language.clone();
                 payment.get().filter(|p| p.status.is_final()).map(|p| view! { <Outcome payment=p language new_sale/> })
@@ -365,6 +358,65 @@ fn PaymentPanel(
                 <p class="expiry">"Link valid until " {clock_time(&at)}</p>
             })}
         </section>
+    }
+}
+
+/// Cancel, with a confirmation: it withdraws the link at Klarna.
+#[component]
+fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let cancel = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { cancel_payment(id).await }
+    });
+    Effect::new(move |_| match cancel.value().get() {
+        Some(Ok(view)) => {
+            confirming.set(false);
+            payment.set(Some(view));
+        }
+        Some(Err(error)) => problem.set(Some(error.to_string())),
+        None => {}
+    });
+    let cancellable = move || {
+        payment.with(|p| {
+            p.as_ref().is_some_and(|p| {
+                !p.status.is_final() && !matches!(p.status, PaymentStatus::Creating | PaymentStatus::Authorized)
+            })
+        })
+    };
+    let confirm = move |_| {
+        if let Some(id) = payment.with_untracked(|p| p.as_ref().map(|p| p.id.clone())) {
+            problem.set(None);
+            cancel.dispatch(id);
+        }
+    };
+    view! {
+        <Show when=cancellable>
+            <div class="cancel-control">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || {
+                        view! {
+                            <button type="button" on:click=move |_| confirming.set(true)>
+                                "Cancel payment"
+                            </button>
+                        }
+                    }
+                >
+                    <p class="confirm-text">"Cancel this payment? The shopper's link will stop working."</p>
+                    <div class="button-row">
+                        <button type="button" class="danger" disabled=move || cancel.pending().get() on:click=confirm>
+                            "Yes, cancel payment"
+                        </button>
+                        <button type="button" on:click=move |_| confirming.set(false)>
+                            "Keep waiting"
+                        </button>
+                    </div>
+                </Show>
+                {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            </div>
+        </Show>
     }
 }
 
@@ -378,8 +430,10 @@ fn Outcome(
 ) -> impl IntoView {
     let amount = payment.order_amount.display(payment.currency, &language);
     let paid = payment.status == PaymentStatus::Completed;
+    let problem = payment.problem.clone().filter(|_| !paid);
     view! {
         <div class="outcome">
+            {problem.map(|text| view! { <p class="outcome-reason">{text}</p> })}
             {paid.then(|| view! {
                 <dl class="receipt">
                     <dt>"Amount"</dt><dd>{amount.clone()}</dd>
@@ -417,9 +471,6 @@ mod tests {
         assert!(errors.for_field("lines[0].quantity").is_some());
         assert!(errors.for_field("lines[0].unit_price").is_some());
         let errors = cart_from_text(" ", "1", "10", "2500", sek()).unwrap_err();
-        assert_eq!(
-            errors.for_field("lines[0].name"),
-            Some("enter a name for the item")
-        );
+        assert_eq!(errors.for_field("lines[0].name"), Some("enter a name for the item"));
     }
 }

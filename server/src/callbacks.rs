@@ -1,0 +1,45 @@
+//! Klarna's status callbacks (`merchant_urls.status_update`).
+//!
+//! Callbacks are unsigned, so the URL carries a per-payment secret. The body
+//! is only used for its `event_id`; the state comes from a fresh read.
+
+use crate::payments::{PaymentError, PaymentService};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<PaymentService>> {
+    Router::new().route("/klarna/status/{id}/{secret}", post(status_update))
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    event_id: String,
+}
+
+async fn status_update(
+    State(service): State<Arc<PaymentService>>,
+    Path((id, secret)): Path<(String, String)>,
+    body: Bytes,
+) -> StatusCode {
+    let Ok(callback) = serde_json::from_slice::<Callback>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    if callback.event_id.is_empty() || callback.event_id.len() > 200 {
+        return StatusCode::BAD_REQUEST;
+    }
+    match service.callback(&id, &secret, &callback.event_id).await {
+        Ok(()) => StatusCode::OK,
+        // Wrong secret or unknown payment look the same from outside.
+        Err(PaymentError::NotFound) => StatusCode::NOT_FOUND,
+        Err(error) => {
+            // A 5xx makes Klarna retry, which is what we want here.
+            tracing::error!(payment = %id, %error, "could not record a status callback");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Kassa's server: configuration, payments and their tracking, the JSON
+//! API, Klarna's callbacks, live events, and the axum wiring.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod callbacks;
+pub mod config;
+pub mod events;
+pub mod payments;
+pub mod storage;
+pub mod testing;
+mod ui_backend;
+pub mod web;

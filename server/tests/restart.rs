@@ -1,0 +1,114 @@
+//! Kill the real `kassa` process (SIGKILL) in the middle of a payment and
+//! start it again on the same database: the payment still ends right, and
+//! its idempotency key still returns it.
+
+use server::testing::{eventually, TestKlarna};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+struct Kassa {
+    child: Child,
+}
+
+impl Kassa {
+    fn spawn(port: u16, data_dir: &PathBuf, klarna: &TestKlarna) -> Kassa {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let child = Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .arg("--config")
+            .arg(root.join("kassa.toml"))
+            .current_dir(&root)
+            .env("KASSA__LISTEN", format!("127.0.0.1:{port}"))
+            .env("KASSA__DATA_DIR", data_dir)
+            .env("KASSA__KLARNA__BASE_URL", &klarna.base)
+            .env("KLARNA_USERNAME", "test-user")
+            .env("KLARNA_PASSWORD", "test-password")
+            .env("LEPTOS_OUTPUT_NAME", "kassa")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the kassa binary starts");
+        Kassa { child }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Kassa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn up(http: &reqwest::Client, url: &str) {
+    eventually("kassa to answer", || async {
+        http.get(format!("{url}/api/v1/payments/none")).send().await.ok().map(|_| ())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_kassa_finishes_the_payment_after_restart() {
+    let klarna = TestKlarna::start().await;
+    let data_dir = std::env::temp_dir().join(format!("kassa-restart-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let create = || {
+        http.post(format!("{url}/api/v1/payments"))
+            .bearer_auth("kassa-dev-key")
+            .header("Idempotency-Key", "pos-order-77")
+            .json(
+                &serde_json::json!({"lines": [{"name": "Lamp", "quantity": 1, "unit_price": 59900, "tax_rate": 2500}]}),
+            )
+            .send()
+    };
+
+    let mut kassa = Kassa::spawn(port, &data_dir, &klarna);
+    up(&http, &url).await;
+    let created: serde_json::Value = create().await.unwrap().json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["status"], "waiting");
+    kassa.kill();
+
+    // The shopper pays while Kassa is down: every callback is lost.
+    let session = klarna.only_session_id();
+    klarna.act(&session, "open").await;
+    klarna.act(&session, "authorize").await;
+
+    let _kassa = Kassa::spawn(port, &data_dir, &klarna);
+    up(&http, &url).await;
+    let read = |id: String| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let body: serde_json::Value = http
+                .get(format!("{url}/api/v1/payments/{id}"))
+                .bearer_auth("kassa-dev-key")
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (body["status"] == "completed").then_some(body)
+        }
+    };
+    let done = eventually("the payment to complete after restart", || read(id.clone())).await;
+    assert_eq!(done["klarna_reference"].as_str().map(str::len), Some(8));
+
+    // The POS retries its request with the same key: the same payment.
+    let again = create().await.unwrap();
+    assert_eq!(again.status().as_u16(), 200);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["id"].as_str(), Some(id.as_str()));
+    assert_eq!(klarna.hpp_sessions(), 1, "no second Klarna session");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
