@@ -74,6 +74,17 @@ impl TestKlarna {
         assert!(response.status().is_success(), "{action}: {}", response.status());
     }
 
+    /// Sets the simulator's faults (`POST /_sim/faults`, see klarna's faults.rs).
+    pub async fn faults(&self, faults: serde_json::Value) {
+        let response = self.http.post(format!("{}/_sim/faults", self.base)).json(&faults).send().await.unwrap();
+        assert!(response.status().is_success(), "faults refused: {}", response.text().await.unwrap_or_default());
+    }
+
+    /// Orders Klarna has placed from authorizations.
+    pub fn orders(&self) -> usize {
+        self.simulator().orders().len()
+    }
+
     /// Takes Klarna off the network.
     pub fn stop(&self) {
         if let Some(server) = &self.server {
@@ -87,12 +98,13 @@ impl TestKlarna {
 /// themselves; see [`TestKassa`] for the whole loop over HTTP.
 pub async fn service_on_simulator() -> (Arc<PaymentService>, TestKlarna) {
     let klarna = TestKlarna::start().await;
-    let service = service_for(&klarna, "http://127.0.0.1:9", Storage::in_memory().await.unwrap());
+    let service = service_for(&klarna, "http://127.0.0.1:9", Storage::in_memory().await.unwrap(), &[]);
     (service, klarna)
 }
 
-fn service_for(klarna: &TestKlarna, public_url: &str, storage: Storage) -> Arc<PaymentService> {
-    let env = vec![("KASSA__PUBLIC_URL".to_string(), public_url.to_string())];
+fn service_for(klarna: &TestKlarna, public_url: &str, storage: Storage, env: &[(&str, &str)]) -> Arc<PaymentService> {
+    let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.push(("KASSA__PUBLIC_URL".to_string(), public_url.to_string()));
     let config = Config::parse(include_str!("../../kassa.toml"), &env).unwrap();
     Arc::new(PaymentService::new(klarna.client(), Arc::new(config), storage))
 }
@@ -111,9 +123,14 @@ pub struct TestKassa {
 
 impl TestKassa {
     pub async fn start(klarna: &TestKlarna, storage: Storage) -> TestKassa {
+        TestKassa::start_with(klarna, storage, &[]).await
+    }
+
+    /// With config overrides, e.g. `("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")`.
+    pub async fn start_with(klarna: &TestKlarna, storage: Storage, env: &[(&str, &str)]) -> TestKassa {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let service = service_for(klarna, &url, storage);
+        let service = service_for(klarna, &url, storage, env);
         service.resume().await.unwrap();
         let callback_paths = Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = callback_paths.clone();
