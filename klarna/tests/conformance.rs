@@ -457,6 +457,12 @@ async fn hpp_create_refuses_both_category_options_and_dead_kp_sessions() {
     assert_eq!(rejected_code(error, 400), "BAD_VALUE");
 
     request.options = None;
+    request.profile_id = Some("no-such-profile".into());
+    let error = h.client.create_hpp_session(&request, None).await.unwrap_err();
+    assert_eq!(rejected_code(error, 400), "BAD_VALUE");
+    request.profile_id = Some("seller".into());
+    h.client.create_hpp_session(&request, None).await.unwrap();
+    request.profile_id = None;
     request.payment_session_url = h.client.payment_session_url("no-such-kp");
     assert!(matches!(h.client.create_hpp_session(&request, None).await, Err(KlarnaError::NotFound(_))));
     request.payment_session_url = "not a url".into();
@@ -727,6 +733,39 @@ async fn callbacks_are_retried_with_the_same_event_id() {
     assert!(posts.iter().all(|(e, _)| e.event_id == posts[0].0.event_id));
     wait_until("the log to say delivered", || h.sim.callbacks()[0].outcome == CallbackOutcome::Delivered).await;
     assert_eq!(h.sim.callbacks()[0].attempts, 3);
+}
+
+/// A merchant that answers after Klarna's 3 s gets the event again.
+#[tokio::test]
+async fn callbacks_time_out_after_three_seconds_and_are_retried() {
+    let h = start().await;
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = posts.clone();
+    let router = axum::Router::new().route(
+        "/slow",
+        axum::routing::post(move |axum::Json(event): axum::Json<StatusCallback>| {
+            let seen = seen.clone();
+            async move {
+                let first = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(event.event_id);
+                    seen.len() == 1
+                };
+                if first {
+                    tokio::time::sleep(Duration::from_secs(6)).await;
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let (listener, base) = bind().await;
+    serve(listener, router).await;
+    let session = h.pair(PlaceOrderMode::None, with_callback(&format!("{base}/slow"))).await;
+    h.act(&session.session_id, "open").await;
+    wait_until("delivery", || h.sim.callbacks()[0].outcome == CallbackOutcome::Delivered).await;
+    let posts = posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0], posts[1]);
 }
 
 #[tokio::test]
