@@ -272,22 +272,23 @@ fn TextField(
 /// Only the server's state moves the screen; the browser reconnects by
 /// itself and the server sends the current state first on every connect.
 fn follow_while_open(payment: RwSignal<Option<PaymentView>>) {
-    let stream = StoredValue::new_local(None::<live::Stream>);
-    Effect::new(move |_| {
+    // The effect keeps the open stream as its own value: effects run only in
+    // the browser, so nothing browser-only is ever made during SSR.
+    Effect::new(move |previous: Option<Option<live::Stream>>| {
+        let previous = previous.flatten();
         let open = payment.with(|p| p.as_ref().filter(|p| !p.status.is_final()).map(|p| p.id.clone()));
-        let following = stream.with_value(|s| s.as_ref().map(|s| s.payment_id.clone()));
-        if open == following {
-            return;
+        if previous.as_ref().map(|s| &s.payment_id) == open.as_ref() {
+            return previous;
         }
         // Another payment, or none: close what was open.
-        stream.set_value(None);
-        if let Some(id) = open {
-            stream.set_value(live::Stream::open(&id, move |view| {
+        drop(previous);
+        open.and_then(|id| {
+            live::Stream::open(&id, move |view| {
                 if payment.with_untracked(|p| p.as_ref().is_some_and(|p| p.id == view.id)) {
                     payment.set(Some(view));
                 }
-            }));
-        }
+            })
+        })
     });
 }
 

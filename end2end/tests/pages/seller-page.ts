@@ -14,6 +14,9 @@ export class SellerPage {
   readonly distributionModule: FrameLocator;
   readonly distributionModuleFrame: Locator;
   readonly receipt: Locator;
+  readonly cancelButton: Locator;
+  readonly confirmCancelButton: Locator;
+  readonly startAgainButton: Locator;
 
   constructor(readonly page: Page) {
     this.item = page.getByLabel("Item");
@@ -28,6 +31,9 @@ export class SellerPage {
     this.distributionModuleFrame = page.getByTitle("Klarna Distribution Module");
     this.distributionModule = page.frameLocator('iframe[title="Klarna Distribution Module"]');
     this.receipt = page.locator("dl.receipt");
+    this.cancelButton = page.getByRole("button", { name: "Cancel payment" });
+    this.confirmCancelButton = page.getByRole("button", { name: "Yes, cancel payment" });
+    this.startAgainButton = page.getByRole("button", { name: "Start again" });
   }
 
   async goto(): Promise<void> {
@@ -54,6 +60,11 @@ export class SellerPage {
     const href = await link.getAttribute("href");
     expect(href).toBeTruthy();
     return href!;
+  }
+
+  async cancel(): Promise<void> {
+    await this.cancelButton.click();
+    await this.confirmCancelButton.click();
   }
 
   receiptValue(term: string): Locator {
