@@ -89,8 +89,14 @@ async fn main() {
     for n in 0..samples {
         let cart = cart(n);
         let key = format!("latency-{n}");
-        let request =
-            StartRequest { store_id: "stockholm", origin: Origin::Api, attempt_key: &key, cart_ref: None, cart: &cart };
+        let request = StartRequest {
+            store_id: "stockholm",
+            origin: Origin::Api,
+            attempt_key: &key,
+            cart_ref: None,
+            cart: &cart,
+            return_urls: None,
+        };
         let started = kassa.service.start(request).await.unwrap();
         let session = klarna.session_of(&kassa, &started.view).await;
         let mut stream = http
@@ -122,8 +128,14 @@ async fn main() {
     for n in 0..tracked {
         let cart = cart(n);
         let key = format!("tracked-{n}");
-        let request =
-            StartRequest { store_id: "stockholm", origin: Origin::Api, attempt_key: &key, cart_ref: None, cart: &cart };
+        let request = StartRequest {
+            store_id: "stockholm",
+            origin: Origin::Api,
+            attempt_key: &key,
+            cart_ref: None,
+            cart: &cart,
+            return_urls: None,
+        };
         kassa.service.start(request).await.unwrap();
     }
     println!(

@@ -207,6 +207,7 @@ async fn create_payment(
             attempt_key: &key,
             cart_ref: body.cart_ref.as_deref(),
             cart: &cart,
+            return_urls: None,
         })
         .await?;
     let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };

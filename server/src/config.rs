@@ -105,6 +105,9 @@ pub struct StoreConfig {
     pub payment_timeout_minutes: u32,
     pub api_key: ApiKey,
     pub seller: ViewProfile,
+    /// The self-checkout kiosks' Distribution Module (consumer view).
+    #[serde(default)]
+    pub kiosk: Option<ViewProfile>,
 }
 
 /// The Klarna Distribution Module profile and view one of Kassa's views uses.

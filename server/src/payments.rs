@@ -3,7 +3,7 @@
 //! polling through one state machine, the order placed exactly once, and
 //! every change pushed to the screens that wait for it.
 
-use crate::config::{Config, StoreConfig};
+use crate::config::{Config, StoreConfig, ViewProfile};
 use crate::events::EventHub;
 use crate::storage::{now_millis, StatusChange, Storage, StorageError, StoredPayment};
 use app::model::{PaymentStatus, PaymentView};
@@ -32,18 +32,48 @@ const ORDER_RETRY: Duration = Duration::from_secs(2);
 /// Klarna reads in flight at once, across all payments.
 const MAX_CONCURRENT_READS: usize = 16;
 
-/// Which of Kassa's doors a payment came in by.
+/// Which of Kassa's doors a payment came in by. It decides Klarna's
+/// acquiring channel and which Distribution Module profile the link gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
+    /// An associate's tablet or a telesales desk.
     Seller,
+    /// A self-checkout kiosk.
+    Kiosk,
+    /// A web shop's checkout (redirect to the payment page).
+    Web,
+    /// A POS system through the JSON API.
     Api,
 }
 
 impl Origin {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Origin::Seller => "seller",
+            Origin::Kiosk => "kiosk",
+            Origin::Web => "web",
             Origin::Api => "api",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Origin> {
+        [Origin::Seller, Origin::Kiosk, Origin::Web, Origin::Api].into_iter().find(|o| o.as_str() == text)
+    }
+
+    fn channel(self) -> AcquiringChannel {
+        match self {
+            Origin::Web => AcquiringChannel::Ecommerce,
+            Origin::Seller | Origin::Kiosk | Origin::Api => AcquiringChannel::InStore,
+        }
+    }
+
+    /// The Distribution Module profile for this door; a web checkout
+    /// redirects and has none.
+    fn profile(self, store: &StoreConfig) -> Option<&ViewProfile> {
+        match self {
+            Origin::Seller | Origin::Api => Some(&store.seller),
+            Origin::Kiosk => Some(store.kiosk.as_ref().unwrap_or(&store.seller)),
+            Origin::Web => None,
         }
     }
 }
@@ -81,6 +111,9 @@ pub struct StartRequest<'a> {
     /// The till's or shop's own id for the cart: one live payment per cart.
     pub cart_ref: Option<&'a str>,
     pub cart: &'a CartInput,
+    /// Where Klarna sends the shopper afterwards (web checkout); Kassa adds
+    /// its own `status_update`.
+    pub return_urls: Option<MerchantUrls>,
 }
 
 /// Where a status change came from, for the history.
@@ -216,6 +249,7 @@ impl PaymentService {
             callback_secret_hash: String::new(),
             created_at: now,
             updated_at: now,
+            return_urls_json: request.return_urls.as_ref().and_then(|urls| serde_json::to_string(urls).ok()),
         };
         if !self.storage.insert(&record).await? {
             // Another request won the race for this key or cart: return its payment.
@@ -239,6 +273,7 @@ impl PaymentService {
     async fn create_at_klarna(&self, id: String, store: &StoreConfig, cart: &Cart) -> Result<Started, PaymentError> {
         let result = async {
             let payment = self.storage.get(&id).await?.ok_or(PaymentError::NotFound)?;
+            let origin = Origin::parse(&payment.origin).unwrap_or(Origin::Api);
             let kp = self.klarna.create_payment_session(&kp_request(&payment, store, cart)).await?;
             self.storage.record_sessions(&id, &kp.session_id, None).await?;
             // Only the hash is kept; the secret itself lives in Klarna's copy of the URL.
@@ -248,10 +283,14 @@ impl PaymentService {
                 payment_session_url: self.klarna.payment_session_url(&kp.session_id),
                 merchant_urls: Some(MerchantUrls {
                     status_update: Some(format!("{}/klarna/status/{id}/{secret}", self.config.public_url)),
-                    ..Default::default()
+                    ..payment
+                        .return_urls_json
+                        .as_deref()
+                        .and_then(|json| serde_json::from_str::<MerchantUrls>(json).ok())
+                        .unwrap_or_default()
                 }),
                 options: Some(SessionOptions { place_order_mode: Some(store.place_order_mode), ..Default::default() }),
-                profile_id: Some(store.seller.profile_id.clone()),
+                profile_id: origin.profile(store).map(|p| p.profile_id.clone()),
             };
             // The same key on every retry: Klarna answers a repeat with the first session.
             let hpp = self.klarna.create_hpp_session(&request, Some(&format!("kassa-{id}-hpp"))).await?;
@@ -596,7 +635,7 @@ impl PaymentService {
             order_amount: MinorUnits(payment.order_amount.max(0) as u64),
             order_tax_amount: MinorUnits(payment.order_tax_amount.max(0) as u64),
             distribution_module_url: hpp.as_ref().and_then(|h| h.distribution_module.as_ref()).and_then(|module| {
-                let profile = &store?.seller;
+                let profile = Origin::parse(&payment.origin)?.profile(store?)?;
                 module.standalone_url_for(&profile.profile_id, &profile.view_id)
             }),
             redirect_url: hpp.as_ref().and_then(|h| h.redirect_url.clone()),
@@ -680,7 +719,7 @@ fn kp_request(payment: &StoredPayment, store: &StoreConfig, cart: &Cart) -> Paym
         order_amount: cart.order_amount.get() as i64,
         order_tax_amount: Some(cart.order_tax_amount.get() as i64),
         order_lines,
-        acquiring_channel: Some(AcquiringChannel::InStore),
+        acquiring_channel: Some(Origin::parse(&payment.origin).unwrap_or(Origin::Api).channel()),
         merchant_reference1: Some(payment.id.clone()),
         // Klarna's in-store checklist: "{store_id} - {instance_id}".
         merchant_reference2: Some(format!("{} - {}", store.id, payment.origin)),

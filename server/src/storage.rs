@@ -12,7 +12,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Schema migrations, applied in order at start-up.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_payments.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_payments.sql")), (2, include_str!("../migrations/0002_return_urls.sql"))];
 
 #[derive(Debug, thiserror::Error)]
 #[error("database: {0}")]
@@ -45,6 +46,8 @@ pub struct StoredPayment {
     pub callback_secret_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON of Klarna `merchant_urls` without `status_update` (web checkout).
+    pub return_urls_json: Option<String>,
 }
 
 /// One entry of a payment's history.
@@ -151,8 +154,8 @@ impl Storage {
             "INSERT INTO payments (id, store_id, origin, attempt_key, cart_ref, cart_json, currency, order_amount, \
              order_tax_amount, place_order_mode, status, live, problem, kp_session_id, hpp_session_id, hpp_json, \
              klarna_expires_at, deadline_at, klarna_updated_at, authorization_token, order_id, klarna_reference, \
-             callback_secret_hash, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             callback_secret_hash, created_at, updated_at, return_urls_json) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT DO NOTHING",
         )
         .bind(&payment.id)
@@ -180,6 +183,7 @@ impl Storage {
         .bind(&payment.callback_secret_hash)
         .bind(payment.created_at)
         .bind(payment.updated_at)
+        .bind(&payment.return_urls_json)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -431,6 +435,7 @@ fn from_row(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
         callback_secret_hash: row.try_get("callback_secret_hash")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        return_urls_json: row.try_get("return_urls_json")?,
     })
 }
 
@@ -468,6 +473,7 @@ mod tests {
             callback_secret_hash: "h".into(),
             created_at: 1,
             updated_at: 1,
+            return_urls_json: None,
         }
     }
 

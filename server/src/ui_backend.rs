@@ -61,6 +61,7 @@ impl PaymentBackend for PaymentService {
                 attempt_key: &attempt_key,
                 cart_ref: None,
                 cart: &cart,
+                return_urls: None,
             };
             Ok(self.start(request).await?.view)
         })

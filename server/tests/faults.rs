@@ -23,7 +23,7 @@ fn cart() -> CartInput {
 }
 
 fn request<'a>(key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
-    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref: None, cart }
+    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref: None, cart, return_urls: None }
 }
 
 async fn status_is(kassa: &TestKassa, id: &str, want: PaymentStatus) -> Option<()> {

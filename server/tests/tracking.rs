@@ -23,7 +23,7 @@ fn cart() -> CartInput {
 }
 
 fn request<'a>(key: &'a str, cart_ref: Option<&'a str>, cart: &'a CartInput) -> StartRequest<'a> {
-    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref, cart }
+    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref, cart, return_urls: None }
 }
 
 async fn kassa() -> (TestKlarna, TestKassa) {
