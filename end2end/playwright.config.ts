@@ -4,7 +4,7 @@ const baseURL = process.env.KASSA_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
+  timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   // The suite shares one server and its in-memory payments.

@@ -1,6 +1,6 @@
 //! Server functions: check the input, then call the backend.
 
-use crate::model::{PaymentView, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
 use leptos::prelude::*;
@@ -38,6 +38,22 @@ pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
 #[server]
 pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
     crate::backend::backend()?.cancel_seller_payment(id).await
+}
+
+#[server]
+pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
+    crate::backend::backend()?.todays_payments().await
+}
+
+#[server]
+pub async fn send_link(id: String, to: LinkRecipient) -> Result<(), AppError> {
+    crate::backend::backend()?.send_link(id, to).await
+}
+
+#[server]
+pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<PaymentView, AppError> {
+    check_attempt_key(&attempt_key)?;
+    crate::backend::backend()?.regenerate_payment(id, attempt_key).await
 }
 
 #[cfg(test)]

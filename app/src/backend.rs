@@ -2,7 +2,7 @@
 //! [`PaymentBackend`] and provides it as context, so the app never imports
 //! the server crate.
 
-use crate::model::{PaymentView, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
 use std::{future::Future, pin::Pin, sync::Arc};
@@ -28,6 +28,16 @@ pub trait PaymentBackend: Send + Sync + 'static {
     /// Withdraws the payment at Klarna (its link stops working), then marks
     /// it so. Refused when the shopper has already paid.
     fn cancel_seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
+    /// Today's payments of the seller's store: open ones first, then newest.
+    fn todays_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>>;
+
+    /// Has Klarna send the payment link by SMS or e-mail.
+    fn send_link(&self, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>>;
+
+    /// Withdraws the payment's link and starts a new payment for the same
+    /// cart under `attempt_key`.
+    fn regenerate_payment(&self, id: String, attempt_key: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 }
 
 /// The context value server functions read.

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home/>
                 <Route path=path!("/seller") view=pages::seller::SellerPage/>
+                <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage/>
             </Routes>
         </Router>
     }

@@ -84,6 +84,8 @@ pub struct PaymentView {
     pub expires_at: Option<String>,
     pub order_id: Option<String>,
     pub klarna_reference: Option<String>,
+    /// RFC 3339 time the payment was started.
+    pub created_at: String,
     /// RFC 3339 time of the last status change.
     pub updated_at: String,
     /// Why the payment failed or ended early, in words for people.
@@ -98,6 +100,29 @@ pub struct StoreSummary {
     pub currency: Currency,
     /// Language for numbers and money ("sv").
     pub language: String,
+    /// Ways the associate may get the link to the shopper besides the
+    /// Distribution Module (from the store's config).
+    pub channels: Vec<LinkChannel>,
+    /// The country preselected for SMS.
+    pub country: String,
+}
+
+/// A way to get the payment link to the shopper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkChannel {
+    Qr,
+    Sms,
+    Email,
+}
+
+/// Where the associate asks Klarna to send the link. Checked again on the
+/// server; the text fields are as typed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum LinkRecipient {
+    Sms { country: String, phone: String },
+    Email { email: String },
 }
 
 /// Formats an RFC 3339 timestamp as `HH:MM` UTC for screens.

@@ -5,9 +5,11 @@
 //! valid is exactly what the server accepts.
 
 pub mod cart;
+pub mod contact;
 pub mod money;
 pub mod region;
 
 pub use cart::{Cart, CartInput, CartLine, CartLineInput, FieldError, FieldErrors, TaxRate};
+pub use contact::{Email, PhoneNumber, PHONE_COUNTRIES};
 pub use money::{Currency, MinorUnits};
 pub use region::{Country, Locale};

@@ -1,6 +1,7 @@
 //! Kassa's configuration: `kassa.toml`, then `KASSA__…` environment
 //! overrides, then checks that name the offending key.
 
+use app::model::LinkChannel;
 use domain::{Country, Currency, Locale};
 use klarna::wire::PlaceOrderMode;
 use serde::Deserialize;
@@ -116,6 +117,13 @@ pub struct StoreConfig {
 pub struct ViewProfile {
     pub profile_id: String,
     pub view_id: String,
+    /// Ways besides the Distribution Module this view may send the link.
+    #[serde(default = "all_channels")]
+    pub channels: Vec<LinkChannel>,
+}
+
+fn all_channels() -> Vec<LinkChannel> {
+    vec![LinkChannel::Qr, LinkChannel::Sms, LinkChannel::Email]
 }
 
 /// A store's JSON API key. Debug never shows it.

@@ -9,8 +9,9 @@ use crate::storage::{now_millis, StatusChange, Storage, StorageError, StoredPaym
 use app::model::{PaymentStatus, PaymentView};
 use domain::{Cart, CartInput, Currency, FieldErrors, MinorUnits};
 use klarna::wire::{
-    AcquiringChannel, CreateOrderRequest, CreateSessionRequest, CreateSessionResponse, MerchantUrls, OrderLine,
-    PaymentSessionRequest, SessionOptions, SessionResponse, SessionStatus,
+    AcquiringChannel, ContactInformation, CreateOrderRequest, CreateSessionRequest, CreateSessionResponse,
+    DistributionMethod, DistributionRequest, MerchantUrls, OrderLine, PaymentSessionRequest, SessionOptions,
+    SessionResponse, SessionStatus,
 };
 use klarna::{KlarnaClient, KlarnaError};
 use sha2::{Digest, Sha256};
@@ -437,6 +438,66 @@ impl PaymentService {
         self.get(store_id, id).await
     }
 
+    /// Has Klarna send the link by SMS or e-mail (resending is fine).
+    pub async fn send_link(&self, store_id: &str, id: &str, to: &LinkTarget) -> Result<(), PaymentError> {
+        let payment = self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)?;
+        let session_id = match (&payment.hpp_session_id, payment.status.is_final()) {
+            (Some(session), false) => session.clone(),
+            _ => return Err(PaymentError::Conflict("this payment has ended; start a new one to send a link".into())),
+        };
+        let request = match to {
+            LinkTarget::Sms(phone) => DistributionRequest {
+                method: DistributionMethod::Sms,
+                contact_information: ContactInformation {
+                    phone: Some(phone.number().to_string()),
+                    phone_country: Some(phone.country.code().to_string()),
+                    ..Default::default()
+                },
+                template: Some("INSTORE_PURCHASE".into()),
+            },
+            LinkTarget::Email(email) => DistributionRequest {
+                method: DistributionMethod::Email,
+                contact_information: ContactInformation {
+                    email: Some(email.as_str().to_string()),
+                    ..Default::default()
+                },
+                template: Some("INSTORE_PURCHASE".into()),
+            },
+        };
+        self.klarna.distribute(&session_id, &request).await?;
+        tracing::info!(payment = %id, method = ?request.method, "payment link sent");
+        Ok(())
+    }
+
+    /// Withdraws the payment's link at Klarna and starts a new payment for
+    /// the same cart, so only the new link can be paid.
+    pub async fn regenerate(
+        &self,
+        store_id: &str,
+        id: &str,
+        origin: Origin,
+        attempt_key: &str,
+    ) -> Result<Started, PaymentError> {
+        let old = self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)?;
+        if !old.status.is_final() {
+            self.cancel(store_id, id).await?;
+        } else if matches!(old.status, PaymentStatus::Completed) {
+            return Err(PaymentError::Conflict("the shopper has already paid; there is nothing to regenerate".into()));
+        }
+        let cart: Cart = serde_json::from_str(&old.cart_json)
+            .map_err(|e| PaymentError::Conflict(format!("stored cart unreadable: {e}")))?;
+        let input = cart_input(&cart);
+        self.start(StartRequest {
+            store_id,
+            origin,
+            attempt_key,
+            cart_ref: old.cart_ref.as_deref(),
+            cart: &input,
+            return_urls: old.return_urls_json.as_deref().and_then(|json| serde_json::from_str(json).ok()),
+        })
+        .await
+    }
+
     /// Disables the HPP session at Klarna, then records it.
     async fn withdraw(&self, payment: &StoredPayment, source: Source) -> Result<(), PaymentError> {
         let (status, problem) = match source {
@@ -643,6 +704,7 @@ impl PaymentService {
             expires_at: rfc3339(expires),
             order_id: payment.order_id.clone(),
             klarna_reference: payment.klarna_reference.clone(),
+            created_at: rfc3339(payment.created_at).unwrap_or_default(),
             updated_at: rfc3339(payment.updated_at).unwrap_or_default(),
             problem: payment.problem.clone(),
         }
@@ -662,6 +724,31 @@ impl Drop for WatchGuard {
                 entry.watchers = entry.watchers.saturating_sub(1);
             }
         }
+    }
+}
+
+/// Where to send a payment link, already validated.
+#[derive(Clone, Debug)]
+pub enum LinkTarget {
+    Sms(domain::PhoneNumber),
+    Email(domain::Email),
+}
+
+/// The cart as a client would send it, to start a validated cart again.
+fn cart_input(cart: &Cart) -> CartInput {
+    CartInput {
+        lines: cart
+            .lines
+            .iter()
+            .map(|line| domain::CartLineInput {
+                name: line.name.clone(),
+                quantity: i64::from(line.quantity),
+                unit_price: line.unit_price.get() as i64,
+                tax_rate: i64::from(line.tax_rate.basis_points()),
+                discount: line.discount.get() as i64,
+                reference: line.reference.clone(),
+            })
+            .collect(),
     }
 }
 

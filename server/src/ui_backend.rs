@@ -1,11 +1,11 @@
 //! The app's [`PaymentBackend`], served by the payment service. The seller
 //! view works for the first configured store until sign-in picks the store.
 
-use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService, StartRequest};
+use crate::payments::{klarna_advice, LinkTarget, Origin, PaymentError, PaymentService, StartRequest};
 use app::backend::{BoxFuture, PaymentBackend};
-use app::model::{PaymentView, StoreSummary};
+use app::model::{LinkRecipient, PaymentView, StoreSummary};
 use app::AppError;
-use domain::CartInput;
+use domain::{CartInput, FieldErrors};
 
 impl PaymentService {
     pub(crate) fn seller_store_id(&self) -> &str {
@@ -46,6 +46,8 @@ impl PaymentBackend for PaymentService {
             name: store.name.clone(),
             currency: store.currency,
             language: store.locale.language(),
+            channels: store.seller.channels.clone(),
+            country: store.country.code().to_string(),
         }
     }
 
@@ -73,5 +75,73 @@ impl PaymentBackend for PaymentService {
 
     fn cancel_seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
         Box::pin(async move { Ok(self.cancel(self.seller_store_id(), &id).await?) })
+    }
+
+    fn todays_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
+        Box::pin(async move {
+            let midnight = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+            let since = (midnight.unix_timestamp_nanos() / 1_000_000) as i64;
+            let mut payments = self.list(self.seller_store_id(), since).await?;
+            // Open payments need the associate's attention first.
+            payments.sort_by_key(|p| p.status.is_final());
+            Ok(payments)
+        })
+    }
+
+    fn send_link(&self, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>> {
+        Box::pin(async move {
+            let target = link_target(&to).map_err(AppError::Invalid)?;
+            self.send_link(self.seller_store_id(), &id, &target).await.map_err(|error| match error {
+                PaymentError::Klarna(error) => {
+                    AppError::Klarna { message: distribution_advice(&error, &to), retry_later: error.is_transient() }
+                }
+                other => other.into(),
+            })
+        })
+    }
+
+    fn regenerate_payment(&self, id: String, attempt_key: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(
+            async move { Ok(self.regenerate(self.seller_store_id(), &id, Origin::Seller, &attempt_key).await?.view) },
+        )
+    }
+}
+
+/// Checks what the associate typed; errors name the form's fields.
+fn link_target(to: &LinkRecipient) -> Result<LinkTarget, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    match to {
+        LinkRecipient::Sms { country, phone } => match domain::Country::parse(country) {
+            Ok(country) => match domain::PhoneNumber::parse(country, phone) {
+                Ok(phone) => return Ok(LinkTarget::Sms(phone)),
+                Err(message) => errors.push("phone", message),
+            },
+            Err(message) => errors.push("country", message),
+        },
+        LinkRecipient::Email { email } => match domain::Email::parse(email) {
+            Ok(email) => return Ok(LinkTarget::Email(email)),
+            Err(message) => errors.push("email", message),
+        },
+    }
+    Err(errors)
+}
+
+/// Klarna's distribution errors as something the associate can do.
+fn distribution_advice(error: &klarna::KlarnaError, to: &LinkRecipient) -> String {
+    let what = match to {
+        LinkRecipient::Sms { .. } => "phone number and country",
+        LinkRecipient::Email { .. } => "e-mail address",
+    };
+    match error.error_code() {
+        Some("UNSUPPORTED_COUNTRY") => {
+            "Klarna cannot send a text message to that country. Use the QR code or e-mail.".into()
+        }
+        Some("MISSING_CONTACT_DATA") | Some("CONSTRAINT_VIOLATION") => {
+            format!("Klarna did not accept the {what}. Check it with the shopper and send again.")
+        }
+        _ => match error {
+            klarna::KlarnaError::NotFound(_) => "The payment link has expired. Start the payment again.".into(),
+            other => klarna_advice(other).0.replace("no payment was started", "the link was not sent"),
+        },
     }
 }

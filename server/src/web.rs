@@ -30,6 +30,7 @@ pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: O
     let mut router = crate::api::routes()
         .merge(crate::callbacks::routes())
         .route("/seller/payments/{id}/events", get(seller_payment_events))
+        .route("/seller/events", get(seller_store_events))
         .with_state(service)
         .merge(pages);
     if let Some(simulator) = simulator {
@@ -46,4 +47,10 @@ async fn seller_payment_events(State(service): State<Arc<PaymentService>>, Path(
         Ok(response) => response,
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// Every change to the seller's store's payments, for the payments list.
+async fn seller_store_events(State(service): State<Arc<PaymentService>>) -> Response {
+    let store_id = service.seller_store_id().to_string();
+    crate::events::store_stream(store_id, service.events().subscribe()).into_response()
 }

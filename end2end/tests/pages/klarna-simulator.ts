@@ -9,6 +9,13 @@ export class KlarnaSimulator {
     expect(response.ok()).toBeTruthy();
   }
 
+  /** Messages Klarna "sent" (SMS and e-mail), newest last. */
+  async outbox(): Promise<Array<{ method: string; to: string; link: string; text: string }>> {
+    const response = await this.request.get("/klarna-sim/_sim/outbox");
+    expect(response.ok()).toBeTruthy();
+    return response.json();
+  }
+
   async resetFaults(): Promise<void> {
     const response = await this.request.delete("/klarna-sim/_sim/faults");
     expect(response.ok()).toBeTruthy();

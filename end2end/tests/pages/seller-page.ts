@@ -17,12 +17,15 @@ export class SellerPage {
   readonly cancelButton: Locator;
   readonly confirmCancelButton: Locator;
   readonly startAgainButton: Locator;
+  readonly addItemButton: Locator;
+  readonly newLinkButton: Locator;
+  readonly countdown: Locator;
 
   constructor(readonly page: Page) {
-    this.item = page.getByLabel("Item");
-    this.quantity = page.getByLabel("Quantity");
+    this.item = page.getByLabel("Item", { exact: true });
+    this.quantity = page.getByLabel("Quantity", { exact: true });
     this.unitPrice = page.getByLabel(/^Unit price/);
-    this.taxRate = page.getByLabel("Tax rate");
+    this.taxRate = page.getByRole("combobox", { name: "Tax rate", exact: true });
     this.total = page.getByText(/^Total /);
     this.startButton = page.getByRole("button", { name: "Start payment" });
     this.status = page.getByRole("status");
@@ -34,6 +37,9 @@ export class SellerPage {
     this.cancelButton = page.getByRole("button", { name: "Cancel payment" });
     this.confirmCancelButton = page.getByRole("button", { name: "Yes, cancel payment" });
     this.startAgainButton = page.getByRole("button", { name: "Start again" });
+    this.addItemButton = page.getByRole("button", { name: "Add item" });
+    this.newLinkButton = page.getByRole("button", { name: "New link" });
+    this.countdown = page.getByText(/^Link expires in \d+:\d\d/);
   }
 
   async goto(): Promise<void> {
@@ -60,6 +66,35 @@ export class SellerPage {
     const href = await link.getAttribute("href");
     expect(href).toBeTruthy();
     return href!;
+  }
+
+  /** Fields of item `n` (1-based) once the cart has several items. */
+  line(n: number) {
+    return {
+      item: this.page.getByLabel(`Item (item ${n})`, { exact: true }),
+      quantity: this.page.getByLabel(`Quantity (item ${n})`, { exact: true }),
+      unitPrice: this.page.getByLabel(new RegExp(`^Unit price \\(item ${n}\\)`)),
+      discount: this.page.getByLabel(new RegExp(`^Discount \\(item ${n}\\)`)),
+    };
+  }
+
+  /** Opens one of the link fallbacks unless it is open already. */
+  private async openFallback(name: string): Promise<void> {
+    const toggle = this.page.getByRole("button", { name });
+    if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+  }
+
+  async sendBySms(country: string, phone: string): Promise<void> {
+    await this.openFallback("Send by SMS");
+    await this.page.getByRole("combobox", { name: "Country" }).selectOption(country);
+    await this.page.getByLabel("Phone number").fill(phone);
+    await this.page.getByRole("button", { name: /^Send (text message|the text again)$/ }).click();
+  }
+
+  async sendByEmail(email: string): Promise<void> {
+    await this.openFallback("Send by e-mail");
+    await this.page.getByLabel("E-mail address").fill(email);
+    await this.page.getByRole("button", { name: /^Send (e-mail|the e-mail again)$/ }).click();
   }
 
   async cancel(): Promise<void> {

@@ -1,0 +1,307 @@
+//! The associate's till: build a cart, start the payment, hand the link to
+//! the shopper through the Distribution Module (or QR, SMS, e-mail), and
+//! watch it get paid.
+
+mod cart;
+mod list;
+mod live;
+mod payment;
+
+pub use list::PaymentsPage;
+
+use crate::api::{seller_store, start_payment};
+use crate::model::{PaymentStatus, PaymentView, StoreSummary};
+use crate::AppError;
+use cart::{CartForm, LineForm};
+use domain::{Currency, FieldErrors};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use payment::PaymentPanel;
+
+/// Tax rates the till offers, in basis points, by the store's country.
+fn tax_rates(country: &str) -> &'static [u16] {
+    match country {
+        "SE" => &[2500, 1200, 600, 0],
+        "NO" => &[2500, 1500, 1200, 0],
+        "DK" => &[2500, 0],
+        "FI" => &[2550, 1400, 1000, 0],
+        "DE" => &[1900, 700, 0],
+        "AT" => &[2000, 1300, 1000, 0],
+        "NL" => &[2100, 900, 0],
+        "GB" => &[2000, 500, 0],
+        _ => &[2500, 1200, 600, 0],
+    }
+}
+
+fn percent(basis_points: u16) -> String {
+    if basis_points % 100 == 0 {
+        format!("{} %", basis_points / 100)
+    } else {
+        format!("{}.{} %", basis_points / 100, (basis_points % 100) / 10)
+    }
+}
+
+#[component]
+pub fn SellerPage() -> impl IntoView {
+    let store = Resource::new(|| (), |_| seller_store());
+    view! {
+        <Title text="Seller · Kassa"/>
+        <main class="seller">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    store
+                        .get()
+                        .map(|result| match result {
+                            Ok(store) => view! { <Till store/> }.into_any(),
+                            Err(error) => {
+                                view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </main>
+    }
+}
+
+/// A fresh idempotency key for one cart attempt.
+fn new_attempt_key() -> String {
+    web_sys::window().and_then(|window| window.crypto().ok()).map(|crypto| crypto.random_uuid()).unwrap_or_default()
+}
+
+#[component]
+fn Till(store: StoreSummary) -> impl IntoView {
+    let currency = store.currency;
+    let rates = tax_rates(&store.country);
+    let form = CartForm::new(rates[0]);
+    let errors = RwSignal::new(FieldErrors::default());
+    let problem = RwSignal::new(None::<String>);
+    let payment = RwSignal::new(None::<PaymentView>);
+    // One key per cart attempt: a double tap or a retry reuses it, so the
+    // server never starts a second payment for the same attempt.
+    let attempt_key = StoredValue::new(None::<String>);
+
+    let start = Action::new(move |(key, cart): &(String, domain::CartInput)| {
+        let (key, cart) = (key.clone(), cart.clone());
+        async move { start_payment(key, cart).await }
+    });
+    Effect::new(move |_| match start.value().get() {
+        Some(Ok(view)) => {
+            problem.set(None);
+            payment.set(Some(view));
+        }
+        Some(Err(AppError::Invalid(found))) => errors.set(found),
+        Some(Err(error)) => problem.set(Some(error.to_string())),
+        None => {}
+    });
+
+    // Effects run only in the browser: until hydration the form cannot work,
+    // so the button stays disabled instead of submitting a plain GET.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
+    // While a payment is shown the cart is locked; New sale or Start again
+    // unlocks it.
+    let busy = move || start.pending().get() || status.get().is_some();
+    live::follow_while_open(payment);
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if busy() {
+            return;
+        }
+        match form.cart(currency) {
+            Ok((input, _)) => {
+                errors.set(FieldErrors::default());
+                let key = attempt_key.get_value().unwrap_or_else(new_attempt_key);
+                attempt_key.set_value(Some(key.clone()));
+                start.dispatch((key, input));
+            }
+            Err(found) => errors.set(found),
+        }
+    };
+    // Editing the cart makes it a new attempt.
+    let edited = move || {
+        attempt_key.set_value(None);
+        errors.set(FieldErrors::default());
+    };
+    let new_sale = move |_| {
+        // After a paid sale the cart is done; after a failed one it is kept
+        // so the associate can start again at once.
+        if status.get_untracked() == Some(PaymentStatus::Completed) {
+            form.clear();
+        }
+        payment.set(None);
+        problem.set(None);
+        attempt_key.set_value(None);
+        start.value().set(None);
+    };
+
+    let language = store.language.clone();
+    let total = move || {
+        form.cart(currency).ok().map(|(_, cart)| {
+            format!(
+                "Total {} (tax {})",
+                cart.order_amount.display(currency, &language),
+                cart.order_tax_amount.display(currency, &language)
+            )
+        })
+    };
+
+    view! {
+        <header class="store-bar">
+            <h1>{store.name.clone()}</h1>
+            <nav class="store-nav" aria-label="Seller">
+                <a href="/seller/payments">"Today's payments"</a>
+            </nav>
+        </header>
+        <div class="till">
+            <form class="cart" on:submit=submit novalidate>
+                <h2>"Cart"</h2>
+                <fieldset prop:disabled=busy>
+                    <For each=move || form.lines.get() key=|line| line.key let:line>
+                        <LineFields line form currency rates errors on_edit=edited/>
+                    </For>
+                    <button
+                        type="button"
+                        class="add-line"
+                        on:click=move |_| {
+                            form.add_line();
+                            edited();
+                        }
+                    >
+                        "Add item"
+                    </button>
+                    <p class="total" aria-live="polite">{total}</p>
+                    {move || {
+                        errors
+                            .with(|e| {
+                                e.for_field("lines")
+                                    .map(|m| view! { <p class="field-error" role="alert">{m.to_string()}</p> })
+                            })
+                    }}
+                    <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
+                        {move || if start.pending().get() { "Starting…" } else { "Start payment" }}
+                    </button>
+                </fieldset>
+                {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            </form>
+            <PaymentPanel payment store=store.clone() new_attempt_key new_sale/>
+        </div>
+    }
+}
+
+/// One order line's inputs; labels carry the line number when there are
+/// several, so every control has a unique accessible name.
+#[component]
+fn LineFields(
+    line: LineForm,
+    form: CartForm,
+    currency: Currency,
+    rates: &'static [u16],
+    errors: RwSignal<FieldErrors>,
+    on_edit: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let index = Memo::new(move |_| form.index_of(line.key).unwrap_or(0));
+    let several = Memo::new(move |_| form.lines.with(Vec::len) > 1);
+    let label = move |text: &'static str| {
+        move || if several.get() { format!("{text} (item {})", index.get() + 1) } else { text.to_string() }
+    };
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            errors.with(|e| e.for_field(&format!("lines[{}].{field}", index.get())).map(str::to_string))
+        })
+    };
+    view! {
+        <div class="line" role="group" aria-label=move || format!("Item {}", index.get() + 1)>
+            <TextField label=Signal::derive(label("Item")) value=line.item error=error("name") on_edit/>
+            <div class="line-numbers">
+                <TextField
+                    label=Signal::derive(label("Quantity"))
+                    value=line.quantity
+                    error=error("quantity")
+                    on_edit
+                    input_mode="numeric"
+                />
+                <TextField
+                    label=Signal::derive(move || format!("{} ({})", label("Unit price")(), currency.code()))
+                    value=line.unit_price
+                    error=error("unit_price")
+                    on_edit
+                    input_mode="decimal"
+                />
+            </div>
+            <div class="line-numbers">
+                <label class="field">
+                    <span>{label("Tax rate")}</span>
+                    <select
+                        on:change=move |ev| {
+                            line.tax_rate.set(event_target_value(&ev));
+                            on_edit();
+                        }
+                        prop:value=move || line.tax_rate.get()
+                    >
+                        {rates
+                            .iter()
+                            .map(|rate| view! { <option value=rate.to_string()>{percent(*rate)}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <TextField
+                    label=Signal::derive(move || format!("{} ({})", label("Discount")(), currency.code()))
+                    value=line.discount
+                    error=error("discount")
+                    on_edit
+                    input_mode="decimal"
+                />
+            </div>
+            <Show when=move || several.get()>
+                <button
+                    type="button"
+                    class="remove-line"
+                    on:click=move |_| {
+                        form.remove_line(line.key);
+                        on_edit();
+                    }
+                >
+                    {move || format!("Remove item {}", index.get() + 1)}
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn TextField(
+    label: Signal<String>,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    on_edit: impl Fn() + Copy + Send + Sync + 'static,
+    #[prop(optional)] input_mode: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{move || label.get()}</span>
+            <input
+                type="text"
+                inputmode=if input_mode.is_empty() { "text" } else { input_mode }
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    on_edit();
+                }
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+            />
+            {move || error.get().map(|m| view! { <span class="field-error">{m}</span> })}
+        </label>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tax_rates_read_as_percent() {
+        assert_eq!(super::percent(2500), "25 %");
+        assert_eq!(super::percent(2550), "25.5 %");
+        assert_eq!(super::tax_rates("DE")[0], 1900);
+    }
+}

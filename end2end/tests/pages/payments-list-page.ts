@@ -1,0 +1,17 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** Today's payments at /seller/payments. */
+export class PaymentsListPage {
+  constructor(readonly page: Page) {}
+
+  async goto(): Promise<void> {
+    await this.page.goto("/seller/payments");
+    await expect(this.page.getByRole("heading", { name: "Today's payments" })).toBeVisible();
+    // Wait for hydration: the live stream connects from the browser.
+    await this.page.waitForLoadState("networkidle").catch(() => undefined);
+  }
+
+  row(summary: RegExp): Locator {
+    return this.page.getByRole("listitem").filter({ hasText: summary });
+  }
+}
