@@ -286,9 +286,18 @@ async fn arrival(
         }
     };
     let id = payment.id.clone();
-    // Klarna's word, not the URL's: read the session now.
-    if let Err(error) = service.refresh(&id, Source::Poll).await {
-        tracing::warn!(payment = %id, %error, "reading the payment for a returning shopper failed");
+    // Klarna's word, not the URL's: read the session now. A callback for the
+    // same change may be writing at this moment, so a busy database is
+    // retried briefly; after that the page shows the last known state and
+    // keeps asking.
+    for attempt in 1..=3 {
+        match service.refresh(&id, Source::Poll).await {
+            Ok(()) => break,
+            Err(error) if attempt == 3 => {
+                tracing::warn!(payment = %id, %error, "reading the payment for a returning shopper failed")
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await,
+        }
     }
     let Ok(Some(mut payment)) = service.storage().get(&id).await else { return unavailable() };
     if let (Some(given), Some(known)) = (&query.oid, &payment.order_id) {

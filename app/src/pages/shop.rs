@@ -331,7 +331,7 @@ fn CheckoutResult(payment: PaymentView, language: String, outcome: CheckoutOutco
             {paid.then(|| receipt(&current, amount.clone()))}
             {(!paid).then(|| view! { <p class="result-amount">"Amount: " {amount.clone()}</p> })}
             <div class="button-row">
-                {return_url.map(|url| view! { <a class="button primary" href=url>"Return to payment"</a> })}
+                {return_url.map(|url| view! { <a class="button primary" href=url rel="external">"Return to payment"</a> })}
                 {(!wording.shop_link.is_empty())
                     .then(|| view! { <a class="button" href="/shop">{wording.shop_link}</a> })}
             </div>
