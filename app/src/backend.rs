@@ -38,6 +38,16 @@ pub trait PaymentBackend: Send + Sync + 'static {
     /// Withdraws the payment's link and starts a new payment for the same
     /// cart under `attempt_key`.
     fn regenerate_payment(&self, id: String, attempt_key: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+    /// The store the demo web shop sells for, or `None` when the shop is off.
+    fn web_shop(&self) -> Option<StoreSummary>;
+
+    /// Starts a web checkout (Klarna's ECOMMERCE channel) whose result pages
+    /// are Kassa's, or returns the one this `attempt_key` already started.
+    fn start_shop_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
+    /// A demo shop payment as the server knows it now; `NotFound` for any
+    /// other kind of payment.
+    fn shop_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 }
 
 /// The context value server functions read.

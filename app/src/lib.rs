@@ -10,6 +10,7 @@ pub mod backend;
 pub mod error;
 pub mod model;
 mod pages;
+pub mod shop;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -51,6 +52,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::Home/>
                 <Route path=path!("/seller") view=pages::seller::SellerPage/>
                 <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage/>
+                <Route path=path!("/shop") view=pages::shop::ShopPage/>
+                <Route path=path!("/shop/payments/:id/:outcome") view=pages::shop::ResultPage/>
             </Routes>
         </Router>
     }

@@ -1188,6 +1188,23 @@ async fn the_payment_page_takes_the_shopper_through_to_the_merchant() {
 }
 
 #[tokio::test]
+async fn the_confirmed_cancel_on_the_payment_page_redirects_to_the_cancel_url() {
+    let h = start().await;
+    let session = h
+        .pair(
+            PlaceOrderMode::None,
+            MerchantUrls { cancel: Some("https://shop.test/cancel/{{session_id}}".into()), ..Default::default() },
+        )
+        .await;
+    let page_url = session.redirect_url.clone().unwrap();
+    h.http.get(&page_url).send().await.unwrap();
+    let cancelled = h.http.post(format!("{page_url}/cancel")).send().await.unwrap();
+    assert!(cancelled.status().is_redirection(), "{}", cancelled.status());
+    assert_eq!(cancelled.headers()["location"], format!("https://shop.test/cancel/{}", session.session_id));
+    assert_eq!(h.status(&session.session_id).await, SessionStatus::Cancelled, "in store a cancel is final");
+}
+
+#[tokio::test]
 async fn the_qr_code_is_a_png() {
     let h = start().await;
     let session = h.pair(PlaceOrderMode::None, MerchantUrls::default()).await;

@@ -3,6 +3,7 @@
 //! Every error is `{"error": {"code", "message", "field"?, "fields"?}}`;
 //! bad input is always a 4xx that names the field.
 
+use crate::checkout::{self, ShopReturnUrls};
 use crate::events;
 use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService, StartRequest};
 use app::model::PaymentView;
@@ -71,7 +72,11 @@ impl IntoResponse for ApiError {
             }
             ApiError::Invalid(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_cart",
+                if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
+                    "invalid_return_urls"
+                } else {
+                    "invalid_cart"
+                },
                 errors.to_string(),
                 errors.0.first().map(|e| e.field.clone()),
                 Some(errors.0),
@@ -112,6 +117,14 @@ impl IntoResponse for ApiError {
             error["fields"] = json!(fields);
         }
         (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl ApiError {
+    fn invalid_field(field: &str, message: &str) -> ApiError {
+        let mut errors = FieldErrors::default();
+        errors.push(field, message);
+        ApiError::Invalid(errors)
     }
 }
 
@@ -160,6 +173,21 @@ struct CreatePaymentBody {
     #[serde(default)]
     cart_ref: Option<String>,
     lines: Vec<CartLineInput>,
+    /// `store` (default: a till, Klarna's IN_STORE) or `web` (a website that
+    /// redirects the shopper to `redirect_url`, Klarna's ECOMMERCE).
+    #[serde(default)]
+    channel: Channel,
+    /// Channel web: the shop's result pages.
+    #[serde(default)]
+    return_urls: Option<ShopReturnUrls>,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Channel {
+    #[default]
+    Store,
+    Web,
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
@@ -199,15 +227,41 @@ async fn create_payment(
             return Err(ApiError::Invalid(errors));
         }
     }
+    let (origin, return_urls) = match (body.channel, &body.return_urls) {
+        (Channel::Store, None) => (Origin::Api, None),
+        (Channel::Store, Some(_)) => {
+            return Err(ApiError::invalid_field("return_urls", "only for \"channel\": \"web\""));
+        }
+        (Channel::Web, None) => {
+            return Err(ApiError::invalid_field(
+                "return_urls",
+                "required for \"channel\": \"web\": your success and failure pages (and back or cancel)",
+            ));
+        }
+        (Channel::Web, Some(urls)) => {
+            urls.validate().map_err(ApiError::Invalid)?;
+            let store = service.config().store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
+            let config = service.config();
+            let wrapped = checkout::merchant_urls(
+                &config.public_url,
+                &store_id,
+                &key,
+                store.place_order_mode,
+                config.web_checkout.leave_button,
+                Some(urls),
+            );
+            (Origin::Web, Some(wrapped))
+        }
+    };
     let cart = CartInput { lines: body.lines };
     let started = service
         .start(StartRequest {
             store_id: &store_id,
-            origin: Origin::Api,
+            origin,
             attempt_key: &key,
             cart_ref: body.cart_ref.as_deref(),
             cart: &cart,
-            return_urls: None,
+            return_urls,
         })
         .await?;
     let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -423,6 +477,55 @@ mod tests {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let request = Request::builder().uri("/api/v1/payments/x").body(Body::empty()).unwrap();
         assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+
+    const WEB_CART: &str = r#"{"channel":"web","lines":[{"name":"Shoes","quantity":1,"unit_price":49900,"tax_rate":2500}],
+        "return_urls":{"success":"https://shop.example/ok","failure":"https://shop.example/no","back":"https://shop.example/cart"}}"#;
+
+    #[tokio::test]
+    async fn a_web_payment_sends_klarna_kassas_wrapped_return_urls() {
+        let (router, service, klarna) = api_and_service().await;
+        let (status, created) = call(&router, "POST", "/api/v1/payments", Some("web-1"), WEB_CART).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert!(created["redirect_url"].as_str().unwrap().starts_with(&klarna.base));
+        assert!(created["distribution_module_url"].is_null(), "a redirect needs no Distribution Module");
+        let stored = service.storage().get(created["id"].as_str().unwrap()).await.unwrap().unwrap();
+        assert_eq!(stored.origin, "web");
+        let urls: klarna::wire::MerchantUrls =
+            serde_json::from_str(stored.return_urls_json.as_deref().unwrap()).unwrap();
+        let success = urls.success.unwrap();
+        assert!(
+            success.starts_with("http://127.0.0.1:9/checkout/success?store=stockholm&attempt=web-1&sid={{session_id}}")
+        );
+        assert!(success.ends_with("&to=https%3A%2F%2Fshop.example%2Fok"), "{success}");
+        assert!(urls.back.is_some() && urls.cancel.is_none());
+        let (status, again) = call(&router, "POST", "/api/v1/payments", Some("web-1"), WEB_CART).await;
+        assert_eq!((status, &again["id"]), (StatusCode::OK, &created["id"]));
+    }
+
+    #[tokio::test]
+    async fn bad_return_urls_are_a_422_naming_the_field() {
+        let (router, klarna) = api().await;
+        let both = WEB_CART.replace(r#""back":"#, r#""cancel":"https://shop.example/c","back":"#);
+        let relative = WEB_CART.replace("https://shop.example/no", "/no");
+        let store_with_urls = WEB_CART.replace(r#""channel":"web","#, "");
+        let web_without_urls = r#"{"channel":"web","lines":[{"name":"A","quantity":1,"unit_price":100}]}"#;
+        let cases = [
+            (both.as_str(), "return_urls.cancel", "invalid_return_urls"),
+            (relative.as_str(), "return_urls.failure", "invalid_return_urls"),
+            (store_with_urls.as_str(), "return_urls", "invalid_return_urls"),
+            (web_without_urls, "return_urls", "invalid_return_urls"),
+        ];
+        for (body, field, code) in cases {
+            let (status, error) = call(&router, "POST", "/api/v1/payments", Some("web-bad"), body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+            assert_eq!(error["error"]["field"], field, "{body}: {error}");
+            assert_eq!(error["error"]["code"], code, "{body}: {error}");
+        }
+        let (status, error) =
+            call(&router, "POST", "/api/v1/payments", Some("web-bad"), &WEB_CART.replace("\"web\"", "\"phone\"")).await;
+        assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("channel")));
+        assert_eq!(klarna.hpp_sessions(), 0, "bad input never reaches Klarna");
     }
 
     #[tokio::test]

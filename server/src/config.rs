@@ -23,6 +23,78 @@ pub struct Config {
     pub public_url: String,
     pub klarna: KlarnaConfig,
     pub stores: Vec<StoreConfig>,
+    pub web_checkout: WebCheckoutConfig,
+}
+
+/// Web checkout: where shoppers come back to from Klarna's payment page,
+/// and Kassa's own demo shop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebCheckoutConfig {
+    /// Serve the demo shop at `/shop`.
+    pub demo_shop: bool,
+    /// The store the demo shop sells for.
+    pub store: String,
+    /// Which button Klarna's page offers to leave it.
+    pub leave_button: LeaveButton,
+    /// Disable the Klarna session when the shopper comes back by Back (or
+    /// Cancel), instead of keeping it payable.
+    pub disable_on_back: bool,
+}
+
+/// Klarna's payment page shows either a Back or a Cancel button, decided by
+/// which of `merchant_urls.back` and `.cancel` is given; never both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveButton {
+    Back,
+    Cancel,
+}
+
+impl LeaveButton {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveButton::Back => "back",
+            LeaveButton::Cancel => "cancel",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LeaveButton {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<LeaveButton, D::Error> {
+        // A list is read too, only to refuse "both" with a message that says why.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        let names = match Raw::deserialize(deserializer)? {
+            Raw::One(text) => text.split([',', ' ', '+']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            Raw::Many(names) => names,
+        };
+        let has = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let both = "Klarna's page shows either a Back or a Cancel button, so merchant_urls.back and \
+                    merchant_urls.cancel cannot both be set; choose \"back\" or \"cancel\"";
+        match names.as_slice() {
+            _ if (has("back") && has("cancel")) || has("both") => Err(serde::de::Error::custom(both)),
+            [one] if one.eq_ignore_ascii_case("back") => Ok(LeaveButton::Back),
+            [one] if one.eq_ignore_ascii_case("cancel") => Ok(LeaveButton::Cancel),
+            _ => Err(serde::de::Error::custom(format!("{names:?}: use \"back\" or \"cancel\""))),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WebCheckoutFile {
+    /// Defaults to on with the simulator, off with real Klarna.
+    #[serde(default)]
+    demo_shop: Option<bool>,
+    #[serde(default)]
+    store: Option<String>,
+    #[serde(default)]
+    leave_button: Option<LeaveButton>,
+    #[serde(default)]
+    disable_on_back: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -155,6 +227,8 @@ struct ConfigFile {
     public_url: Option<String>,
     klarna: KlarnaConfig,
     stores: Vec<StoreConfig>,
+    #[serde(default)]
+    web_checkout: WebCheckoutFile,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -192,12 +266,20 @@ impl Config {
         };
         let public_url =
             file.public_url.unwrap_or_else(|| format!("http://{}", file.listen)).trim_end_matches('/').to_string();
+        let web = file.web_checkout;
+        let web_checkout = WebCheckoutConfig {
+            demo_shop: web.demo_shop.unwrap_or(file.klarna.environment == Environment::Simulator),
+            store: web.store.or_else(|| file.stores.first().map(|s| s.id.clone())).unwrap_or_default(),
+            leave_button: web.leave_button.unwrap_or(LeaveButton::Back),
+            disable_on_back: web.disable_on_back,
+        };
         let config = Config {
             listen: file.listen,
             data_dir: file.data_dir,
             public_url,
             klarna: KlarnaConfig { credentials, ..file.klarna },
             stores: file.stores,
+            web_checkout,
         };
         config.check()?;
         Ok(config)
@@ -270,6 +352,12 @@ impl Config {
             if store.seller.profile_id.trim().is_empty() || store.seller.view_id.trim().is_empty() {
                 return fail(&key("seller"), "profile_id and view_id must not be empty".into());
             }
+        }
+        if self.store(&self.web_checkout.store).is_none() {
+            return fail(
+                "web_checkout.store",
+                format!("{:?} is not one of the configured stores", self.web_checkout.store),
+            );
         }
         Ok(())
     }
@@ -375,5 +463,48 @@ mod tests {
         with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
         let config = Config::parse(FILE, &with_credentials).unwrap();
         assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
+        assert!(!config.web_checkout.demo_shop, "the demo shop is off with real Klarna unless enabled");
+        let mut enabled = with_credentials.clone();
+        enabled.extend(env(&[("KASSA__WEB_CHECKOUT__DEMO_SHOP", "true")]));
+        assert!(Config::parse(FILE, &enabled).unwrap().web_checkout.demo_shop);
+    }
+
+    #[test]
+    fn web_checkout_defaults_to_back_and_the_demo_shop_on_the_simulator() {
+        let web = Config::parse(FILE, &[]).unwrap().web_checkout;
+        assert_eq!(
+            web,
+            WebCheckoutConfig {
+                demo_shop: true,
+                store: "stockholm".into(),
+                leave_button: LeaveButton::Back,
+                disable_on_back: false
+            }
+        );
+        let web = Config::parse(
+            FILE,
+            &env(&[("KASSA__WEB_CHECKOUT__LEAVE_BUTTON", "cancel"), ("KASSA__WEB_CHECKOUT__DISABLE_ON_BACK", "true")]),
+        )
+        .unwrap()
+        .web_checkout;
+        assert_eq!((web.leave_button, web.disable_on_back), (LeaveButton::Cancel, true));
+    }
+
+    #[test]
+    fn back_and_cancel_together_are_refused_naming_the_key() {
+        for both in ["both", "back,cancel", "[\"back\", \"cancel\"]"] {
+            let err = Config::parse(FILE, &env(&[("KASSA__WEB_CHECKOUT__LEAVE_BUTTON", both)])).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("web_checkout.leave_button"), "{both}: {text}");
+            assert!(text.contains("cannot both be set"), "{both}: {text}");
+        }
+        let file = FILE.replace("leave_button = \"back\"", "leave_button = [\"cancel\", \"back\"]");
+        assert_ne!(file, FILE);
+        let err = Config::parse(&file, &[]).unwrap_err();
+        assert!(err.to_string().contains("web_checkout.leave_button"), "{err}");
+        let err = Config::parse(FILE, &env(&[("KASSA__WEB_CHECKOUT__LEAVE_BUTTON", "exit")])).unwrap_err();
+        assert!(err.to_string().contains("web_checkout.leave_button") && err.to_string().contains("\"back\""), "{err}");
+        let err = Config::parse(FILE, &env(&[("KASSA__WEB_CHECKOUT__STORE", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("web_checkout.store"), "{err}");
     }
 }

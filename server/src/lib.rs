@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod callbacks;
+pub mod checkout;
 pub mod config;
 pub mod events;
 pub mod payments;

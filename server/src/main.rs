@@ -135,6 +135,9 @@ async fn serve(args: &[String]) -> Result<(), String> {
     println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
     println!("  Seller view:      {url}/seller");
     println!("  JSON API:         {url}/api/v1/payments");
+    if config.web_checkout.demo_shop {
+        println!("  Demo web shop:    {url}/shop");
+    }
     if simulator.is_some() {
         println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", web::SIMULATOR_PREFIX);
     }

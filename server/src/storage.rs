@@ -106,6 +106,14 @@ impl Storage {
         Ok(storage)
     }
 
+    /// A transaction that takes the write lock at once. A deferred one that
+    /// reads first fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT)
+    /// when another writer committed meanwhile, e.g. a status callback and a
+    /// shopper's return reading the same payment; this one waits instead.
+    async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StorageError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// A private in-memory database, for tests.
     pub async fn in_memory() -> Result<Storage, StorageError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
@@ -149,7 +157,7 @@ impl Storage {
     /// Inserts a new payment with its first history entry. Returns `false`
     /// when another payment holds the same attempt key or live cart.
     pub async fn insert(&self, payment: &StoredPayment) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let inserted = sqlx::query(
             "INSERT INTO payments (id, store_id, origin, attempt_key, cart_ref, cart_json, currency, order_amount, \
              order_tax_amount, place_order_mode, status, live, problem, kp_session_id, hpp_session_id, hpp_json, \
@@ -284,7 +292,7 @@ impl Storage {
         source: &str,
     ) -> Result<Option<StoredPayment>, StorageError> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let Some(current) = sqlx::query("SELECT * FROM payments WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)

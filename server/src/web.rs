@@ -4,8 +4,9 @@
 use crate::payments::PaymentService;
 use app::backend::Backend;
 use app::{shell, App};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -20,15 +21,18 @@ pub const SIMULATOR_PREFIX: &str = "/klarna-sim";
 pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: Option<&Simulator>) -> Router {
     let backend: Backend = service.clone();
     let routes = generate_route_list(App);
+    let demo_shop = service.config().web_checkout.demo_shop;
     let pages = Router::new()
         .leptos_routes_with_context(&options, routes, move || provide_context(backend.clone()), {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(options);
+        .with_state(options)
+        .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)));
     let mut router = crate::api::routes()
         .merge(crate::callbacks::routes())
+        .merge(crate::checkout::routes())
         .route("/seller/payments/{id}/events", get(seller_payment_events))
         .route("/seller/events", get(seller_store_events))
         .with_state(service)
@@ -37,6 +41,15 @@ pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: O
         router = router.nest(SIMULATOR_PREFIX, simulator.router());
     }
     router
+}
+
+/// The demo shop's pages exist only when `web_checkout.demo_shop` is on.
+async fn shop_gate(enabled: bool, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if !enabled && (path == "/shop" || path.starts_with("/shop/")) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// The seller view's live stream of one payment.

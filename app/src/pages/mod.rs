@@ -1,4 +1,5 @@
 pub mod seller;
+pub mod shop;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -21,3 +21,9 @@ export class KlarnaSimulator {
     expect(response.ok()).toBeTruthy();
   }
 }
+
+/** Acts as the shopper on Klarna's side without a browser (`/_sim/sessions/{id}/actions/{action}`). */
+export async function actAsShopper(request: APIRequestContext, sessionId: string, action: string): Promise<void> {
+  const response = await request.post(`/klarna-sim/_sim/sessions/${sessionId}/actions/${action}`);
+  expect(response.ok(), `${action}: ${response.status()}`).toBeTruthy();
+}

@@ -16,7 +16,9 @@ pub fn routes() -> Router<Simulator> {
     Router::new()
         .route("/pay/{id}", get(payment_page))
         .route("/pay/{id}/qr", get(qr_image))
-        .route("/pay/{id}/cancel", get(confirm_cancel))
+        // The confirmation's own form posts here too; this route would
+        // otherwise shadow `/pay/{id}/{action}` for POST.
+        .route("/pay/{id}/cancel", get(confirm_cancel).post(submit_cancel))
         .route("/pay/{id}/{action}", post(submit_action))
         .route("/distributions/{distribution_id}", get(distribution_module).post(send_from_module))
         .route("/", get(index))
@@ -167,6 +169,10 @@ async fn confirm_cancel(State(sim): State<Simulator>, Path(id): Path<String>) ->
         sim.url(&format!("/pay/{id}"))
     );
     Html(page("Cancel payment", &body)).into_response()
+}
+
+async fn submit_cancel(state: State<Simulator>, Path(id): Path<String>) -> Response {
+    submit_action(state, Path((id, "cancel".to_string()))).await
 }
 
 async fn submit_action(State(sim): State<Simulator>, Path((id, action)): Path<(String, String)>) -> Response {

@@ -1,0 +1,18 @@
+import { expect, type APIRequestContext } from "@playwright/test";
+
+/** What the shop's back office sees: Kassa's JSON API with the dev key. */
+export class KassaApi {
+  constructor(private readonly request: APIRequestContext, private readonly base = "") {}
+
+  /** The payment whose Klarna payment page is this session's. */
+  async paymentForSession(sessionId: string): Promise<Record<string, unknown>> {
+    const response = await this.request.get(`${this.base}/api/v1/payments`, {
+      headers: { Authorization: "Bearer kassa-dev-key" },
+    });
+    expect(response.ok()).toBeTruthy();
+    const payments = (await response.json()) as Array<Record<string, unknown>>;
+    const found = payments.find((p) => String(p.redirect_url ?? "").endsWith(`/pay/${sessionId}`));
+    expect(found, `a payment for session ${sessionId}`).toBeTruthy();
+    return found!;
+  }
+}
