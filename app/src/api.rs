@@ -1,6 +1,6 @@
 //! Server functions: check the input, then call the backend.
 
-use crate::model::{LinkRecipient, PaymentView, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
 use leptos::prelude::*;
@@ -20,40 +20,67 @@ pub(crate) fn check_attempt_key(key: &str) -> Result<(), AppError> {
 }
 
 #[server]
+pub async fn sign_in_stores() -> Result<Vec<StoreChoice>, AppError> {
+    Ok(crate::backend::backend()?.sign_in_stores())
+}
+
+#[server]
+pub async fn sign_in(store: String, name: String, password: String) -> Result<SellerSession, AppError> {
+    let (session, cookie) = crate::backend::backend()?.sign_in(store, name, password).await?;
+    crate::backend::set_cookie(&cookie);
+    Ok(session)
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    let headers = crate::backend::request_headers();
+    let cookie = crate::backend::backend()?.sign_out(&headers).await?;
+    crate::backend::set_cookie(&cookie);
+    Ok(())
+}
+
+#[server]
 pub async fn seller_store() -> Result<StoreSummary, AppError> {
-    Ok(crate::backend::backend()?.seller_store())
+    let (backend, session) = crate::backend::seller().await?;
+    backend.seller_store(&session)
 }
 
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    crate::backend::backend()?.start_seller_payment(attempt_key, cart).await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.start_seller_payment(session, attempt_key, cart).await
 }
 
 #[server]
 pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
-    crate::backend::backend()?.seller_payment(id).await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.seller_payment(session, id).await
 }
 
 #[server]
 pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
-    crate::backend::backend()?.cancel_seller_payment(id).await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.cancel_seller_payment(session, id).await
 }
 
 #[server]
 pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
-    crate::backend::backend()?.todays_payments().await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.todays_payments(session).await
 }
 
 #[server]
 pub async fn send_link(id: String, to: LinkRecipient) -> Result<(), AppError> {
-    crate::backend::backend()?.send_link(id, to).await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.send_link(session, id, to).await
 }
 
 #[server]
 pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    crate::backend::backend()?.regenerate_payment(id, attempt_key).await
+    let (backend, session) = crate::backend::seller().await?;
+    backend.regenerate_payment(session, id, attempt_key).await
 }
 
 #[cfg(test)]

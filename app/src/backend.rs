@@ -2,42 +2,69 @@
 //! [`PaymentBackend`] and provides it as context, so the app never imports
 //! the server crate.
 
-use crate::model::{LinkRecipient, PaymentView, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
 use std::{future::Future, pin::Pin, sync::Arc};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What the seller view asks of the server.
+/// What the views ask of the server. Seller calls carry the session the
+/// request's cookie belongs to; the store comes from it, never from the page.
 pub trait PaymentBackend: Send + Sync + 'static {
+    /// The stores an associate can sign in to.
+    fn sign_in_stores(&self) -> Vec<StoreChoice>;
+
+    /// Checks the associate's password; returns the session and the
+    /// `Set-Cookie` value that keeps it in this browser.
+    fn sign_in(
+        &self,
+        store_id: String,
+        name: String,
+        password: String,
+    ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>>;
+
+    /// Ends the request's session; returns the `Set-Cookie` that clears it.
+    fn sign_out<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<String, AppError>>;
+
+    /// The session the request's cookie belongs to, or `SignInRequired`.
+    fn seller_session<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<SellerSession, AppError>>;
+
     /// The store this seller screen works for.
-    fn seller_store(&self) -> StoreSummary;
+    fn seller_store(&self, session: &SellerSession) -> Result<StoreSummary, AppError>;
 
     /// Starts a payment for the cart, or returns the one this `attempt_key`
     /// already started.
     fn start_seller_payment(
         &self,
+        session: SellerSession,
         attempt_key: String,
         cart: CartInput,
     ) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 
     /// The payment as the server knows it now.
-    fn seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+    fn seller_payment(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 
     /// Withdraws the payment at Klarna (its link stops working), then marks
     /// it so. Refused when the shopper has already paid.
-    fn cancel_seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+    fn cancel_seller_payment(&self, session: SellerSession, id: String)
+        -> BoxFuture<'_, Result<PaymentView, AppError>>;
 
     /// Today's payments of the seller's store: open ones first, then newest.
-    fn todays_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>>;
+    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>>;
 
     /// Has Klarna send the payment link by SMS or e-mail.
-    fn send_link(&self, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>>;
+    fn send_link(&self, session: SellerSession, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>>;
 
     /// Withdraws the payment's link and starts a new payment for the same
     /// cart under `attempt_key`.
-    fn regenerate_payment(&self, id: String, attempt_key: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+    fn regenerate_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+        attempt_key: String,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
     /// The store the demo web shop sells for, or `None` when the shop is off.
     fn web_shop(&self) -> Option<StoreSummary>;
 
@@ -57,4 +84,26 @@ pub type Backend = Arc<dyn PaymentBackend>;
 pub fn backend() -> Result<Backend, AppError> {
     leptos::prelude::use_context::<Backend>()
         .ok_or_else(|| AppError::Internal("the payment backend is not available".into()))
+}
+
+/// The backend and the signed-in associate of the current request.
+pub async fn seller() -> Result<(Backend, SellerSession), AppError> {
+    let backend = backend()?;
+    let headers = request_headers();
+    let session = backend.seller_session(&headers).await?;
+    Ok((backend, session))
+}
+
+/// The current request's headers (empty outside a request).
+pub fn request_headers() -> http::HeaderMap {
+    leptos::prelude::use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default()
+}
+
+/// Adds a `Set-Cookie` header to the current response.
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) =
+        (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
+    {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
 }

@@ -13,6 +13,11 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("this payment does not exist (or belongs to another store)")]
     NotFound,
+    /// Nobody is signed in to a store on this device (or the session ended).
+    #[error("sign in to your store first")]
+    SignInRequired,
+    #[error("the store, name or password is wrong")]
+    WrongCredentials,
     /// The action no longer fits the payment's state (e.g. cancel after paid).
     #[error("{0}")]
     Conflict(String),

@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::Home/>
                 <Route path=path!("/seller") view=pages::seller::SellerPage/>
                 <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage/>
+                <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage/>
                 <Route path=path!("/shop") view=pages::shop::ShopPage/>
                 <Route path=path!("/shop/payments/:id/:outcome") view=pages::shop::ResultPage/>
             </Routes>

@@ -92,11 +92,27 @@ pub struct PaymentView {
     pub problem: Option<String>,
 }
 
+/// An associate signed in to a store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerSession {
+    pub store_id: String,
+    pub associate: String,
+}
+
+/// A store an associate may sign in to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreChoice {
+    pub id: String,
+    pub name: String,
+}
+
 /// The store a seller screen works for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoreSummary {
     pub id: String,
     pub name: String,
+    /// Who is signed in (empty where nobody signs in, e.g. the demo shop).
+    pub associate: String,
     pub currency: Currency,
     /// Language for numbers and money ("sv").
     pub language: String,

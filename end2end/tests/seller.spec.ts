@@ -57,8 +57,9 @@ test.describe("seller view on a tablet", () => {
     await expect(seller.total).toHaveText("Total 49,00\u00a0kr (tax 9,80\u00a0kr)");
   });
 
-  test("the page is rendered on the server and loads the wasm bundle", async ({ request }) => {
-    const response = await request.get("/seller");
+  test("the till is rendered on the server and loads the wasm bundle", async ({ page }) => {
+    await new SellerPage(page).goto();
+    const response = await page.request.get("/seller");
     expect(response.status()).toBe(200);
     const html = await response.text();
     expect(html).toContain("Start payment");

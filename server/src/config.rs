@@ -178,10 +178,24 @@ pub struct StoreConfig {
     pub payment_timeout_minutes: u32,
     pub api_key: ApiKey,
     pub seller: ViewProfile,
+    /// Who may sign in to this store's seller view.
+    #[serde(default)]
+    pub associates: Vec<AssociateConfig>,
     /// The self-checkout kiosks' Distribution Module (consumer view).
     #[serde(default)]
     pub kiosk: Option<ViewProfile>,
 }
+
+/// An associate's sign-in: a name and an argon2 hash (`kassa hash-password`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateConfig {
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// The development sign-in the default config ships; refused outside the simulator.
+pub const DEV_ASSOCIATE_PASSWORD: &str = "kassa-demo";
 
 /// The Klarna Distribution Module profile and view one of Kassa's views uses.
 #[derive(Clone, Debug, Deserialize)]
@@ -346,6 +360,24 @@ impl Config {
                     ),
                 );
             }
+            for (n, associate) in store.associates.iter().enumerate() {
+                let key = |field: &str| format!("stores[{index}].associates[{n}].{field}");
+                if associate.name.trim().is_empty() {
+                    return fail(&key("name"), "must not be empty".into());
+                }
+                if argon2::PasswordHash::new(&associate.password_hash).is_err() {
+                    return fail(
+                        &key("password_hash"),
+                        "is not an argon2 hash; make one with `kassa hash-password`".into(),
+                    );
+                }
+                if live && crate::auth::verify_password(DEV_ASSOCIATE_PASSWORD, &associate.password_hash) {
+                    return fail(
+                        &key("password_hash"),
+                        format!("the development password is refused in {}", self.klarna.environment),
+                    );
+                }
+            }
             if !(1..=2880).contains(&store.payment_timeout_minutes) {
                 return fail(&key("payment_timeout_minutes"), "must be from 1 to 2880 (48 h)".into());
             }
@@ -440,6 +472,16 @@ mod tests {
     }
 
     #[test]
+    fn associates_need_real_argon2_hashes() {
+        let err =
+            Config::parse(FILE, &env(&[("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH", "hunter2")])).unwrap_err();
+        assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
+        assert!(!err.to_string().contains("hunter2") || err.to_string().contains("argon2"), "{err}");
+        let config = Config::parse(FILE, &[]).unwrap();
+        assert_eq!(config.stores[0].associates[0].name, "demo");
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__CURRENCY", "SEKK")])).unwrap_err();
         assert!(err.to_string().contains("stores[0].currency"), "{err}");
@@ -461,6 +503,10 @@ mod tests {
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
         assert!(err.to_string().contains("stores[0].api_key"), "{err}");
         with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
+        let err = Config::parse(FILE, &with_credentials).unwrap_err();
+        assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
+        let real_hash = crate::auth::hash_password("a real password").unwrap();
+        with_credentials.push(("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash));
         let config = Config::parse(FILE, &with_credentials).unwrap();
         assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
         assert!(!config.web_checkout.demo_shop, "the demo shop is off with real Klarna unless enabled");

@@ -20,6 +20,9 @@ Usage:
       Run Kassa. The config defaults to $KASSA_CONFIG or ./kassa.toml.
   kassa simulator --listen ADDR --username USER --password PASS [--public-url URL]
       Run the Klarna simulator alone, serving Klarna's API paths at the root.
+  kassa hash-password
+      Read a password from standard input and print its argon2 hash for
+      stores.associates.password_hash in kassa.toml.
   kassa help";
 
 #[tokio::main]
@@ -34,6 +37,7 @@ async fn main() -> ExitCode {
         None | Some("serve") => serve(args.get(1..).unwrap_or_default()).await,
         Some(flag) if flag.starts_with("--config") => serve(&args).await,
         Some("simulator") => simulator(&args[1..]).await,
+        Some("hash-password") => hash_password(),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -140,11 +144,27 @@ async fn serve(args: &[String]) -> Result<(), String> {
     }
     if simulator.is_some() {
         println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", web::SIMULATOR_PREFIX);
+        println!(
+            "  Sign in to the seller view as \"demo\" with password \"{}\"",
+            server::config::DEV_ASSOCIATE_PASSWORD
+        );
     }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// Reads the password from stdin, never from arguments (shell history).
+fn hash_password() -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.len() < 8 {
+        return Err("use a password of at least 8 characters".into());
+    }
+    println!("{}", server::auth::hash_password(password)?);
+    Ok(())
 }
 
 async fn simulator(args: &[String]) -> Result<(), String> {

@@ -12,8 +12,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Schema migrations, applied in order at start-up.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_payments.sql")), (2, include_str!("../migrations/0002_return_urls.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_payments.sql")),
+    (2, include_str!("../migrations/0002_return_urls.sql")),
+    (3, include_str!("../migrations/0003_seller_sessions.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 #[error("database: {0}")]
@@ -375,6 +378,46 @@ impl Storage {
         .await?
         .rows_affected();
         Ok(inserted == 1)
+    }
+
+    pub async fn insert_seller_session(
+        &self,
+        token_hash: &str,
+        store_id: &str,
+        associate: &str,
+        expires_at: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO seller_sessions (token_hash, store_id, associate, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(store_id)
+        .bind(associate)
+        .bind(now_millis())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The store and associate of an unexpired session.
+    pub async fn seller_session(&self, token_hash: &str) -> Result<Option<(String, String)>, StorageError> {
+        let row =
+            sqlx::query("SELECT store_id, associate FROM seller_sessions WHERE token_hash = ? AND expires_at > ?")
+                .bind(token_hash)
+                .bind(now_millis())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((r.try_get("store_id")?, r.try_get("associate")?))).transpose().map_err(StorageError)
+    }
+
+    pub async fn delete_seller_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM seller_sessions WHERE token_hash = ? OR expires_at <= ?")
+            .bind(token_hash)
+            .bind(now_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<StatusEvent>, StorageError> {

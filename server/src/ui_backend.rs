@@ -1,16 +1,32 @@
-//! The app's [`PaymentBackend`], served by the payment service. The seller
-//! view works for the first configured store until sign-in picks the store.
+//! The app's [`PaymentBackend`], served by the payment service. Seller calls
+//! work for the store the associate signed in to.
 
+use crate::auth;
 use crate::checkout;
 use crate::payments::{klarna_advice, LinkTarget, Origin, PaymentError, PaymentService, StartRequest};
 use app::backend::{BoxFuture, PaymentBackend};
-use app::model::{LinkRecipient, PaymentView, StoreSummary};
+use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
 use app::AppError;
+use axum::http;
 use domain::{CartInput, FieldErrors};
 
 impl PaymentService {
-    pub(crate) fn seller_store_id(&self) -> &str {
-        &self.config().stores[0].id
+    /// The store summary a screen shows, for the signed-in associate.
+    fn summary(&self, store: &crate::config::StoreConfig, associate: &str) -> StoreSummary {
+        StoreSummary {
+            id: store.id.clone(),
+            name: store.name.clone(),
+            associate: associate.to_string(),
+            currency: store.currency,
+            language: store.locale.language(),
+            channels: store.seller.channels.clone(),
+            country: store.country.code().to_string(),
+        }
+    }
+
+    /// Whether Kassa is reached over https (cookies then get `Secure`).
+    fn https(&self) -> bool {
+        self.config().public_url.starts_with("https://")
     }
 }
 
@@ -40,26 +56,65 @@ impl From<PaymentError> for AppError {
 }
 
 impl PaymentBackend for PaymentService {
-    fn seller_store(&self) -> StoreSummary {
-        let store = &self.config().stores[0];
-        StoreSummary {
-            id: store.id.clone(),
-            name: store.name.clone(),
-            currency: store.currency,
-            language: store.locale.language(),
-            channels: store.seller.channels.clone(),
-            country: store.country.code().to_string(),
-        }
+    fn sign_in_stores(&self) -> Vec<StoreChoice> {
+        self.config().stores.iter().map(|s| StoreChoice { id: s.id.clone(), name: s.name.clone() }).collect()
+    }
+
+    fn sign_in(
+        &self,
+        store_id: String,
+        name: String,
+        password: String,
+    ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>> {
+        Box::pin(async move {
+            let store = self.config().store(&store_id).ok_or(AppError::WrongCredentials)?;
+            match auth::sign_in(self.storage(), store, &name, &password).await {
+                Ok((token, session)) => {
+                    tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
+                    let session = SellerSession { store_id: session.store_id, associate: session.associate };
+                    Ok((session, auth::set_cookie(Some(&token), self.https())))
+                }
+                Err(auth::AuthError::WrongCredentials) => {
+                    tracing::warn!(store = %store_id, "failed sign-in");
+                    Err(AppError::WrongCredentials)
+                }
+                Err(auth::AuthError::Storage(error)) => Err(PaymentError::Storage(error).into()),
+            }
+        })
+    }
+
+    fn sign_out<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<String, AppError>> {
+        Box::pin(async move {
+            auth::sign_out(self.storage(), headers).await.map_err(PaymentError::from)?;
+            Ok(auth::set_cookie(None, self.https()))
+        })
+    }
+
+    fn seller_session<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<SellerSession, AppError>> {
+        Box::pin(async move {
+            let session = auth::session(self.storage(), headers).await.map_err(PaymentError::from)?;
+            // A store removed from the config ends its sessions.
+            let session = session.filter(|s| self.config().store(&s.store_id).is_some());
+            session
+                .map(|s| SellerSession { store_id: s.store_id, associate: s.associate })
+                .ok_or(AppError::SignInRequired)
+        })
+    }
+
+    fn seller_store(&self, session: &SellerSession) -> Result<StoreSummary, AppError> {
+        let store = self.config().store(&session.store_id).ok_or(AppError::SignInRequired)?;
+        Ok(self.summary(store, &session.associate))
     }
 
     fn start_seller_payment(
         &self,
+        session: SellerSession,
         attempt_key: String,
         cart: CartInput,
     ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
         Box::pin(async move {
             let request = StartRequest {
-                store_id: self.seller_store_id(),
+                store_id: &session.store_id,
                 origin: Origin::Seller,
                 attempt_key: &attempt_key,
                 cart_ref: None,
@@ -70,29 +125,33 @@ impl PaymentBackend for PaymentService {
         })
     }
 
-    fn seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
-        Box::pin(async move { Ok(self.get(self.seller_store_id(), &id).await?) })
+    fn seller_payment(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move { Ok(self.get(&session.store_id, &id).await?) })
     }
 
-    fn cancel_seller_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
-        Box::pin(async move { Ok(self.cancel(self.seller_store_id(), &id).await?) })
+    fn cancel_seller_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move { Ok(self.cancel(&session.store_id, &id).await?) })
     }
 
-    fn todays_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
+    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
         Box::pin(async move {
             let midnight = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
             let since = (midnight.unix_timestamp_nanos() / 1_000_000) as i64;
-            let mut payments = self.list(self.seller_store_id(), since).await?;
+            let mut payments = self.list(&session.store_id, since).await?;
             // Open payments need the associate's attention first.
             payments.sort_by_key(|p| p.status.is_final());
             Ok(payments)
         })
     }
 
-    fn send_link(&self, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>> {
+    fn send_link(&self, session: SellerSession, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>> {
         Box::pin(async move {
             let target = link_target(&to).map_err(AppError::Invalid)?;
-            self.send_link(self.seller_store_id(), &id, &target).await.map_err(|error| match error {
+            self.send_link(&session.store_id, &id, &target).await.map_err(|error| match error {
                 PaymentError::Klarna(error) => {
                     AppError::Klarna { message: distribution_advice(&error, &to), retry_later: error.is_transient() }
                 }
@@ -101,10 +160,13 @@ impl PaymentBackend for PaymentService {
         })
     }
 
-    fn regenerate_payment(&self, id: String, attempt_key: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
-        Box::pin(
-            async move { Ok(self.regenerate(self.seller_store_id(), &id, Origin::Seller, &attempt_key).await?.view) },
-        )
+    fn regenerate_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+        attempt_key: String,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move { Ok(self.regenerate(&session.store_id, &id, Origin::Seller, &attempt_key).await?.view) })
     }
 
     fn web_shop(&self) -> Option<StoreSummary> {
@@ -113,6 +175,7 @@ impl PaymentBackend for PaymentService {
         Some(StoreSummary {
             id: store.id.clone(),
             name: store.name.clone(),
+            associate: String::new(),
             currency: store.currency,
             language: store.locale.language(),
             channels: Vec::new(),

@@ -5,7 +5,7 @@ use crate::payments::PaymentService;
 use app::backend::Backend;
 use app::{shell, App};
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -52,18 +52,38 @@ async fn shop_gate(enabled: bool, request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The seller view's live stream of one payment.
-// Open to anyone with the payment's id until associates sign in.
-async fn seller_payment_events(State(service): State<Arc<PaymentService>>, Path(id): Path<String>) -> Response {
-    let store_id = service.seller_store_id().to_string();
+/// The signed-in associate's store, or a 401 for the stream request.
+async fn seller_store_of(service: &PaymentService, headers: &HeaderMap) -> Result<String, Response> {
+    match crate::auth::session(service.storage(), headers).await {
+        Ok(Some(session)) if service.config().store(&session.store_id).is_some() => Ok(session.store_id),
+        Ok(_) => Err(StatusCode::UNAUTHORIZED.into_response()),
+        Err(error) => {
+            tracing::error!(%error, "reading the seller session failed");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
+    }
+}
+
+/// The seller view's live stream of one payment of the associate's store.
+async fn seller_payment_events(
+    State(service): State<Arc<PaymentService>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let store_id = match seller_store_of(&service, &headers).await {
+        Ok(store_id) => store_id,
+        Err(response) => return response,
+    };
     match crate::api::payment_stream(service, store_id, id).await {
         Ok(response) => response,
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
-/// Every change to the seller's store's payments, for the payments list.
-async fn seller_store_events(State(service): State<Arc<PaymentService>>) -> Response {
-    let store_id = service.seller_store_id().to_string();
-    crate::events::store_stream(store_id, service.events().subscribe()).into_response()
+/// Every change to the associate's store's payments, for the payments list.
+async fn seller_store_events(State(service): State<Arc<PaymentService>>, headers: HeaderMap) -> Response {
+    match seller_store_of(&service, &headers).await {
+        Ok(store_id) => crate::events::store_stream(store_id, service.events().subscribe()).into_response(),
+        Err(response) => response,
+    }
 }

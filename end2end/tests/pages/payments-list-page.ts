@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { SignInPage } from "./sign-in-page";
 
 /** Today's payments at /seller/payments. */
 export class PaymentsListPage {
@@ -6,6 +7,11 @@ export class PaymentsListPage {
 
   async goto(): Promise<void> {
     await this.page.goto("/seller/payments");
+    if (new URL(this.page.url()).pathname === "/seller/sign-in") {
+      await new SignInPage(this.page).signIn();
+      await this.page.waitForURL("**/seller");
+      await this.page.goto("/seller/payments");
+    }
     await expect(this.page.getByRole("heading", { name: "Today's payments" })).toBeVisible();
     // Wait for hydration: the live stream connects from the browser.
     await this.page.waitForLoadState("networkidle").catch(() => undefined);

@@ -1,4 +1,5 @@
 import { expect, type FrameLocator, type Locator, type Page } from "@playwright/test";
+import { SignInPage } from "./sign-in-page";
 
 /** The associate's till at /seller. */
 export class SellerPage {
@@ -42,8 +43,13 @@ export class SellerPage {
     this.countdown = page.getByText(/^Link expires in \d+:\d\d/);
   }
 
+  /** Opens the till, signing in as the demo associate when asked to. */
   async goto(): Promise<void> {
     await this.page.goto("/seller");
+    if (new URL(this.page.url()).pathname === "/seller/sign-in") {
+      await new SignInPage(this.page).signIn();
+      await this.page.waitForURL("**/seller");
+    }
     // The button is enabled once the page has hydrated.
     await expect(this.startButton).toBeEnabled();
   }

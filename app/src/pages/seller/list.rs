@@ -9,11 +9,11 @@ use leptos_meta::Title;
 
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
-    let loaded = Resource::new(
+    let loaded = Resource::new_blocking(
         || (),
         |_| async move {
             let store = seller_store().await?;
-            Ok::<_, crate::AppError>((store.language, todays_payments().await?))
+            Ok::<_, crate::AppError>((store, todays_payments().await?))
         },
     );
     view! {
@@ -30,8 +30,17 @@ pub fn PaymentsPage() -> impl IntoView {
                     loaded
                         .get()
                         .map(|result| match result {
-                            Ok((language, payments)) => {
-                                view! { <PaymentList initial=payments language/> }.into_any()
+                            Ok((store, payments)) => {
+                                view! {
+                                    <nav class="store-nav list-nav" aria-label="Account">
+                                        <super::SignOut associate=store.associate/>
+                                    </nav>
+                                    <PaymentList initial=payments language=store.language/>
+                                }
+                                    .into_any()
+                            }
+                            Err(crate::AppError::SignInRequired) => {
+                                view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
                             }
                             Err(error) => {
                                 view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()

@@ -6,10 +6,12 @@ mod cart;
 mod list;
 mod live;
 mod payment;
+mod sign_in;
 
 pub use list::PaymentsPage;
+pub use sign_in::SignInPage;
 
-use crate::api::{seller_store, start_payment};
+use crate::api::{seller_store, sign_out, start_payment};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
 use crate::AppError;
 use cart::{CartForm, LineForm};
@@ -43,7 +45,8 @@ fn percent(basis_points: u16) -> String {
 
 #[component]
 pub fn SellerPage() -> impl IntoView {
-    let store = Resource::new(|| (), |_| seller_store());
+    // Blocking, so that SSR can answer "sign in first" with a redirect.
+    let store = Resource::new_blocking(|| (), |_| seller_store());
     view! {
         <Title text="Seller · Kassa"/>
         <main class="seller">
@@ -53,6 +56,9 @@ pub fn SellerPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(store) => view! { <Till store/> }.into_any(),
+                            Err(AppError::SignInRequired) => {
+                                view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
+                            }
                             Err(error) => {
                                 view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()
                             }
@@ -152,6 +158,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
             <h1>{store.name.clone()}</h1>
             <nav class="store-nav" aria-label="Seller">
                 <a href="/seller/payments">"Today's payments"</a>
+                <SignOut associate=store.associate.clone()/>
             </nav>
         </header>
         <div class="till">
@@ -187,6 +194,24 @@ fn Till(store: StoreSummary) -> impl IntoView {
             </form>
             <PaymentPanel payment store=store.clone() new_attempt_key new_sale/>
         </div>
+    }
+}
+
+/// Ends the associate's session on this device.
+#[component]
+pub fn SignOut(associate: String) -> impl IntoView {
+    let leave = Action::new(|_: &()| sign_out());
+    Effect::new(move |_| {
+        if leave.value().get().is_some() {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign("/seller/sign-in");
+            }
+        }
+    });
+    view! {
+        <button type="button" class="sign-out" on:click=move |_| {
+            leave.dispatch(());
+        }>{format!("Sign out {associate}")}</button>
     }
 }
 

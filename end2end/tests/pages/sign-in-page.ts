@@ -1,0 +1,18 @@
+import { expect, type Page } from "@playwright/test";
+
+/** /seller/sign-in. The default config's associate is demo / kassa-demo. */
+export class SignInPage {
+  constructor(readonly page: Page) {}
+
+  async goto(): Promise<void> {
+    await this.page.goto("/seller/sign-in");
+  }
+
+  async signIn(name = "demo", password = "kassa-demo"): Promise<void> {
+    const button = this.page.getByRole("button", { name: "Sign in" });
+    await expect(button).toBeEnabled();
+    await this.page.getByLabel("Name").fill(name);
+    await this.page.getByLabel("Password").fill(password);
+    await button.click();
+  }
+}

@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+import { SellerPage } from "./pages/seller-page";
+import { SignInPage } from "./pages/sign-in-page";
+
+test("the till and its data need a signed-in associate", async ({ page, request }) => {
+  await page.goto("/seller");
+  await expect(page).toHaveURL(/\/seller\/sign-in$/);
+  await page.goto("/seller/payments");
+  await expect(page).toHaveURL(/\/seller\/sign-in$/);
+  // Without the cookie the live streams refuse, whatever the payment id.
+  const stream = await request.get("/seller/events");
+  expect(stream.status()).toBe(401);
+  expect((await request.get("/seller/payments/anything/events")).status()).toBe(401);
+});
+
+test("a wrong password is refused without saying which part was wrong", async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await signIn.signIn("demo", "not-the-password");
+  await expect(page.getByRole("alert")).toHaveText("the store, name or password is wrong");
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  await signIn.signIn("nobody", "kassa-demo");
+  await expect(page.getByRole("alert")).toHaveText("the store, name or password is wrong");
+});
+
+test("signing in opens the till; signing out closes it", async ({ page, context }) => {
+  const seller = new SellerPage(page);
+  await seller.goto();
+  const cookie = (await context.cookies()).find((c) => c.name === "kassa_seller");
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe("Strict");
+  await page.getByRole("button", { name: "Sign out demo" }).click();
+  await expect(page).toHaveURL(/\/seller\/sign-in$/);
+  await page.goto("/seller");
+  await expect(page).toHaveURL(/\/seller\/sign-in$/);
+});

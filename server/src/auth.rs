@@ -1,0 +1,151 @@
+//! Associates signing in to a store: argon2 password hashes from config,
+//! sessions in the database, an HttpOnly SameSite=Strict cookie.
+
+use crate::config::StoreConfig;
+use crate::storage::{now_millis, Storage, StorageError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::http::{header, HeaderMap};
+use sha2::{Digest, Sha256};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "kassa_seller";
+/// A working day and then some; signing in again after is fine.
+const SESSION_HOURS: i64 = 12;
+
+/// Who is at the till.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SellerSession {
+    pub store_id: String,
+    pub associate: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Deliberately vague: which of store, name or password was wrong is
+    /// not told.
+    #[error("the store, name or password is wrong")]
+    WrongCredentials,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A PHC-format argon2id hash of `password`, for the config file.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| e.to_string())
+}
+
+/// Whether `password` matches a stored PHC hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Checks the associate's password and opens a session. Returns the
+/// cookie's token, which is only ever sent to that browser.
+pub async fn sign_in(
+    storage: &Storage,
+    store: &StoreConfig,
+    name: &str,
+    password: &str,
+) -> Result<(String, SellerSession), AuthError> {
+    let associate = store.associates.iter().find(|a| a.name.eq_ignore_ascii_case(name.trim()));
+    // Verify against something even for an unknown name, so the time taken
+    // does not reveal which names exist.
+    let hash = associate.map(|a| a.password_hash.as_str()).unwrap_or(DUMMY_HASH);
+    if !verify_password(password, hash) || associate.is_none() {
+        return Err(AuthError::WrongCredentials);
+    }
+    let associate = associate.map(|a| a.name.clone()).unwrap_or_default();
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let expires = now_millis() + SESSION_HOURS * 3_600_000;
+    storage.insert_seller_session(&token_hash(&token), &store.id, &associate, expires).await?;
+    Ok((token, SellerSession { store_id: store.id.clone(), associate }))
+}
+
+/// The session the request's cookie belongs to, if any.
+pub async fn session(storage: &Storage, headers: &HeaderMap) -> Result<Option<SellerSession>, StorageError> {
+    let Some(token) = cookie_value(headers, COOKIE) else { return Ok(None) };
+    Ok(storage
+        .seller_session(&token_hash(&token))
+        .await?
+        .map(|(store_id, associate)| SellerSession { store_id, associate }))
+}
+
+pub async fn sign_out(storage: &Storage, headers: &HeaderMap) -> Result<(), StorageError> {
+    if let Some(token) = cookie_value(headers, COOKIE) {
+        storage.delete_seller_session(&token_hash(&token)).await?;
+    }
+    Ok(())
+}
+
+/// The `Set-Cookie` value for a new session (or, with `None`, one that
+/// removes it). `Secure` whenever Kassa is reached over https.
+pub fn set_cookie(token: Option<&str>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match token {
+        Some(token) => {
+            format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600)
+        }
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty())
+}
+
+/// An argon2id hash of a random string nobody knows, for unknown names.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$7EYnCnPAVDiSCS6yhYxAOUvptgu+WNjKpFcwQyx3cQU";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_only_their_password() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("Correct horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_behind_https() {
+        let cookie = set_cookie(Some("abc"), true);
+        assert!(cookie.starts_with("kassa_seller=abc;"));
+        for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+            assert!(cookie.contains(part), "{cookie}");
+        }
+        assert!(!set_cookie(Some("abc"), false).contains("Secure"));
+        assert!(set_cookie(None, false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn reads_the_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; kassa_seller=tok; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&headers, COOKIE).as_deref(), Some("tok"));
+        headers.insert(header::COOKIE, "kassa_seller=".parse().unwrap());
+        assert_eq!(cookie_value(&headers, COOKIE), None);
+    }
+}
