@@ -240,7 +240,8 @@ async fn create_payment(
         }
         (Channel::Web, Some(urls)) => {
             urls.validate().map_err(ApiError::Invalid)?;
-            let store = service.config().store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
+            let config = service.config();
+            let store = config.store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
             let config = service.config();
             let wrapped = checkout::merchant_urls(
                 &config.public_url,

@@ -130,6 +130,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
         println!("Resumed {resumed} open payment(s) from {}", config.data_dir.display());
     }
     tokio::spawn(service.clone().run_tracker());
+    reload_on_hangup(service.clone(), path.clone());
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
@@ -185,6 +186,29 @@ async fn simulator(args: &[String]) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("simulator failed: {e}"))
+}
+
+/// `kill -HUP` re-reads the config file and puts it in force if it is
+/// valid; otherwise the reason is logged and the old one stays.
+fn reload_on_hangup(service: Arc<PaymentService>, path: PathBuf) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            match Config::load(&path, &env) {
+                Ok(new) => match service.replace_config(new).await {
+                    Ok(()) => tracing::info!(path = %path.display(), "configuration reloaded"),
+                    Err(why) => tracing::error!(%why, "configuration change refused; keeping the previous one"),
+                },
+                Err(error) => tracing::error!(%error, "configuration change refused; keeping the previous one"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (service, path);
 }
 
 /// The address to reach our own listener at: loopback when bound to all.

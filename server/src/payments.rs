@@ -147,7 +147,8 @@ struct Tracked {
 
 pub struct PaymentService {
     klarna: KlarnaClient,
-    config: Arc<Config>,
+    /// Swapped whole on a reload; readers keep the snapshot they took.
+    config: std::sync::RwLock<Arc<Config>>,
     storage: Storage,
     events: EventHub,
     schedule: Mutex<HashMap<String, Tracked>>,
@@ -160,7 +161,7 @@ impl PaymentService {
     pub fn new(klarna: KlarnaClient, config: Arc<Config>, storage: Storage) -> PaymentService {
         PaymentService {
             klarna,
-            config,
+            config: std::sync::RwLock::new(config),
             storage,
             events: EventHub::default(),
             schedule: Mutex::default(),
@@ -170,8 +171,40 @@ impl PaymentService {
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a new configuration in force without a restart. Refused (and
+    /// the old one kept) when it changes what only a restart can change, or
+    /// drops a store that still has open payments.
+    pub async fn replace_config(&self, new: Config) -> Result<(), String> {
+        let old = self.config();
+        if new.listen != old.listen {
+            return Err("listen: changes only with a restart".into());
+        }
+        if new.public_url != old.public_url {
+            return Err("public_url: changes only with a restart (Klarna holds the old callback URLs)".into());
+        }
+        if new.data_dir != old.data_dir {
+            return Err("data_dir: changes only with a restart".into());
+        }
+        if new.klarna.environment != old.klarna.environment
+            || new.klarna.region != old.klarna.region
+            || new.klarna.base_url != old.klarna.base_url
+        {
+            return Err("klarna: the environment, region and base_url change only with a restart".into());
+        }
+        let open = self.storage.open_payments().await.map_err(|e| e.to_string())?;
+        if let Some(orphan) = open.iter().find(|p| new.store(&p.store_id).is_none()) {
+            return Err(format!(
+                "stores: store {:?} has open payments; keep it until they have ended",
+                orphan.store_id
+            ));
+        }
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
+        Ok(())
     }
 
     pub fn events(&self) -> &EventHub {
@@ -196,8 +229,8 @@ impl PaymentService {
         self.schedule.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn store(&self, id: &str) -> Result<&StoreConfig, PaymentError> {
-        self.config.store(id).ok_or_else(|| PaymentError::UnknownStore(id.into()))
+    fn store(&self, id: &str) -> Result<StoreConfig, PaymentError> {
+        self.config().store(id).cloned().ok_or_else(|| PaymentError::UnknownStore(id.into()))
     }
 
     // ----- starting -------------------------------------------------------
@@ -214,7 +247,7 @@ impl PaymentService {
             }
             // A start that failed before any link existed may be tried again.
             if existing.status == PaymentStatus::Failed && self.storage.retry_creation(&existing.id).await? {
-                return self.create_at_klarna(existing.id.clone(), store, &cart).await;
+                return self.create_at_klarna(existing.id.clone(), &store, &cart).await;
             }
             return Ok(Started { view: self.view(&existing), created: false });
         }
@@ -267,7 +300,7 @@ impl PaymentService {
             }
             return Ok(Started { view: self.view(&winner), created: false });
         }
-        self.create_at_klarna(record.id, store, &cart).await
+        self.create_at_klarna(record.id, &store, &cart).await
     }
 
     /// Creates the KP and HPP sessions for a recorded payment, recording each.
@@ -283,7 +316,7 @@ impl PaymentService {
             let request = CreateSessionRequest {
                 payment_session_url: self.klarna.payment_session_url(&kp.session_id),
                 merchant_urls: Some(MerchantUrls {
-                    status_update: Some(format!("{}/klarna/status/{id}/{secret}", self.config.public_url)),
+                    status_update: Some(format!("{}/klarna/status/{id}/{secret}", self.config().public_url)),
                     ..payment
                         .return_urls_json
                         .as_deref()
@@ -380,7 +413,7 @@ impl PaymentService {
         let store = self.store(&payment.store_id)?;
         let cart: Cart = serde_json::from_str(&payment.cart_json)
             .map_err(|e| PaymentError::Conflict(format!("stored cart unreadable: {e}")))?;
-        let kp = kp_request(payment, store, &cart);
+        let kp = kp_request(payment, &store, &cart);
         let request = CreateOrderRequest {
             purchase_country: kp.purchase_country,
             purchase_currency: kp.purchase_currency,
@@ -679,7 +712,8 @@ impl PaymentService {
 
     /// What screens and API clients may see: never the token or the secret.
     pub fn view(&self, payment: &StoredPayment) -> PaymentView {
-        let store = self.config.store(&payment.store_id);
+        let config = self.config();
+        let store = config.store(&payment.store_id);
         let hpp: Option<CreateSessionResponse> =
             payment.hpp_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
         let expires = match payment.klarna_expires_at {

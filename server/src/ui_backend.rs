@@ -67,7 +67,8 @@ impl PaymentBackend for PaymentService {
         password: String,
     ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>> {
         Box::pin(async move {
-            let store = self.config().store(&store_id).ok_or(AppError::WrongCredentials)?;
+            let config = self.config();
+            let store = config.store(&store_id).ok_or(AppError::WrongCredentials)?;
             match auth::sign_in(self.storage(), store, &name, &password).await {
                 Ok((token, session)) => {
                     tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
@@ -102,7 +103,8 @@ impl PaymentBackend for PaymentService {
     }
 
     fn seller_store(&self, session: &SellerSession) -> Result<StoreSummary, AppError> {
-        let store = self.config().store(&session.store_id).ok_or(AppError::SignInRequired)?;
+        let config = self.config();
+        let store = config.store(&session.store_id).ok_or(AppError::SignInRequired)?;
         Ok(self.summary(store, &session.associate))
     }
 
@@ -171,7 +173,8 @@ impl PaymentBackend for PaymentService {
 
     fn web_shop(&self) -> Option<StoreSummary> {
         let web = &self.config().web_checkout;
-        let store = self.config().store(&web.store).filter(|_| web.demo_shop)?;
+        let config = self.config();
+        let store = config.store(&web.store).filter(|_| web.demo_shop)?;
         Some(StoreSummary {
             id: store.id.clone(),
             name: store.name.clone(),
