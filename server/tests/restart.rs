@@ -12,6 +12,10 @@ struct Kassa {
 
 impl Kassa {
     fn spawn(port: u16, data_dir: &PathBuf, klarna: &TestKlarna) -> Kassa {
+        Kassa::spawn_with(port, data_dir, klarna, &[])
+    }
+
+    fn spawn_with(port: u16, data_dir: &PathBuf, klarna: &TestKlarna, env: &[(&str, &str)]) -> Kassa {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let child = Command::new(env!("CARGO_BIN_EXE_kassa"))
             .arg("--config")
@@ -24,6 +28,7 @@ impl Kassa {
             .env("KLARNA_PASSWORD", "test-password")
             .env("LEPTOS_OUTPUT_NAME", "kassa")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("the kassa binary starts");
@@ -110,5 +115,60 @@ async fn a_killed_kassa_finishes_the_payment_after_restart() {
     let again: serde_json::Value = again.json().await.unwrap();
     assert_eq!(again["id"].as_str(), Some(id.as_str()));
     assert_eq!(klarna.hpp_sessions(), 1, "no second Klarna session");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_placing_the_order_it_places_it_once_after_restart() {
+    let klarna = TestKlarna::start().await;
+    let data_dir = std::env::temp_dir().join(format!("kassa-restart-order-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mode_none = [("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")];
+
+    let mut kassa = Kassa::spawn_with(port, &data_dir, &klarna, &mode_none);
+    up(&http, &url).await;
+    let created: serde_json::Value = http
+        .post(format!("{url}/api/v1/payments"))
+        .bearer_auth("kassa-dev-key")
+        .header("Idempotency-Key", "pos-order-88")
+        .json(&serde_json::json!({"lines": [{"name": "Sofa", "quantity": 1, "unit_price": 899900, "tax_rate": 2500}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+
+    // Klarna places the order but its answer never comes back while Kassa lives.
+    klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"place_order": {"timeout_next": 1}}})).await;
+    let session = klarna.only_session_id();
+    klarna.act(&session, "open").await;
+    klarna.act(&session, "authorize").await;
+    eventually("Klarna to have placed the order", || async { (klarna.orders() == 1).then_some(()) }).await;
+    kassa.kill();
+
+    let _kassa = Kassa::spawn_with(port, &data_dir, &klarna, &mode_none);
+    up(&http, &url).await;
+    let done = eventually("the payment to complete after restart", || {
+        let (http, url, id) = (http.clone(), url.clone(), id.clone());
+        async move {
+            let body: serde_json::Value = http
+                .get(format!("{url}/api/v1/payments/{id}"))
+                .bearer_auth("kassa-dev-key")
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (body["status"] == "completed").then_some(body)
+        }
+    })
+    .await;
+    assert!(done["order_id"].as_str().is_some());
+    assert_eq!(klarna.orders(), 1, "the retried place-order replayed the first order");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
