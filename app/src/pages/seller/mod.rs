@@ -34,7 +34,7 @@ fn tax_rates(country: &str) -> &'static [u16] {
 }
 
 fn percent(basis_points: u16) -> String {
-    if basis_points % 100 == 0 {
+    if basis_points.is_multiple_of(100) {
         format!("{} %", basis_points / 100)
     } else {
         format!("{}.{} %", basis_points / 100, (basis_points % 100) / 10)
