@@ -13,6 +13,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("this payment does not exist (or belongs to another store)")]
     NotFound,
+    /// The caller may not do this (e.g. a screen that is not an enrolled kiosk).
+    #[error("{0}")]
+    Forbidden(String),
     /// The action no longer fits the payment's state (e.g. cancel after paid).
     #[error("{0}")]
     Conflict(String),
