@@ -70,6 +70,13 @@ for (const [orientation, viewport] of Object.entries(KIOSK_VIEWPORTS)) {
       if (orientation === "portrait") {
         // The phone scans the QR code: the link the consumer view shows.
         link = await kiosk.paymentLink();
+        // Tapping the link on the kiosk itself opens nothing: no way out.
+        const opened: Page[] = [];
+        page.context().on("page", (other) => opened.push(other));
+        await kiosk.distributionModule.getByRole("link").click();
+        await page.waitForTimeout(500);
+        expect(opened).toEqual([]);
+        await expect(page).toHaveURL(/\/kiosk$/);
       } else {
         // The shopper types their number; Klarna texts them the link.
         await kiosk.distributionModule.getByLabel("Phone number").fill("0701740615");
@@ -152,13 +159,21 @@ test.describe("self-checkout kiosk, portrait", () => {
     await kiosk.language("Deutsch").click();
     await expect(kiosk.heading).toHaveText("Willkommen");
     await system.putCart("kiosk-1", BASKET);
+    await expect(kiosk.basket).toContainText("2 × Blue cheese");
+    // A reload mid-basket (a crashed browser restarting): the basket comes
+    // back over the stream, never baked into the page's HTML.
+    await page.reload();
+    await kiosk.waitUntilLive();
+    await expect(kiosk.basket).toContainText("2 × Blue cheese");
+    await kiosk.language("Deutsch").click();
     await page.getByRole("button", { name: "Mit Klarna bezahlen" }).click();
     await expect(kiosk.distributionModuleFrame).toBeVisible();
     const id = (await system.state("kiosk-1")).payment.id;
     await page.getByRole("button", { name: "Abbrechen" }).click();
     // The next shopper starts in the default language.
     await kiosk.expectStartScreen();
-    expect((await system.payment(id)).status).toBe("disabled");
+    // The screen clears first; disabling at Klarna follows within moments.
+    await expect.poll(async () => (await system.payment(id)).status).toBe("disabled");
     await expectNoTraceOf(page, ["Blue cheese", id]);
   });
 
@@ -241,7 +256,8 @@ test.describe("self-checkout kiosk left alone", () => {
     await expect(kiosk.idleDialog).toBeVisible({ timeout: 10_000 });
     await expect(kiosk.heading).toHaveText("Welcome", { timeout: 10_000 });
     await expectNoTraceOf(page, ["Coffee 500 g", "0709998877", id]);
-    expect((await system.payment(id)).status).toBe("disabled");
+    // The screen clears first; disabling at Klarna follows within moments.
+    await expect.poll(async () => (await system.payment(id)).status).toBe("disabled");
 
     // The link on the shopper's phone no longer takes a payment.
     const phone = await ShopperPhone.open(browser, link);

@@ -56,10 +56,17 @@ fn default_reset_after_paid_seconds() -> u32 {
     8
 }
 
-/// The SHA-256 of a device key, as lower-case hex.
-#[derive(Clone, Debug, Deserialize)]
+/// The SHA-256 of a device key, as hex. Debug never shows it (a weak key
+/// could be guessed from its hash).
+#[derive(Clone, Deserialize)]
 #[serde(transparent)]
 pub struct KeyHash(String);
+
+impl fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyHash([redacted])")
+    }
+}
 
 impl KeyHash {
     /// Hashes the given key and compares in constant time.
@@ -622,6 +629,7 @@ mod tests {
         assert!(!kiosk.key_sha256.matches("kiosk-dev-key-2"));
         assert!(!kiosk.key_sha256.matches(""));
         assert!(config.kiosk("kiosk-2").unwrap().key_sha256.matches("kiosk-dev-key-2"));
+        assert!(!format!("{config:?}").contains("6667311464c4"), "key hashes never show in Debug");
         let config = Config::parse(FILE, &env(&[("KASSA__KIOSKS__0__IDLE_SECONDS", "30")])).unwrap();
         assert_eq!(config.kiosks[0].idle_seconds, 30);
     }

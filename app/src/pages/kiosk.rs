@@ -125,7 +125,13 @@ fn tr(lang: Lang, text: Text) -> &'static str {
 
 #[component]
 pub fn KioskPage() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| kiosk_state());
+    // The server renders the screen without the shopper: what a Resource
+    // resolves to stays in the HTML for hydration, and a reset could not take
+    // it back out of the DOM. The live stream brings the basket right after.
+    let initial = Resource::new(
+        || (),
+        |_| async { kiosk_state().await.map(|view| KioskView { cart: None, payment: None, revision: 0, ..view }) },
+    );
     view! {
         <Title text="Self-checkout · Kassa"/>
         <Suspense fallback=|| view! { <main class="kiosk"><p>"…"</p></main> }>
@@ -452,7 +458,13 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
                     .get()
                     .map(|url| {
                         view! {
-                            <iframe class="kiosk-module" title="Klarna Distribution Module" src=url></iframe>
+                            // No popups or top navigation: the kiosk itself never leaves for the payment page.
+                            <iframe
+                                class="kiosk-module"
+                                title="Klarna Distribution Module"
+                                sandbox="allow-scripts allow-forms allow-same-origin"
+                                src=url
+                            ></iframe>
                         }
                     })
             }}
