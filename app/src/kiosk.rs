@@ -29,6 +29,8 @@ pub struct KioskView {
     pub session: u64,
     /// Bumped at every change, so a screen ignores an older view.
     pub revision: u64,
+    /// New at every server start (revisions start again from 0).
+    pub instance: String,
 }
 
 /// Why the screen forgets its shopper (for the log).

@@ -84,6 +84,7 @@ struct Slot {
 
 pub struct Kiosks {
     service: Arc<PaymentService>,
+    instance: String,
     slots: Mutex<HashMap<String, Slot>>,
     sender: broadcast::Sender<Arc<KioskView>>,
 }
@@ -92,7 +93,8 @@ impl Kiosks {
     /// The kiosks of the config, following their payments' events.
     pub fn start(service: Arc<PaymentService>) -> Arc<Kiosks> {
         let (sender, _) = broadcast::channel(1024);
-        let kiosks = Arc::new(Kiosks { service, slots: Mutex::default(), sender });
+        let kiosks =
+            Arc::new(Kiosks { service, instance: uuid::Uuid::new_v4().to_string(), slots: Mutex::default(), sender });
         let mut receiver = kiosks.service.events().subscribe();
         let following = kiosks.clone();
         tokio::spawn(async move {
@@ -143,6 +145,7 @@ impl Kiosks {
             demo_basket: self.demo(),
             session: slot.session,
             revision: slot.revision,
+            instance: self.instance.clone(),
         }
     }
 

@@ -193,7 +193,8 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
     // Only a newer view replaces the shown one: a late answer never brings
     // back a shopper the screen has already forgotten.
     let apply = move |view: KioskView| {
-        if view.revision >= state.with_untracked(|s| s.revision) {
+        let newer = state.with_untracked(|s| view.instance != s.instance || view.revision >= s.revision);
+        if newer {
             state.set(view);
         }
     };
