@@ -18,6 +18,9 @@ pub enum AppError {
     SignInRequired,
     #[error("the store, name or password is wrong")]
     WrongCredentials,
+    /// The caller may not do this (e.g. a screen that is not an enrolled kiosk).
+    #[error("{0}")]
+    Forbidden(String),
     /// The action no longer fits the payment's state (e.g. cancel after paid).
     #[error("{0}")]
     Conflict(String),

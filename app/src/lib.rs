@@ -8,6 +8,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
+pub mod kiosk;
 pub mod model;
 mod pages;
 pub mod shop;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/seller") view=pages::seller::SellerPage/>
                 <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage/>
                 <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage/>
+                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage/>
                 <Route path=path!("/shop") view=pages::shop::ShopPage/>
                 <Route path=path!("/shop/payments/:id/:outcome") view=pages::shop::ResultPage/>
             </Routes>

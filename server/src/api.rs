@@ -146,7 +146,7 @@ impl From<PaymentError> for ApiError {
 }
 
 /// The store whose API key the request carries.
-fn authenticate(service: &PaymentService, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn authenticate(service: &PaymentService, headers: &HeaderMap) -> Result<String, ApiError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -190,7 +190,7 @@ enum Channel {
     Web,
 }
 
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();

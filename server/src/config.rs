@@ -13,6 +13,9 @@ use std::{
 
 /// The key the default config ships for local development.
 pub const DEV_API_KEY: &str = "kassa-dev-key";
+/// The kiosk device keys the default config ships (as hashes) for local
+/// development; refused outside the simulator.
+pub const DEV_KIOSK_KEYS: &[&str] = &["kiosk-dev-key-1", "kiosk-dev-key-2"];
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -24,6 +27,59 @@ pub struct Config {
     pub klarna: KlarnaConfig,
     pub stores: Vec<StoreConfig>,
     pub web_checkout: WebCheckoutConfig,
+    /// Self-checkout kiosks, each belonging to one store.
+    pub kiosks: Vec<KioskConfig>,
+}
+
+/// One self-checkout kiosk.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskConfig {
+    pub id: String,
+    /// The store it sells for (its `[stores.kiosk]` profile is used).
+    pub store: String,
+    /// SHA-256 (hex) of the device key: the config never holds the key itself.
+    pub key_sha256: KeyHash,
+    /// Without a touch for this long, the kiosk forgets the shopper.
+    #[serde(default = "default_idle_seconds")]
+    pub idle_seconds: u32,
+    /// The "Paid, thank you" screen stays this long.
+    #[serde(default = "default_reset_after_paid_seconds")]
+    pub reset_after_paid_seconds: u32,
+}
+
+fn default_idle_seconds() -> u32 {
+    90
+}
+
+fn default_reset_after_paid_seconds() -> u32 {
+    8
+}
+
+/// The SHA-256 of a device key, as hex. Debug never shows it (a weak key
+/// could be guessed from its hash).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct KeyHash(String);
+
+impl fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyHash([redacted])")
+    }
+}
+
+impl KeyHash {
+    /// Hashes the given key and compares in constant time.
+    pub fn matches(&self, key: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let digest: String = Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        bool::from(self.0.to_ascii_lowercase().as_bytes().ct_eq(digest.as_bytes()))
+    }
+
+    fn well_formed(&self) -> bool {
+        self.0.len() == 64 && self.0.chars().all(|c| c.is_ascii_hexdigit())
+    }
 }
 
 /// Web checkout: where shoppers come back to from Klarna's payment page,
@@ -243,6 +299,8 @@ struct ConfigFile {
     stores: Vec<StoreConfig>,
     #[serde(default)]
     web_checkout: WebCheckoutFile,
+    #[serde(default)]
+    kiosks: Vec<KioskConfig>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -294,6 +352,7 @@ impl Config {
             klarna: KlarnaConfig { credentials, ..file.klarna },
             stores: file.stores,
             web_checkout,
+            kiosks: file.kiosks,
         };
         config.check()?;
         Ok(config)
@@ -391,11 +450,61 @@ impl Config {
                 format!("{:?} is not one of the configured stores", self.web_checkout.store),
             );
         }
+        self.check_kiosks(live)
+    }
+
+    fn check_kiosks(&self, live: bool) -> Result<(), ConfigError> {
+        let fail = |key: String, why: String| Err(ConfigError(format!("{key}: {why}")));
+        for (index, kiosk) in self.kiosks.iter().enumerate() {
+            let key = |field: &str| format!("kiosks[{index}].{field}");
+            let id_ok = !kiosk.id.is_empty()
+                && kiosk.id.len() <= 64
+                && kiosk.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !id_ok {
+                return fail(key("id"), "use 1 to 64 lower-case letters, digits or '-'".into());
+            }
+            if self.kiosks[..index].iter().any(|other| other.id == kiosk.id) {
+                return fail(key("id"), format!("{:?} is used by two kiosks", kiosk.id));
+            }
+            match self.store(&kiosk.store) {
+                None => return fail(key("store"), format!("{:?} is not one of the configured stores", kiosk.store)),
+                // The seller's profile shows the link to an associate; a kiosk needs the consumer view.
+                Some(store) if store.kiosk.is_none() => {
+                    return fail(key("store"), format!("store {:?} has no [stores.kiosk] profile", kiosk.store))
+                }
+                Some(_) => {}
+            }
+            if !kiosk.key_sha256.well_formed() {
+                return fail(
+                    key("key_sha256"),
+                    "must be the SHA-256 of the device key as 64 hex digits (printf %s KEY | sha256sum)".into(),
+                );
+            }
+            if live && DEV_KIOSK_KEYS.iter().any(|dev| kiosk.key_sha256.matches(dev)) {
+                return fail(
+                    key("key_sha256"),
+                    format!(
+                        "the development kiosk key is refused in {}; set KASSA__KIOSKS__{index}__KEY_SHA256",
+                        self.klarna.environment
+                    ),
+                );
+            }
+            if !(5..=3600).contains(&kiosk.idle_seconds) {
+                return fail(key("idle_seconds"), "must be from 5 to 3600".into());
+            }
+            if !(1..=300).contains(&kiosk.reset_after_paid_seconds) {
+                return fail(key("reset_after_paid_seconds"), "must be from 1 to 300".into());
+            }
+        }
         Ok(())
     }
 
     pub fn store(&self, id: &str) -> Option<&StoreConfig> {
         self.stores.iter().find(|s| s.id == id)
+    }
+
+    pub fn kiosk(&self, id: &str) -> Option<&KioskConfig> {
+        self.kiosks.iter().find(|k| k.id == id)
     }
 }
 
@@ -507,6 +616,9 @@ mod tests {
         assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
         let real_hash = crate::auth::hash_password("a real password").unwrap();
         with_credentials.push(("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash));
+        let kiosk_key = "0f".repeat(32);
+        with_credentials
+            .extend(env(&[("KASSA__KIOSKS__0__KEY_SHA256", &kiosk_key), ("KASSA__KIOSKS__1__KEY_SHA256", &kiosk_key)]));
         let config = Config::parse(FILE, &with_credentials).unwrap();
         assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
         assert!(!config.web_checkout.demo_shop, "the demo shop is off with real Klarna unless enabled");
@@ -552,5 +664,58 @@ mod tests {
         assert!(err.to_string().contains("web_checkout.leave_button") && err.to_string().contains("\"back\""), "{err}");
         let err = Config::parse(FILE, &env(&[("KASSA__WEB_CHECKOUT__STORE", "nowhere")])).unwrap_err();
         assert!(err.to_string().contains("web_checkout.store"), "{err}");
+    }
+
+    #[test]
+    fn kiosks_are_read_with_hashed_keys_and_defaults() {
+        let config = Config::parse(FILE, &[]).unwrap();
+        let kiosk = config.kiosk("kiosk-1").unwrap();
+        assert_eq!((kiosk.store.as_str(), kiosk.idle_seconds, kiosk.reset_after_paid_seconds), ("stockholm", 90, 8));
+        assert!(kiosk.key_sha256.matches("kiosk-dev-key-1"));
+        assert!(!kiosk.key_sha256.matches("kiosk-dev-key-2"));
+        assert!(!kiosk.key_sha256.matches(""));
+        assert!(config.kiosk("kiosk-2").unwrap().key_sha256.matches("kiosk-dev-key-2"));
+        assert!(!format!("{config:?}").contains("6667311464c4"), "key hashes never show in Debug");
+        let config = Config::parse(FILE, &env(&[("KASSA__KIOSKS__0__IDLE_SECONDS", "30")])).unwrap();
+        assert_eq!(config.kiosks[0].idle_seconds, 30);
+    }
+
+    #[test]
+    fn bad_kiosks_name_their_key() {
+        let cases = [
+            ("KASSA__KIOSKS__0__ID", "Kiosk 1", "kiosks[0].id"),
+            ("KASSA__KIOSKS__1__ID", "kiosk-1", "kiosks[1].id"),
+            ("KASSA__KIOSKS__0__STORE", "nowhere", "kiosks[0].store"),
+            ("KASSA__KIOSKS__0__KEY_SHA256", "kiosk-dev-key-1", "kiosks[0].key_sha256"),
+            ("KASSA__KIOSKS__0__IDLE_SECONDS", "2", "kiosks[0].idle_seconds"),
+            ("KASSA__KIOSKS__1__RESET_AFTER_PAID_SECONDS", "0", "kiosks[1].reset_after_paid_seconds"),
+            ("KASSA__KIOSKS__0__IDLE_SECONDS", "\"soon\"", "kiosks[0].idle_seconds"),
+        ];
+        for (name, value, key) in cases {
+            let err = Config::parse(FILE, &env(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(key), "{name}={value}: {err}");
+        }
+        let without_profile = FILE.replace("[stores.kiosk]\nprofile_id = \"consumer\"\nview_id = \"consumer\"\n", "");
+        assert_ne!(without_profile, FILE);
+        let err = Config::parse(&without_profile, &[]).unwrap_err();
+        assert!(err.to_string().contains("kiosks[0].store") && err.to_string().contains("[stores.kiosk]"), "{err}");
+    }
+
+    #[test]
+    fn development_kiosk_keys_are_refused_with_real_klarna() {
+        let real_hash = crate::auth::hash_password("a real password").unwrap();
+        let live = env(&[
+            ("KASSA__KLARNA__ENVIRONMENT", "playground"),
+            ("KLARNA_USERNAME", "PK1"),
+            ("KLARNA_PASSWORD", "secret"),
+            ("KASSA__STORES__0__API_KEY", "a-long-production-key"),
+            ("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
+        ]);
+        let err = Config::parse(FILE, &live).unwrap_err();
+        assert!(err.to_string().contains("kiosks[0].key_sha256"), "{err}");
+        let mut fixed = live.clone();
+        let other = "0f".repeat(32);
+        fixed.extend(env(&[("KASSA__KIOSKS__0__KEY_SHA256", &other), ("KASSA__KIOSKS__1__KEY_SHA256", &other)]));
+        Config::parse(FILE, &fixed).unwrap();
     }
 }

@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod checkout;
 pub mod config;
 pub mod events;
+pub mod kiosk;
 pub mod payments;
 pub mod storage;
 pub mod testing;

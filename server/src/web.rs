@@ -20,13 +20,23 @@ pub const SIMULATOR_PREFIX: &str = "/klarna-sim";
 
 pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: Option<&Simulator>) -> Router {
     let backend: Backend = service.clone();
+    let kiosks = crate::kiosk::Kiosks::start(service.clone());
+    let kiosk_backend: app::kiosk::KioskBackendRef = kiosks.clone();
     let routes = generate_route_list(App);
     let demo_shop = service.config().web_checkout.demo_shop;
     let pages = Router::new()
-        .leptos_routes_with_context(&options, routes, move || provide_context(backend.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(backend.clone());
+                provide_context(kiosk_backend.clone());
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)));
@@ -36,11 +46,12 @@ pub fn router(options: LeptosOptions, service: Arc<PaymentService>, simulator: O
         .route("/seller/payments/{id}/events", get(seller_payment_events))
         .route("/seller/events", get(seller_store_events))
         .with_state(service)
+        .merge(crate::kiosk::routes().with_state(kiosks.clone()))
         .merge(pages);
     if let Some(simulator) = simulator {
         router = router.nest(SIMULATOR_PREFIX, simulator.router());
     }
-    router
+    router.layer(middleware::from_fn_with_state(kiosks, crate::kiosk::gate))
 }
 
 /// The demo shop's pages exist only when `web_checkout.demo_shop` is on.

@@ -80,7 +80,11 @@ async fn restart_only_and_orphaning_changes_are_refused_whole() {
     let why = kassa.service.replace_config(moved).await.unwrap_err();
     assert!(why.starts_with("listen"), "{why}");
 
-    let store_gone = config(&kassa, &[("KASSA__STORES__0__ID", "lund")]).unwrap();
+    let store_gone = config(
+        &kassa,
+        &[("KASSA__STORES__0__ID", "lund"), ("KASSA__KIOSKS__0__STORE", "lund"), ("KASSA__KIOSKS__1__STORE", "lund")],
+    )
+    .unwrap();
     let why = kassa.service.replace_config(store_gone).await.unwrap_err();
     assert!(why.contains("\"stockholm\" has open payments"), "{why}");
 

@@ -1,3 +1,4 @@
+pub mod kiosk;
 pub mod seller;
 pub mod shop;
 
