@@ -153,7 +153,7 @@ impl Kiosks {
     /// Records a change: a new revision, told to every stream of this kiosk.
     fn changed(&self, kiosk: &KioskConfig, slot: &mut Slot) -> KioskView {
         slot.revision += 1;
-        let view = self.view(&kiosk, slot);
+        let view = self.view(kiosk, slot);
         let _ = self.sender.send(Arc::new(view.clone()));
         view
     }
