@@ -20,9 +20,11 @@ cargo test --workspace
 fresh_data() { rm -rf "$1" && mkdir -p "$1" && echo "$1"; }
 
 say "Browser tests against the debug build"
-KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/debug")" cargo leptos end-to-end
+# KASSA_E2E_PROFILE tells tests that start a second Kassa which binary matches the site.
+KASSA_E2E_PROFILE=debug KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/debug")" cargo leptos end-to-end
 
 say "Browser tests against the release build"
-KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/release")" cargo leptos end-to-end --release
+KASSA_E2E_PROFILE=release KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/release")" \
+  cargo leptos end-to-end --release
 
 say "All checks passed"

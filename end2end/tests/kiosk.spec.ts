@@ -1,29 +1,14 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { KassaProcess } from "./pages/kassa-process";
 import { KlarnaPaymentPage } from "./pages/klarna-payment-page";
 import { KIOSK_VIEWPORTS, KioskPage, SelfCheckoutSystem } from "./pages/kiosk-page";
 import { ShopperPhone } from "./pages/shopper-phone";
+import { expectAccessible } from "./support/accessibility";
 
 const BASKET = [
   { name: "Rye bread", quantity: 1, unit_price: 4590, tax_rate: 1200 },
   { name: "Blue cheese", quantity: 2, unit_price: 6250, tax_rate: 1200 },
 ];
-
-/**
- * No serious or critical accessibility violations in Kassa's page as it is.
- * Nodes inside the Distribution Module's frame are Klarna's page (here the
- * simulator's), not Kassa's to fix, so only top-level nodes count; the frame
- * element itself (its title) is checked.
- */
-async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ ...v, nodes: v.nodes.filter((n) => n.target.length === 1) }))
-    .filter((v) => v.nodes.length > 0);
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
-}
 
 /** Everything of the shopper that must be gone after a reset. */
 async function expectNoTraceOf(page: Page, traces: string[]): Promise<void> {

@@ -5,10 +5,15 @@ import path from "node:path";
 
 const root = path.resolve(process.cwd(), "..");
 
-/** The kassa binary the suite was built with (the newest of debug and release). */
+/**
+ * The kassa binary the suite was built with: scripts/test.sh names the
+ * profile in KASSA_E2E_PROFILE; otherwise the newest of debug and release.
+ */
 function kassaBinary(): string {
   const target = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
-  const found = ["debug", "release"]
+  const profile = process.env.KASSA_E2E_PROFILE;
+  const profiles = profile ? [profile] : ["debug", "release"];
+  const found = profiles
     .map((profile) => path.join(target, profile, "kassa"))
     .filter((file) => fs.existsSync(file))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
