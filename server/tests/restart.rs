@@ -49,6 +49,23 @@ impl Drop for Kassa {
     }
 }
 
+/// Waits until the API reports the payment completed, and returns it.
+async fn completed(http: &reqwest::Client, url: &str, id: &str) -> serde_json::Value {
+    eventually("the payment to complete after restart", || async {
+        let body: serde_json::Value = http
+            .get(format!("{url}/api/v1/payments/{id}"))
+            .bearer_auth("kassa-dev-key")
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (body["status"] == "completed").then_some(body)
+    })
+    .await
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -91,22 +108,7 @@ async fn a_killed_kassa_finishes_the_payment_after_restart() {
 
     let _kassa = Kassa::spawn(port, &data_dir, &klarna);
     up(&http, &url).await;
-    let read = |id: String| {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let body: serde_json::Value = http
-                .get(format!("{url}/api/v1/payments/{id}"))
-                .bearer_auth("kassa-dev-key")
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (body["status"] == "completed").then_some(body)
-        }
-    };
-    let done = eventually("the payment to complete after restart", || read(id.clone())).await;
+    let done = completed(&http, &url, &id).await;
     assert_eq!(done["klarna_reference"].as_str().map(str::len), Some(8));
 
     // The POS retries its request with the same key: the same payment.
@@ -152,22 +154,7 @@ async fn killed_while_placing_the_order_it_places_it_once_after_restart() {
 
     let _kassa = Kassa::spawn_with(port, &data_dir, &klarna, &mode_none);
     up(&http, &url).await;
-    let done = eventually("the payment to complete after restart", || {
-        let (http, url, id) = (http.clone(), url.clone(), id.clone());
-        async move {
-            let body: serde_json::Value = http
-                .get(format!("{url}/api/v1/payments/{id}"))
-                .bearer_auth("kassa-dev-key")
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (body["status"] == "completed").then_some(body)
-        }
-    })
-    .await;
+    let done = completed(&http, &url, &id).await;
     assert!(done["order_id"].as_str().is_some());
     assert_eq!(klarna.orders(), 1, "the retried place-order replayed the first order");
     let _ = std::fs::remove_dir_all(&data_dir);
