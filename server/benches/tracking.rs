@@ -42,6 +42,18 @@ fn cart(n: u64) -> CartInput {
     }
 }
 
+/// A POS system's start through the API, for the store of the default config.
+fn api_start<'a>(key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
+    StartRequest {
+        store_id: "stockholm",
+        origin: Origin::Api,
+        attempt_key: key,
+        cart_ref: None,
+        cart,
+        return_urls: None,
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -87,16 +99,8 @@ async fn main() {
     // 1. Callback to SSE: the shopper's payment reaches a waiting screen.
     let mut latencies = Vec::with_capacity(samples as usize);
     for n in 0..samples {
-        let cart = cart(n);
-        let key = format!("latency-{n}");
-        let request = StartRequest {
-            store_id: "stockholm",
-            origin: Origin::Api,
-            attempt_key: &key,
-            cart_ref: None,
-            cart: &cart,
-            return_urls: None,
-        };
+        let (key, cart) = (format!("latency-{n}"), cart(n));
+        let request = api_start(&key, &cart);
         let started = kassa.service.start(request).await.unwrap();
         let session = klarna.session_of(&kassa, &started.view).await;
         let mut stream = http
@@ -126,16 +130,8 @@ async fn main() {
     let before = rss_mib();
     let started_at = Instant::now();
     for n in 0..tracked {
-        let cart = cart(n);
-        let key = format!("tracked-{n}");
-        let request = StartRequest {
-            store_id: "stockholm",
-            origin: Origin::Api,
-            attempt_key: &key,
-            cart_ref: None,
-            cart: &cart,
-            return_urls: None,
-        };
+        let (key, cart) = (format!("tracked-{n}"), cart(n));
+        let request = api_start(&key, &cart);
         kassa.service.start(request).await.unwrap();
     }
     println!(
