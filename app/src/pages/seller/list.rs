@@ -106,7 +106,6 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, langua
         Some(Err(error)) => problem.set(Some(error.to_string())),
         None => {}
     });
-    let confirming = RwSignal::new(false);
     let summary = format!("{} · {} · {}", clock_time(&payment.created_at), amount, payment.status.label());
     view! {
         <li class=if open { "row row-open" } else { "row" }>
@@ -126,31 +125,14 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, langua
             </details>
             {open
                 .then(|| {
-                    let id = id.clone();
+                    let id = StoredValue::new(id.clone());
                     view! {
-                        <Show
-                            when=move || confirming.get()
-                            fallback=move || {
-                                view! {
-                                    <button type="button" on:click=move |_| confirming.set(true)>
-                                        "Cancel payment"
-                                    </button>
-                                }
+                        <super::payment::ConfirmCancel
+                            pending=cancel.pending().into()
+                            on_confirm=move || {
+                                cancel.dispatch(id.get_value());
                             }
-                        >
-                            <button
-                                type="button"
-                                class="danger"
-                                on:click={
-                                    let id = id.clone();
-                                    move |_| {
-                                        cancel.dispatch(id.clone());
-                                    }
-                                }
-                            >
-                                "Yes, cancel payment"
-                            </button>
-                        </Show>
+                        />
                     }
                 })}
             {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}

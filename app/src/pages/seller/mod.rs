@@ -5,7 +5,7 @@
 mod cart;
 mod list;
 mod live;
-mod payment;
+pub(crate) mod payment;
 mod sign_in;
 
 pub use list::PaymentsPage;

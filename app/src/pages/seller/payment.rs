@@ -281,21 +281,17 @@ fn RegenerateControl(
 /// Cancel, with a confirmation: it withdraws the link at Klarna.
 #[component]
 fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let cancel = Action::new(move |id: &String| {
         let id = id.clone();
         async move { cancel_payment(id).await }
     });
     Effect::new(move |_| match cancel.value().get() {
-        Some(Ok(view)) => {
-            confirming.set(false);
-            payment.set(Some(view));
-        }
+        Some(Ok(view)) => payment.set(Some(view)),
         Some(Err(error)) => problem.set(Some(error.to_string())),
         None => {}
     });
-    let confirm = move |_| {
+    let confirm = move || {
         if let Some(id) = payment.with_untracked(|p| p.as_ref().map(|p| p.id.clone())) {
             problem.set(None);
             cancel.dispatch(id);
@@ -303,28 +299,38 @@ fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
     };
     view! {
         <div class="cancel-control">
-            <Show
-                when=move || confirming.get()
-                fallback=move || {
-                    view! {
-                        <button type="button" on:click=move |_| confirming.set(true)>
-                            "Cancel payment"
-                        </button>
-                    }
-                }
-            >
-                <p class="confirm-text">"Cancel this payment? The shopper's link will stop working."</p>
-                <div class="button-row">
-                    <button type="button" class="danger" disabled=move || cancel.pending().get() on:click=confirm>
-                        "Yes, cancel payment"
-                    </button>
-                    <button type="button" on:click=move |_| confirming.set(false)>
-                        "Keep waiting"
-                    </button>
-                </div>
-            </Show>
+            <ConfirmCancel pending=cancel.pending().into() on_confirm=confirm/>
             {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
         </div>
+    }
+}
+
+/// "Cancel payment", then "Yes, cancel payment" or "Keep waiting": the one
+/// cancel the till and the payments list share.
+#[component]
+pub fn ConfirmCancel(pending: Signal<bool>, on_confirm: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || {
+                view! {
+                    <button type="button" on:click=move |_| confirming.set(true)>
+                        "Cancel payment"
+                    </button>
+                }
+            }
+        >
+            <p class="confirm-text">"Cancel this payment? The shopper's link will stop working."</p>
+            <div class="button-row">
+                <button type="button" class="danger" disabled=move || pending.get() on:click=move |_| on_confirm()>
+                    "Yes, cancel payment"
+                </button>
+                <button type="button" on:click=move |_| confirming.set(false)>
+                    "Keep waiting"
+                </button>
+            </div>
+        </Show>
     }
 }
 
