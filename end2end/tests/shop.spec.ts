@@ -132,7 +132,9 @@ test.describe("web checkout", () => {
     await page.waitForURL(/\/klarna-sim\/pay\//);
     expect(starts.length).toBe(1);
     const sessionId = new URL(page.url()).pathname.split("/").pop()!;
-    expect((await new KassaApi(request).paymentForSession(sessionId)).status).toBe("in_progress");
+    // Kassa hears of the opened page by callback or poll, a moment later.
+    const api = new KassaApi(request);
+    await expect.poll(async () => (await api.paymentForSession(sessionId)).status).toBe("in_progress");
   });
 });
 
