@@ -15,6 +15,23 @@ export default defineConfig({
   globalSetup: "./global-setup.ts",
   use: {
     baseURL,
+    // The demo store's locale is Swedish; the suite reads English unless a
+    // test chooses otherwise (language.spec.ts), as an associate would.
+    storageState: {
+      cookies: [
+        {
+          name: "kassa_lang",
+          value: "en",
+          domain: new URL(baseURL).hostname,
+          path: "/",
+          expires: -1,
+          httpOnly: true,
+          secure: false,
+          sameSite: "Strict",
+        },
+      ],
+      origins: [],
+    },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },

@@ -1,6 +1,7 @@
 //! Server functions: check the input, then call the backend.
 
-use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
+use crate::i18n::Lang;
+use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
 use leptos::prelude::*;
@@ -19,9 +20,35 @@ pub(crate) fn check_attempt_key(key: &str) -> Result<(), AppError> {
     }
 }
 
+/// The language this device chose, from its cookie.
+#[cfg(feature = "ssr")]
+fn chosen_lang() -> Option<Lang> {
+    let headers = crate::backend::request_headers();
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|header| crate::kiosk::cookie_value(header, crate::i18n::LANG_COOKIE))
+        .and_then(Lang::from_code)
+}
+
+/// The stores, in this device's language or else the first store's.
 #[server]
-pub async fn sign_in_stores() -> Result<Vec<StoreChoice>, AppError> {
-    Ok(crate::backend::backend()?.sign_in_stores())
+pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
+    let stores = crate::backend::backend()?.sign_in_stores();
+    let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
+    Ok(SignInChoices { stores, lang })
+}
+
+/// Remembers the seller view's language on this device (a year).
+#[server]
+pub async fn set_language(lang: Lang) -> Result<(), AppError> {
+    crate::backend::set_cookie(&format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly",
+        crate::i18n::LANG_COOKIE,
+        lang.code()
+    ));
+    Ok(())
 }
 
 #[server]
@@ -42,7 +69,9 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server]
 pub async fn seller_store() -> Result<StoreSummary, AppError> {
     let (backend, session) = crate::backend::seller().await?;
-    backend.seller_store(&session)
+    let mut store = backend.seller_store(&session)?;
+    store.lang = chosen_lang().unwrap_or(store.lang);
+    Ok(store)
 }
 
 #[server]

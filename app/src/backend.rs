@@ -82,8 +82,7 @@ pub type Backend = Arc<dyn PaymentBackend>;
 
 /// The backend provided by the server; a missing one is a wiring bug.
 pub fn backend() -> Result<Backend, AppError> {
-    leptos::prelude::use_context::<Backend>()
-        .ok_or_else(|| AppError::Internal("the payment backend is not available".into()))
+    leptos::prelude::use_context::<Backend>().ok_or_else(|| AppError::other("the payment backend is not available"))
 }
 
 /// The backend and the signed-in associate of the current request.

@@ -1,6 +1,7 @@
 //! The one error type of the UI boundary: what a server function can fail
 //! with, in words an associate can act on.
 
+use crate::problem::Problem;
 use domain::FieldErrors;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -21,18 +22,26 @@ pub enum AppError {
     /// The caller may not do this (e.g. a screen that is not an enrolled kiosk).
     #[error("{0}")]
     Forbidden(String),
-    /// The action no longer fits the payment's state (e.g. cancel after paid).
+    /// Kassa or Klarna could not do it, or it no longer fits the payment's
+    /// state; the problem says what to do next.
     #[error("{0}")]
-    Conflict(String),
-    /// Klarna refused or failed; the message says what to do next.
-    #[error("{message}")]
-    Klarna { message: String, retry_later: bool },
-    /// Kassa itself could not do it; details are in the server log.
-    #[error("{0}")]
-    Internal(String),
+    Failed(Problem),
     /// The browser could not reach Kassa.
     #[error("could not reach Kassa ({0}); check the network and try again")]
     Transport(String),
+}
+
+impl AppError {
+    /// A failure already in (English) words, for wiring problems.
+    pub fn other(message: impl Into<String>) -> AppError {
+        AppError::Failed(Problem::Other { message: message.into() })
+    }
+}
+
+impl From<Problem> for AppError {
+    fn from(problem: Problem) -> AppError {
+        AppError::Failed(problem)
+    }
 }
 
 impl FromServerFnError for AppError {

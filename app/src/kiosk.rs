@@ -71,10 +71,10 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 
 #[cfg(feature = "ssr")]
 async fn kiosk() -> Result<(KioskBackendRef, Option<String>), AppError> {
-    let backend = use_context::<KioskBackendRef>()
-        .ok_or_else(|| AppError::Internal("the kiosk backend is not available".into()))?;
+    let backend =
+        use_context::<KioskBackendRef>().ok_or_else(|| AppError::other("the kiosk backend is not available"))?;
     let headers: http::HeaderMap =
-        leptos_axum::extract().await.map_err(|e| AppError::Internal(format!("cannot read the request: {e}")))?;
+        leptos_axum::extract().await.map_err(|e| AppError::other(format!("cannot read the request: {e}")))?;
     let device = headers
         .get_all(http::header::COOKIE)
         .iter()

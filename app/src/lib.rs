@@ -8,9 +8,11 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
+pub mod i18n;
 pub mod kiosk;
 pub mod model;
 mod pages;
+pub mod problem;
 pub mod shop;
 
 use leptos::prelude::*;

@@ -46,24 +46,6 @@ impl PaymentStatus {
                 | PaymentStatus::Failed
         )
     }
-
-    /// Status in words for the associate.
-    pub fn label(self) -> &'static str {
-        match self {
-            PaymentStatus::Creating => "Creating the payment…",
-            PaymentStatus::Waiting => "Waiting for the shopper to open the link",
-            PaymentStatus::InProgress => "The shopper is paying",
-            PaymentStatus::Declined => "Declined: the shopper may try again",
-            PaymentStatus::Back => "The shopper went back; the link still works",
-            PaymentStatus::Error => "Error on the shopper's side: they may retry",
-            PaymentStatus::Authorized => "Approved: confirming the order with Klarna…",
-            PaymentStatus::Completed => "Paid",
-            PaymentStatus::Cancelled => "Cancelled by the shopper",
-            PaymentStatus::Disabled => "Cancelled: the link no longer works",
-            PaymentStatus::Expired => "Expired: start again",
-            PaymentStatus::Failed => "Could not start the payment",
-        }
-    }
 }
 
 /// A payment as shown on a screen or returned by the JSON API.
@@ -88,8 +70,8 @@ pub struct PaymentView {
     pub created_at: String,
     /// RFC 3339 time of the last status change.
     pub updated_at: String,
-    /// Why the payment failed or ended early, in words for people.
-    pub problem: Option<String>,
+    /// Why the payment failed or ended early.
+    pub problem: Option<crate::problem::Problem>,
 }
 
 /// An associate signed in to a store.
@@ -99,11 +81,20 @@ pub struct SellerSession {
     pub associate: String,
 }
 
+/// What the sign-in page offers, in the language it speaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInChoices {
+    pub stores: Vec<StoreChoice>,
+    pub lang: crate::i18n::Lang,
+}
+
 /// A store an associate may sign in to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreChoice {
     pub id: String,
     pub name: String,
+    /// The store's own language.
+    pub lang: crate::i18n::Lang,
 }
 
 /// The store a seller screen works for.
@@ -114,8 +105,12 @@ pub struct StoreSummary {
     /// Who is signed in (empty where nobody signs in, e.g. the demo shop).
     pub associate: String,
     pub currency: Currency,
-    /// Language for numbers and money ("sv").
-    pub language: String,
+    /// The language of the store's locale ("sv"): money and numbers are
+    /// shown the store's way whatever language the screen speaks.
+    pub money_language: String,
+    /// The language the screen speaks: the device's choice, else the
+    /// store's locale, else English.
+    pub lang: crate::i18n::Lang,
     /// Ways the associate may get the link to the shopper besides the
     /// Distribution Module (from the store's config).
     pub channels: Vec<LinkChannel>,

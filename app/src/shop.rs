@@ -114,7 +114,7 @@ pub async fn shop_payment(id: String) -> Result<ShopPaymentView, AppError> {
     let backend = crate::backend::backend()?;
     let store = backend.web_shop().ok_or(AppError::NotFound)?;
     let payment = backend.shop_payment(id).await?;
-    Ok(ShopPaymentView { payment, language: store.language })
+    Ok(ShopPaymentView { payment, language: store.money_language })
 }
 
 #[cfg(test)]

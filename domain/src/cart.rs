@@ -5,9 +5,9 @@
 //! discount`, line tax `total − total × 10000 / (10000 + tax_rate)` rounded,
 //! order amount and order tax the sums of the lines.
 
+use crate::field::{FieldErrors, FieldProblem};
 use crate::money::{Currency, MinorUnits};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Klarna's caps on one order line (minor units) and on a cart.
 pub const MAX_LINE_AMOUNT: u64 = 200_000_000;
@@ -84,52 +84,16 @@ pub struct Cart {
     pub order_tax_amount: MinorUnits,
 }
 
-/// What is wrong with one field, by its path in the request
-/// (`lines[0].unit_price`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// Every problem found in one input, in field order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub Vec<FieldError>);
-
-impl FieldErrors {
-    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The first message for a field, for showing beside its input.
-    pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-    }
-}
-
-impl fmt::Display for FieldErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        f.write_str(&parts.join("; "))
-    }
-}
-
-impl std::error::Error for FieldErrors {}
-
 impl Cart {
     /// Checks every line and computes Klarna's totals. All problems are
     /// reported at once, each naming its field.
     pub fn validate(input: &CartInput, currency: Currency) -> Result<Cart, FieldErrors> {
         let mut errors = FieldErrors::default();
         if input.lines.is_empty() {
-            errors.push("lines", "add at least one order line");
+            errors.push("lines", FieldProblem::NoLines);
         }
         if input.lines.len() > MAX_LINES {
-            errors.push("lines", format!("at most {MAX_LINES} order lines"));
+            errors.push("lines", FieldProblem::TooManyLines { max: MAX_LINES });
         }
         let lines: Vec<CartLine> = input
             .lines
@@ -140,7 +104,7 @@ impl Cart {
         let order_amount: u64 = lines.iter().map(|l| l.total_amount.get()).sum();
         let order_tax_amount: u64 = lines.iter().map(|l| l.total_tax_amount.get()).sum();
         if errors.is_empty() && order_amount == 0 {
-            errors.push("lines", "the cart total must be more than zero");
+            errors.push("lines", FieldProblem::ZeroTotal);
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -158,25 +122,25 @@ fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> 
     let before = errors.0.len();
     let name = line.name.trim();
     if name.is_empty() {
-        errors.push(format!("{path}.name"), "enter a name for the item");
+        errors.push(format!("{path}.name"), FieldProblem::NameRequired);
     } else if name.chars().count() > MAX_TEXT_LEN {
-        errors.push(format!("{path}.name"), format!("at most {MAX_TEXT_LEN} characters"));
+        errors.push(format!("{path}.name"), FieldProblem::TooLong { max: MAX_TEXT_LEN });
     }
     let reference = line.reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reference.is_some_and(|r| r.chars().count() > MAX_TEXT_LEN) {
-        errors.push(format!("{path}.reference"), format!("at most {MAX_TEXT_LEN} characters"));
+        errors.push(format!("{path}.reference"), FieldProblem::TooLong { max: MAX_TEXT_LEN });
     }
     if !(1..=MAX_QUANTITY).contains(&line.quantity) {
-        errors.push(format!("{path}.quantity"), format!("must be a whole number from 1 to {MAX_QUANTITY}"));
+        errors.push(format!("{path}.quantity"), FieldProblem::QuantityRange { max: MAX_QUANTITY });
     }
     if !(0..=MAX_LINE_AMOUNT as i64).contains(&line.unit_price) {
-        errors.push(format!("{path}.unit_price"), format!("must be from 0 to {MAX_LINE_AMOUNT} in minor units"));
+        errors.push(format!("{path}.unit_price"), FieldProblem::UnitPriceRange { max: MAX_LINE_AMOUNT });
     }
     if !(0..=10_000).contains(&line.tax_rate) {
-        errors.push(format!("{path}.tax_rate"), "must be from 0 to 10000 basis points (2500 is 25 %)");
+        errors.push(format!("{path}.tax_rate"), FieldProblem::TaxRateRange);
     }
     if line.discount < 0 {
-        errors.push(format!("{path}.discount"), "cannot be negative");
+        errors.push(format!("{path}.discount"), FieldProblem::DiscountNegative);
     }
     if errors.0.len() > before {
         return None;
@@ -184,15 +148,12 @@ fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> 
     let gross = line.quantity as u64 * line.unit_price as u64;
     let discount = line.discount as u64;
     if discount > gross {
-        errors.push(format!("{path}.discount"), "cannot be more than quantity × unit price");
+        errors.push(format!("{path}.discount"), FieldProblem::DiscountAboveLine);
         return None;
     }
     let total_amount = MinorUnits(gross - discount);
     if total_amount.get() > MAX_LINE_AMOUNT {
-        errors.push(
-            format!("{path}.unit_price"),
-            format!("the line total may be at most {MAX_LINE_AMOUNT} in minor units"),
-        );
+        errors.push(format!("{path}.unit_price"), FieldProblem::LineTotalTooHigh { max: MAX_LINE_AMOUNT });
         return None;
     }
     let tax_rate = TaxRate(line.tax_rate as u16);
@@ -258,7 +219,7 @@ mod tests {
             fields,
             ["lines[1].name", "lines[1].quantity", "lines[1].unit_price", "lines[1].tax_rate", "lines[1].discount"]
         );
-        assert!(errors.for_field("lines[1].tax_rate").unwrap().contains("2500 is 25 %"));
+        assert_eq!(errors.for_field("lines[1].tax_rate"), Some(&FieldProblem::TaxRateRange));
     }
 
     #[test]
@@ -266,9 +227,9 @@ mod tests {
         let empty = Cart::validate(&CartInput::default(), sek()).unwrap_err();
         assert_eq!(empty.0[0].field, "lines");
         let free = Cart::validate(&CartInput { lines: vec![line("Gift", 1, 0, 0)] }, sek()).unwrap_err();
-        assert!(free.for_field("lines").unwrap().contains("more than zero"));
+        assert_eq!(free.for_field("lines"), Some(&FieldProblem::ZeroTotal));
         let huge = Cart::validate(&CartInput { lines: vec![line("Car", 3, 100_000_000, 0)] }, sek()).unwrap_err();
-        assert!(huge.for_field("lines[0].unit_price").unwrap().contains("line total"));
+        assert!(matches!(huge.for_field("lines[0].unit_price"), Some(FieldProblem::LineTotalTooHigh { .. })));
         let mut over = line("Hat", 1, 100, 0);
         over.discount = 101;
         let discount = Cart::validate(&CartInput { lines: vec![over] }, sek()).unwrap_err();

@@ -1,6 +1,7 @@
 //! Where a payment link may be sent: an e-mail address, or a phone number
 //! with its country (Klarna takes both, and SMS fails without the country).
 
+use crate::field::FieldProblem;
 use crate::region::Country;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,7 +12,7 @@ use std::fmt;
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(text: &str) -> Result<Email, String> {
+    pub fn parse(text: &str) -> Result<Email, FieldProblem> {
         let text = text.trim();
         let valid = text.len() <= 254
             && !text.chars().any(char::is_whitespace)
@@ -28,7 +29,7 @@ impl Email {
         if valid {
             Ok(Email(text.to_string()))
         } else {
-            Err("enter an e-mail address such as name@example.com".into())
+            Err(FieldProblem::EmailInvalid)
         }
     }
 
@@ -38,7 +39,7 @@ impl Email {
 }
 
 impl TryFrom<String> for Email {
-    type Error = String;
+    type Error = FieldProblem;
     fn try_from(text: String) -> Result<Self, Self::Error> {
         Email::parse(&text)
     }
@@ -89,23 +90,23 @@ pub const PHONE_COUNTRIES: &[(&str, &str)] = &[
 ];
 
 impl PhoneNumber {
-    pub fn parse(country: Country, text: &str) -> Result<PhoneNumber, String> {
+    pub fn parse(country: Country, text: &str) -> Result<PhoneNumber, FieldProblem> {
         let text = text.trim();
         let (plus, rest) = match text.strip_prefix('+') {
             Some(rest) => ("+", rest),
             None => ("", text),
         };
         if rest.chars().any(|c| !(c.is_ascii_digit() || c == ' ' || c == '-' || c == '(' || c == ')')) {
-            return Err("use digits only, such as 070 123 45 67".into());
+            return Err(FieldProblem::PhoneNotDigits);
         }
         let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
         if !(6..=15).contains(&digits.len()) {
-            return Err("a phone number has 6 to 15 digits".into());
+            return Err(FieldProblem::PhoneLength);
         }
         if plus == "+" {
             let code = PHONE_COUNTRIES.iter().find(|(c, _)| *c == country.code()).map(|(_, code)| &code[1..]);
             if code.is_some_and(|code| !digits.starts_with(code)) {
-                return Err(format!("this number does not belong to the chosen country ({country})"));
+                return Err(FieldProblem::PhoneOtherCountry { country: country.code().to_string() });
             }
         }
         Ok(PhoneNumber { country, number: format!("{plus}{digits}") })
@@ -137,7 +138,10 @@ mod tests {
         let phone = PhoneNumber::parse(se(), "070-123 45 67").unwrap();
         assert_eq!((phone.number(), phone.country.code()), ("0701234567", "SE"));
         assert_eq!(PhoneNumber::parse(se(), "+46 70 123 45 67").unwrap().number(), "+46701234567");
-        assert!(PhoneNumber::parse(se(), "+47 412 34 567").unwrap_err().contains("SE"));
+        assert_eq!(
+            PhoneNumber::parse(se(), "+47 412 34 567").unwrap_err(),
+            FieldProblem::PhoneOtherCountry { country: "SE".into() }
+        );
         assert!(PhoneNumber::parse(se(), "12345").is_err());
         assert!(PhoneNumber::parse(se(), "070 CALL ME").is_err());
     }

@@ -17,10 +17,10 @@ test("a wrong password is refused without saying which part was wrong", async ({
   const signIn = new SignInPage(page);
   await signIn.goto();
   await signIn.signIn("demo", "not-the-password");
-  await expect(page.getByRole("alert")).toHaveText("the store, name or password is wrong");
+  await expect(page.getByRole("alert")).toHaveText("The store, name or password is wrong.");
   await expect(page.getByLabel("Password")).toHaveValue("");
   await signIn.signIn("nobody", "kassa-demo");
-  await expect(page.getByRole("alert")).toHaveText("the store, name or password is wrong");
+  await expect(page.getByRole("alert")).toHaveText("The store, name or password is wrong.");
 });
 
 test("signing in opens the till; signing out closes it", async ({ page, context }) => {

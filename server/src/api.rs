@@ -103,7 +103,8 @@ impl IntoResponse for ApiError {
                 None,
             ),
             ApiError::Klarna(error) => {
-                let (message, retry_later) = klarna_advice(&error);
+                let problem = klarna_advice(&error);
+                let (message, retry_later) = (problem.to_string(), problem.retry_later());
                 let status = if retry_later { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY };
                 let code = if retry_later { "klarna_unavailable" } else { "klarna_rejected" };
                 (status, code, message, None, None)
@@ -114,7 +115,16 @@ impl IntoResponse for ApiError {
             error["field"] = json!(field);
         }
         if let Some(fields) = fields {
-            error["fields"] = json!(fields);
+            // Each entry: field, code (with its parameters) and an English message.
+            let entries: Vec<serde_json::Value> = fields
+                .iter()
+                .map(|entry| {
+                    let mut value = json!(entry);
+                    value["message"] = json!(entry.problem.to_string());
+                    value
+                })
+                .collect();
+            error["fields"] = json!(entries);
         }
         (status, Json(json!({ "error": error }))).into_response()
     }
@@ -136,7 +146,7 @@ impl From<PaymentError> for ApiError {
             PaymentError::NotFound => ApiError::NotFound,
             PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
             PaymentError::Klarna(error) => ApiError::Klarna(error),
-            PaymentError::Conflict(message) => ApiError::Conflict(message),
+            PaymentError::Conflict(problem) => ApiError::Conflict(problem.to_string()),
             PaymentError::Storage(error) => {
                 tracing::error!(%error, "storage failed");
                 ApiError::Internal

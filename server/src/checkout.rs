@@ -113,7 +113,7 @@ impl ShopReturnUrls {
                 None => {}
                 Some(url) => {
                     if let Err(why) = check_shop_url(url) {
-                        errors.push(&field, &why);
+                        errors.push(&field, why);
                     }
                 }
             }
@@ -472,7 +472,7 @@ mod tests {
         }
         let both =
             ShopReturnUrls { cancel: Some("https://shop.example/cancel".into()), ..shop() }.validate().unwrap_err();
-        assert!(both.for_field("return_urls.cancel").unwrap().contains("not both"));
+        assert!(both.for_field("return_urls.cancel").unwrap().to_string().contains("not both"));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl From<KioskError> for AppError {
             KioskError::Forbidden | KioskError::WrongStore(_) | KioskError::UnknownKiosk(_) => {
                 AppError::Forbidden(KioskError::Forbidden.to_string())
             }
-            KioskError::Conflict(message) => AppError::Conflict(message),
+            KioskError::Conflict(message) => AppError::other(message),
             KioskError::Payment(error) => error.into(),
         }
     }

@@ -7,6 +7,7 @@ use crate::config::{Config, StoreConfig, ViewProfile};
 use crate::events::EventHub;
 use crate::storage::{now_millis, StatusChange, Storage, StorageError, StoredPayment};
 use app::model::{PaymentStatus, PaymentView};
+use app::problem::Problem;
 use domain::{Cart, CartInput, Currency, FieldErrors, MinorUnits};
 use klarna::wire::{
     AcquiringChannel, ContactInformation, CreateOrderRequest, CreateSessionRequest, CreateSessionResponse,
@@ -91,7 +92,7 @@ pub enum PaymentError {
     #[error("payment not found")]
     NotFound,
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     #[error(transparent)]
     Klarna(#[from] KlarnaError),
     #[error(transparent)]
@@ -344,11 +345,14 @@ impl PaymentService {
             Err(error) => {
                 tracing::warn!(payment = %id, %error, "could not create the payment at Klarna");
                 let problem = match &error {
-                    PaymentError::Klarna(e) => klarna_advice(e).0,
-                    other => other.to_string(),
+                    PaymentError::Klarna(e) => klarna_advice(e),
+                    other => Problem::Other { message: other.to_string() },
                 };
-                let change =
-                    StatusChange { status: Some(PaymentStatus::Failed), problem: Some(problem), ..Default::default() };
+                let change = StatusChange {
+                    status: Some(PaymentStatus::Failed),
+                    problem: Some(problem.to_stored()),
+                    ..Default::default()
+                };
                 let _ = self.commit(&id, &change, Source::User).await;
                 Err(error)
             }
@@ -387,7 +391,7 @@ impl PaymentService {
                 Err(KlarnaError::NotFound(_)) => {
                     let change = StatusChange {
                         status: Some(PaymentStatus::Expired),
-                        problem: Some("Klarna no longer knows this payment link; it has expired.".into()),
+                        problem: Some(Problem::LinkUnknownAtKlarna.to_stored()),
                         ..Default::default()
                     };
                     self.commit(id, &change, source).await?;
@@ -412,7 +416,7 @@ impl PaymentService {
         let (Some(token), None) = (&payment.authorization_token, &payment.order_id) else { return Ok(()) };
         let store = self.store(&payment.store_id)?;
         let cart: Cart = serde_json::from_str(&payment.cart_json)
-            .map_err(|e| PaymentError::Conflict(format!("stored cart unreadable: {e}")))?;
+            .map_err(|e| PaymentError::Conflict(Problem::Other { message: format!("stored cart unreadable: {e}") }))?;
         let kp = kp_request(payment, &store, &cart);
         let request = CreateOrderRequest {
             purchase_country: kp.purchase_country,
@@ -441,10 +445,10 @@ impl PaymentService {
                 tracing::error!(payment = %payment.id, %error, "Klarna refused to place the order");
                 let change = StatusChange {
                     status: Some(PaymentStatus::Failed),
-                    problem: Some(format!(
-                        "Klarna approved the shopper but refused the order ({}). No money was taken; start again.",
-                        error.error_code().unwrap_or("no code")
-                    )),
+                    problem: Some(
+                        Problem::OrderRefused { klarna_code: error.error_code().unwrap_or("no code").to_string() }
+                            .to_stored(),
+                    ),
                     ..Default::default()
                 };
                 self.commit(&payment.id, &change, Source::Poll).await?;
@@ -458,11 +462,9 @@ impl PaymentService {
     pub async fn cancel(&self, store_id: &str, id: &str) -> Result<PaymentView, PaymentError> {
         let payment = self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)?;
         match payment.status {
-            PaymentStatus::Creating => {
-                return Err(PaymentError::Conflict("the payment is still being created; try again in a moment".into()))
-            }
+            PaymentStatus::Creating => return Err(PaymentError::Conflict(Problem::StillCreating)),
             PaymentStatus::Completed | PaymentStatus::Authorized => {
-                return Err(PaymentError::Conflict("the shopper has already paid; it cannot be cancelled here".into()))
+                return Err(PaymentError::Conflict(Problem::AlreadyPaid))
             }
             status if status.is_final() => return Ok(self.view(&payment)),
             _ => {}
@@ -476,7 +478,7 @@ impl PaymentService {
         let payment = self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)?;
         let session_id = match (&payment.hpp_session_id, payment.status.is_final()) {
             (Some(session), false) => session.clone(),
-            _ => return Err(PaymentError::Conflict("this payment has ended; start a new one to send a link".into())),
+            _ => return Err(PaymentError::Conflict(Problem::PaymentEnded)),
         };
         let request = match to {
             LinkTarget::Sms(phone) => DistributionRequest {
@@ -515,10 +517,10 @@ impl PaymentService {
         if !old.status.is_final() {
             self.cancel(store_id, id).await?;
         } else if matches!(old.status, PaymentStatus::Completed) {
-            return Err(PaymentError::Conflict("the shopper has already paid; there is nothing to regenerate".into()));
+            return Err(PaymentError::Conflict(Problem::AlreadyPaid));
         }
         let cart: Cart = serde_json::from_str(&old.cart_json)
-            .map_err(|e| PaymentError::Conflict(format!("stored cart unreadable: {e}")))?;
+            .map_err(|e| PaymentError::Conflict(Problem::Other { message: format!("stored cart unreadable: {e}") }))?;
         let input = cart_input(&cart);
         self.start(StartRequest {
             store_id,
@@ -534,8 +536,8 @@ impl PaymentService {
     /// Disables the HPP session at Klarna, then records it.
     async fn withdraw(&self, payment: &StoredPayment, source: Source) -> Result<(), PaymentError> {
         let (status, problem) = match source {
-            Source::Timeout => (PaymentStatus::Expired, "Not paid in time; the link was withdrawn."),
-            _ => (PaymentStatus::Disabled, "Cancelled by the store; the link was withdrawn."),
+            Source::Timeout => (PaymentStatus::Expired, Problem::NotPaidInTime),
+            _ => (PaymentStatus::Disabled, Problem::CancelledByStore),
         };
         if let Some(session_id) = &payment.hpp_session_id {
             match self.klarna.disable_hpp_session(session_id).await {
@@ -545,14 +547,14 @@ impl PaymentService {
                     Box::pin(self.refresh(&payment.id, Source::Poll)).await?;
                     let now = self.storage.get(&payment.id).await?.ok_or(PaymentError::NotFound)?;
                     if matches!(now.status, PaymentStatus::Completed | PaymentStatus::Authorized) {
-                        return Err(PaymentError::Conflict("the shopper has just paid".into()));
+                        return Err(PaymentError::Conflict(Problem::AlreadyPaid));
                     }
                     return Ok(());
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        let change = StatusChange { status: Some(status), problem: Some(problem.into()), ..Default::default() };
+        let change = StatusChange { status: Some(status), problem: Some(problem.to_stored()), ..Default::default() };
         self.commit(&payment.id, &change, source).await?;
         Ok(())
     }
@@ -637,7 +639,7 @@ impl PaymentService {
                     Some(_) => StatusChange { status: Some(PaymentStatus::Waiting), ..Default::default() },
                     None => StatusChange {
                         status: Some(PaymentStatus::Failed),
-                        problem: Some("Kassa restarted before the payment link was made; start again.".into()),
+                        problem: Some(Problem::RestartedBeforeLink.to_stored()),
                         ..Default::default()
                     },
                 };
@@ -740,7 +742,7 @@ impl PaymentService {
             klarna_reference: payment.klarna_reference.clone(),
             created_at: rfc3339(payment.created_at).unwrap_or_default(),
             updated_at: rfc3339(payment.updated_at).unwrap_or_default(),
-            problem: payment.problem.clone(),
+            problem: payment.problem.as_deref().map(Problem::from_stored),
         }
     }
 }
@@ -868,27 +870,20 @@ fn rfc3339(millis: i64) -> Option<String> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()?.format(&Rfc3339).ok()
 }
 
-/// What an associate or API client should do about a Klarna failure, and
-/// whether trying again later may help.
-pub fn klarna_advice(error: &KlarnaError) -> (String, bool) {
+/// What an associate or API client should do about a Klarna failure;
+/// [`Problem::retry_later`] says whether trying again later may help.
+pub fn klarna_advice(error: &KlarnaError) -> Problem {
     match error {
-        KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. } => {
-            ("Klarna cannot be reached right now. Wait a moment and try again; no payment was started.".into(), true)
-        }
-        KlarnaError::Credentials { .. } => (
-            "Klarna refused this store's credentials. Ask an administrator to check the Klarna settings.".into(),
-            false,
-        ),
-        KlarnaError::NotFound(_) => ("The Klarna session has ended or expired. Start the payment again.".into(), false),
-        KlarnaError::Conflict(details) | KlarnaError::Rejected { details, .. } => (
-            format!(
-                "Klarna did not accept the payment ({}). Check the cart and try again.",
-                if details.messages.is_empty() { "no reason given".to_string() } else { details.messages.join("; ") }
-            ),
-            false,
-        ),
-        KlarnaError::InvalidResponse(_) => {
-            ("Klarna answered in an unexpected way. Try again; if it keeps happening, contact support.".into(), true)
-        }
+        KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. } => Problem::KlarnaUnreachable,
+        KlarnaError::Credentials { .. } => Problem::KlarnaCredentials,
+        KlarnaError::NotFound(_) => Problem::KlarnaSessionEnded,
+        KlarnaError::Conflict(details) | KlarnaError::Rejected { details, .. } => Problem::KlarnaRefused {
+            reason: if details.messages.is_empty() {
+                "no reason given".to_string()
+            } else {
+                details.messages.join("; ")
+            },
+        },
+        KlarnaError::InvalidResponse(_) => Problem::KlarnaUnexpected,
     }
 }

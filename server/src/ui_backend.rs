@@ -5,10 +5,12 @@ use crate::auth;
 use crate::checkout;
 use crate::payments::{klarna_advice, LinkTarget, Origin, PaymentError, PaymentService, StartRequest};
 use app::backend::{BoxFuture, PaymentBackend};
+use app::i18n::Lang;
 use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
+use app::problem::Problem;
 use app::AppError;
 use axum::http;
-use domain::{CartInput, FieldErrors};
+use domain::{CartInput, FieldErrors, FieldProblem};
 
 impl PaymentService {
     /// The store summary a screen shows, for the signed-in associate.
@@ -18,7 +20,8 @@ impl PaymentService {
             name: store.name.clone(),
             associate: associate.to_string(),
             currency: store.currency,
-            language: store.locale.language(),
+            money_language: store.locale.language(),
+            lang: Lang::from_code(store.locale.as_str()).unwrap_or_default(),
             channels: store.seller.channels.clone(),
             country: store.country.code().to_string(),
         }
@@ -35,21 +38,16 @@ impl From<PaymentError> for AppError {
         match error {
             PaymentError::Invalid(errors) => AppError::Invalid(errors),
             PaymentError::NotFound => AppError::NotFound,
-            PaymentError::Klarna(error) => {
-                let (message, retry_later) = klarna_advice(&error);
-                AppError::Klarna { message, retry_later }
-            }
-            PaymentError::KeyReused => {
-                AppError::Internal("This cart changed while it was being started. Press Start payment again.".into())
-            }
-            PaymentError::Conflict(message) => AppError::Conflict(message),
+            PaymentError::Klarna(error) => AppError::Failed(klarna_advice(&error)),
+            PaymentError::KeyReused => AppError::Failed(Problem::CartChanged),
+            PaymentError::Conflict(problem) => AppError::Failed(problem),
             PaymentError::Storage(error) => {
                 tracing::error!(%error, "storage failed");
-                AppError::Internal("Kassa could not save the payment. Try again in a moment.".into())
+                AppError::Failed(Problem::StorageFailed)
             }
             PaymentError::UnknownStore(store) => {
                 tracing::error!(%store, "seller view asked for an unknown store");
-                AppError::Internal("This till's store is not configured. Ask an administrator.".into())
+                AppError::Failed(Problem::StoreNotConfigured)
             }
         }
     }
@@ -57,7 +55,15 @@ impl From<PaymentError> for AppError {
 
 impl PaymentBackend for PaymentService {
     fn sign_in_stores(&self) -> Vec<StoreChoice> {
-        self.config().stores.iter().map(|s| StoreChoice { id: s.id.clone(), name: s.name.clone() }).collect()
+        self.config()
+            .stores
+            .iter()
+            .map(|s| StoreChoice {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                lang: Lang::from_code(s.locale.as_str()).unwrap_or_default(),
+            })
+            .collect()
     }
 
     fn sign_in(
@@ -154,9 +160,7 @@ impl PaymentBackend for PaymentService {
         Box::pin(async move {
             let target = link_target(&to).map_err(AppError::Invalid)?;
             self.send_link(&session.store_id, &id, &target).await.map_err(|error| match error {
-                PaymentError::Klarna(error) => {
-                    AppError::Klarna { message: distribution_advice(&error, &to), retry_later: error.is_transient() }
-                }
+                PaymentError::Klarna(error) => AppError::Failed(distribution_advice(&error, &to)),
                 other => other.into(),
             })
         })
@@ -180,7 +184,8 @@ impl PaymentBackend for PaymentService {
             name: store.name.clone(),
             associate: String::new(),
             currency: store.currency,
-            language: store.locale.language(),
+            money_language: store.locale.language(),
+            lang: Lang::from_code(store.locale.as_str()).unwrap_or_default(),
             channels: Vec::new(),
             country: store.country.code().to_string(),
         })
@@ -235,34 +240,29 @@ fn link_target(to: &LinkRecipient) -> Result<LinkTarget, FieldErrors> {
         LinkRecipient::Sms { country, phone } => match domain::Country::parse(country) {
             Ok(country) => match domain::PhoneNumber::parse(country, phone) {
                 Ok(phone) => return Ok(LinkTarget::Sms(phone)),
-                Err(message) => errors.push("phone", message),
+                Err(problem) => errors.push("phone", problem),
             },
-            Err(message) => errors.push("country", message),
+            Err(_) => errors.push("country", FieldProblem::CountryInvalid),
         },
         LinkRecipient::Email { email } => match domain::Email::parse(email) {
             Ok(email) => return Ok(LinkTarget::Email(email)),
-            Err(message) => errors.push("email", message),
+            Err(problem) => errors.push("email", problem),
         },
     }
     Err(errors)
 }
 
 /// Klarna's distribution errors as something the associate can do.
-fn distribution_advice(error: &klarna::KlarnaError, to: &LinkRecipient) -> String {
-    let what = match to {
-        LinkRecipient::Sms { .. } => "phone number and country",
-        LinkRecipient::Email { .. } => "e-mail address",
-    };
+fn distribution_advice(error: &klarna::KlarnaError, to: &LinkRecipient) -> Problem {
     match error.error_code() {
-        Some("UNSUPPORTED_COUNTRY") => {
-            "Klarna cannot send a text message to that country. Use the QR code or e-mail.".into()
-        }
+        Some("UNSUPPORTED_COUNTRY") => Problem::SmsCountryUnsupported,
         Some("MISSING_CONTACT_DATA") | Some("CONSTRAINT_VIOLATION") => {
-            format!("Klarna did not accept the {what}. Check it with the shopper and send again.")
+            Problem::RecipientRefused { sms: matches!(to, LinkRecipient::Sms { .. }) }
         }
         _ => match error {
-            klarna::KlarnaError::NotFound(_) => "The payment link has expired. Start the payment again.".into(),
-            other => klarna_advice(other).0.replace("no payment was started", "the link was not sent"),
+            klarna::KlarnaError::NotFound(_) => Problem::LinkExpired,
+            other if other.is_transient() => Problem::LinkNotSent,
+            other => klarna_advice(other),
         },
     }
 }

@@ -2,41 +2,14 @@
 //! Distribution Module's consumer view, and the screen forgets them after
 //! paying, after idling, or on Cancel.
 
+use crate::i18n::{pick, Lang};
 use crate::kiosk::{kiosk_demo_basket, kiosk_pay, kiosk_reset, kiosk_state, kiosk_try_again, KioskView, ResetReason};
 use crate::model::PaymentStatus;
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lang {
-    En,
-    Sv,
-    De,
-}
-
-impl Lang {
-    const ALL: [Lang; 3] = [Lang::En, Lang::Sv, Lang::De];
-
-    fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Sv => "sv",
-            Lang::De => "de",
-        }
-    }
-
-    /// Each language names itself, so a shopper finds their own.
-    fn name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Sv => "Svenska",
-            Lang::De => "Deutsch",
-        }
-    }
-}
-
-/// The kiosk's words. Kept here until the app has i18n of its own.
+/// The kiosk's words.
 #[derive(Clone, Copy, Debug)]
 enum Text {
     Welcome,
@@ -69,7 +42,7 @@ enum Text {
 }
 
 fn tr(lang: Lang, text: Text) -> &'static str {
-    let [en, sv, de] = match text {
+    let row = match text {
         Text::Welcome => ["Welcome", "Välkommen", "Willkommen"],
         Text::ScanItems => [
             "Scan your items to start.",
@@ -116,11 +89,7 @@ fn tr(lang: Lang, text: Text) -> &'static str {
         Text::StillHere => ["I'm still here", "Jag är kvar", "Ich bin noch da"],
         Text::Language => ["Language", "Språk", "Sprache"],
     };
-    match lang {
-        Lang::En => en,
-        Lang::Sv => sv,
-        Lang::De => de,
-    }
+    pick(lang, row)
 }
 
 #[component]

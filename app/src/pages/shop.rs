@@ -42,7 +42,7 @@ fn total(quantities: &[u32]) -> MinorUnits {
 #[component]
 fn Checkout(store: StoreSummary) -> impl IntoView {
     let currency = store.currency;
-    let language = store.language.clone();
+    let language = store.money_language.clone();
     let quantities: [RwSignal<String>; 3] =
         [RwSignal::new("1".into()), RwSignal::new("1".into()), RwSignal::new("0".into())];
     let errors = RwSignal::new(FieldErrors::default());
@@ -126,7 +126,7 @@ fn Checkout(store: StoreSummary) -> impl IntoView {
                         let value = quantities[index];
                         let field = format!("quantities[{index}]");
                         let price = MinorUnits(item.unit_price).display(currency, &language);
-                        let error = move || errors.with(|e| e.for_field(&field).map(str::to_string));
+                        let error = move || errors.with(|e| e.for_field(&field).map(ToString::to_string));
                         view! {
                             <div class="shop-line">
                                 <label class="field">

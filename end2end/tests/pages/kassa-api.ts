@@ -15,4 +15,20 @@ export class KassaApi {
     expect(found, `a payment for session ${sessionId}`).toBeTruthy();
     return found!;
   }
+
+  /** Withdraws every payment still waiting for a shopper, so later tests start clean. */
+  async cancelOpenPayments(): Promise<void> {
+    const response = await this.request.get(`${this.base}/api/v1/payments`, {
+      headers: { Authorization: "Bearer kassa-dev-key" },
+    });
+    expect(response.ok()).toBeTruthy();
+    const payable = ["waiting", "in_progress", "declined", "back", "error"];
+    const payments = (await response.json()) as Array<{ id: string; status: string }>;
+    for (const payment of payments.filter((p) => payable.includes(p.status))) {
+      const cancelled = await this.request.delete(`${this.base}/api/v1/payments/${payment.id}`, {
+        headers: { Authorization: "Bearer kassa-dev-key" },
+      });
+      expect(cancelled.ok(), `cancel ${payment.id}`).toBeTruthy();
+    }
+  }
 }

@@ -1,7 +1,7 @@
 //! The cart form: one or more order lines as typed, turned into a cart by
 //! the same rules the server and Klarna apply.
 
-use domain::{Cart, CartInput, CartLineInput, Currency, FieldErrors, MinorUnits};
+use domain::{Cart, CartInput, CartLineInput, Currency, FieldErrors, FieldProblem, MinorUnits};
 use leptos::prelude::*;
 
 /// One order line's text, as typed.
@@ -44,14 +44,17 @@ pub struct CartForm {
     pub lines: RwSignal<Vec<LineForm>>,
     next_key: StoredValue<usize>,
     default_tax: u16,
+    /// The first line's name, in the store's language ("Sale").
+    default_item: &'static str,
 }
 
 impl CartForm {
-    pub fn new(default_tax: u16) -> CartForm {
+    pub fn new(default_tax: u16, default_item: &'static str) -> CartForm {
         CartForm {
-            lines: RwSignal::new(vec![LineForm::new(0, "Sale", default_tax)]),
+            lines: RwSignal::new(vec![LineForm::new(0, default_item, default_tax)]),
             next_key: StoredValue::new(1),
             default_tax,
+            default_item,
         }
     }
 
@@ -73,7 +76,7 @@ impl CartForm {
     pub fn clear(&self) {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
-        self.lines.set(vec![LineForm::new(key, "Sale", self.default_tax)]);
+        self.lines.set(vec![LineForm::new(key, self.default_item, self.default_tax)]);
     }
 
     /// The position of a line, for its field names (`lines[1].unit_price`).
@@ -105,13 +108,13 @@ pub fn cart_from_text(lines: &[LineText], currency: Currency) -> Result<(CartInp
     for (index, line) in lines.iter().enumerate() {
         let path = |field: &str| format!("lines[{index}].{field}");
         let quantity = line.quantity.trim().parse::<i64>().unwrap_or_else(|_| {
-            errors.push(path("quantity"), "enter a whole number, such as 1");
+            errors.push(path("quantity"), FieldProblem::NotWholeNumber);
             0
         });
         let unit_price = match MinorUnits::parse_major(&line.unit_price, currency) {
             Some(price) => price.get() as i64,
             None => {
-                errors.push(path("unit_price"), "enter a price such as 199.00");
+                errors.push(path("unit_price"), FieldProblem::NotPrice);
                 0
             }
         };
@@ -121,7 +124,7 @@ pub fn cart_from_text(lines: &[LineText], currency: Currency) -> Result<(CartInp
             match MinorUnits::parse_major(&line.discount, currency) {
                 Some(discount) => discount.get() as i64,
                 None => {
-                    errors.push(path("discount"), "enter an amount such as 20.00, or leave it empty");
+                    errors.push(path("discount"), FieldProblem::NotDiscount);
                     0
                 }
             }
@@ -180,7 +183,7 @@ mod tests {
         assert!(errors.for_field("lines[1].discount").is_some());
         assert!(errors.for_field("lines[0].unit_price").is_none());
         let errors = cart_from_text(&[line(" ", "1", "10", "2500", "")], sek()).unwrap_err();
-        assert_eq!(errors.for_field("lines[0].name"), Some("enter a name for the item"));
+        assert_eq!(errors.for_field("lines[0].name"), Some(&FieldProblem::NameRequired));
         let errors = cart_from_text(&[line("Hat", "1", "10", "2500", "11")], sek()).unwrap_err();
         assert!(errors.for_field("lines[0].discount").is_some());
     }

@@ -2,8 +2,11 @@
 //! details and a cancel for those still payable.
 
 use super::live::Stream;
+use super::{LanguagePicker, MaybeProblem, Problem};
 use crate::api::{cancel_payment, seller_store, todays_payments};
-use crate::model::{clock_time, PaymentStatus, PaymentView};
+use crate::i18n::{self, provide_lang, tr, use_lang, Word};
+use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
+use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,49 +16,56 @@ pub fn PaymentsPage() -> impl IntoView {
         || (),
         |_| async move {
             let store = seller_store().await?;
-            Ok::<_, crate::AppError>((store, todays_payments().await?))
+            Ok::<_, AppError>((store, todays_payments().await?))
         },
     );
     view! {
-        <Title text="Today's payments · Kassa"/>
-        <main class="seller">
+        <Suspense fallback=|| view! { <p>"…"</p> }>
+            {move || {
+                loaded
+                    .get()
+                    .map(|result| match result {
+                        Ok((store, payments)) => {
+                            provide_lang(store.lang);
+                            view! { <TodaysPayments store payments/> }.into_any()
+                        }
+                        Err(AppError::SignInRequired) => {
+                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
+                        }
+                        Err(error) => view! { <main class="seller"><Problem error/></main> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    view! {
+        <Title text=move || t(Word::TitlePayments)/>
+        <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
-                <h1>"Today's payments"</h1>
-                <nav class="store-nav" aria-label="Seller">
-                    <a href="/seller">"Back to the till"</a>
+                <h1>{move || t(Word::TodaysPayments)}</h1>
+                <nav class="store-nav" aria-label=move || t(Word::SellerNav)>
+                    <a href="/seller">{move || t(Word::BackToTill)}</a>
+                    <LanguagePicker/>
                 </nav>
             </header>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    loaded
-                        .get()
-                        .map(|result| match result {
-                            Ok((store, payments)) => {
-                                view! {
-                                    <nav class="store-nav list-nav" aria-label="Account">
-                                        <super::SignOut associate=store.associate/>
-                                    </nav>
-                                    <PaymentList initial=payments language=store.language/>
-                                }
-                                    .into_any()
-                            }
-                            Err(crate::AppError::SignInRequired) => {
-                                view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                            }
-                            Err(error) => {
-                                view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()
-                            }
-                        })
-                }}
-            </Suspense>
+            <nav class="store-nav list-nav" aria-label=move || t(Word::AccountNav)>
+                <super::SignOut associate=store.associate/>
+            </nav>
+            <PaymentList initial=payments money_language=store.money_language/>
         </main>
     }
 }
 
 #[component]
-fn PaymentList(initial: Vec<PaymentView>, language: String) -> impl IntoView {
+fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoView {
+    let lang = use_lang();
+    let money_language = StoredValue::new(money_language);
     let payments = RwSignal::new(initial);
-    let language = StoredValue::new(language);
     // Every change in the store arrives by push; new payments are added.
     Effect::new(move |previous: Option<Option<Stream>>| {
         if let Some(stream) = previous.flatten() {
@@ -74,11 +84,14 @@ fn PaymentList(initial: Vec<PaymentView>, language: String) -> impl IntoView {
         list
     };
     view! {
-        <section class="payment-list" aria-label="Payments">
-            <Show when=move || payments.with(|p| !p.is_empty()) fallback=|| view! { <p class="hint">"No payments yet today."</p> }>
+        <section class="payment-list" aria-label=move || tr(lang.get(), Word::Payments)>
+            <Show
+                when=move || payments.with(|p| !p.is_empty())
+                fallback=move || view! { <p class="hint">{move || tr(lang.get(), Word::NoPaymentsYet)}</p> }
+            >
                 <ul class="rows">
                     <For each=sorted key=|p| (p.id.clone(), p.updated_at.clone(), p.status as u8) let:payment>
-                        <PaymentRow payment payments language=language.get_value()/>
+                        <PaymentRow payment payments money_language=money_language.get_value()/>
                     </For>
                 </ul>
             </Show>
@@ -87,12 +100,13 @@ fn PaymentList(initial: Vec<PaymentView>, language: String) -> impl IntoView {
 }
 
 #[component]
-fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, language: String) -> impl IntoView {
+fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_language: String) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let open =
         !payment.status.is_final() && !matches!(payment.status, PaymentStatus::Creating | PaymentStatus::Authorized);
-    let amount = payment.order_amount.display(payment.currency, &language);
     let id = payment.id.clone();
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let cancel = Action::new(move |id: &String| {
         let id = id.clone();
         async move { cancel_payment(id).await }
@@ -103,24 +117,36 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, langua
                 *existing = view;
             }
         }),
-        Some(Err(error)) => problem.set(Some(error.to_string())),
+        Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
-    let summary = format!("{} · {} · {}", clock_time(&payment.created_at), amount, payment.status.label());
+    let (created, amount, status) = (
+        clock_time(&payment.created_at),
+        payment.order_amount.display(payment.currency, &money_language),
+        payment.status,
+    );
+    let summary = move || format!("{created} · {amount} · {}", i18n::status(lang.get(), status));
+    let note = payment.problem.clone();
     view! {
         <li class=if open { "row row-open" } else { "row" }>
             <details>
                 <summary>{summary}</summary>
                 <dl class="receipt">
-                    <dt>"Payment"</dt>
+                    <dt>{move || t(Word::Payment)}</dt>
                     <dd>{payment.id.clone()}</dd>
-                    <dt>"Klarna reference"</dt>
+                    <dt>{move || t(Word::KlarnaReference)}</dt>
                     <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
-                    <dt>"Order id"</dt>
+                    <dt>{move || t(Word::OrderId)}</dt>
                     <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
-                    <dt>"Last change"</dt>
+                    <dt>{move || t(Word::LastChange)}</dt>
                     <dd>{clock_time(&payment.updated_at)}</dd>
-                    {payment.problem.clone().map(|text| view! { <dt>"Note"</dt><dd>{text}</dd> })}
+                    {note
+                        .map(|found| {
+                            view! {
+                                <dt>{move || t(Word::Note)}</dt>
+                                <dd>{move || i18n::problem(lang.get(), &found)}</dd>
+                            }
+                        })}
                 </dl>
             </details>
             {open
@@ -135,7 +161,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, langua
                         />
                     }
                 })}
-            {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            <MaybeProblem error=problem/>
         </li>
     }
 }

@@ -11,7 +11,8 @@ mod sign_in;
 pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
 
-use crate::api::{seller_store, sign_out, start_payment};
+use crate::api::{seller_store, set_language, sign_out, start_payment};
+use crate::i18n::{self, fill, provide_lang, tr, use_lang, Lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
 use crate::AppError;
 use cart::{CartForm, LineForm};
@@ -45,27 +46,71 @@ fn percent(basis_points: u16) -> String {
 
 #[component]
 pub fn SellerPage() -> impl IntoView {
-    // Blocking, so that SSR can answer "sign in first" with a redirect.
+    // Blocking, so that SSR can answer "sign in first" with a redirect and
+    // renders the page in the associate's language.
     let store = Resource::new_blocking(|| (), |_| seller_store());
     view! {
-        <Title text="Seller · Kassa"/>
-        <main class="seller">
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    store
-                        .get()
-                        .map(|result| match result {
-                            Ok(store) => view! { <Till store/> }.into_any(),
-                            Err(AppError::SignInRequired) => {
-                                view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                            }
-                            Err(error) => {
-                                view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()
-                            }
-                        })
-                }}
-            </Suspense>
-        </main>
+        <Suspense fallback=|| view! { <p>"…"</p> }>
+            {move || {
+                store
+                    .get()
+                    .map(|result| match result {
+                        Ok(store) => {
+                            provide_lang(store.lang);
+                            view! { <Till store/> }.into_any()
+                        }
+                        Err(AppError::SignInRequired) => {
+                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
+                        }
+                        Err(error) => view! { <main class="seller"><Problem error/></main> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// A failed call, in the screen's language.
+#[component]
+pub fn Problem(#[prop(into)] error: Signal<AppError>) -> impl IntoView {
+    let lang = use_lang();
+    view! { <p class="problem" role="alert">{move || i18n::app_error(lang.get(), &error.get())}</p> }
+}
+
+/// An optional failure shown while there is one.
+#[component]
+pub fn MaybeProblem(error: RwSignal<Option<AppError>>) -> impl IntoView {
+    move || error.get().map(|error| view! { <Problem error/> })
+}
+
+/// The language picker: switches at once and is remembered on this device.
+#[component]
+pub fn LanguagePicker() -> impl IntoView {
+    let lang = use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En));
+    let remember = Action::new(|lang: &Lang| set_language(*lang));
+    view! {
+        <label class="field lang-picker">
+            <span>{move || tr(lang.get(), Word::Language)}</span>
+            <select
+                on:change=move |ev| {
+                    if let Some(chosen) = Lang::from_code(&event_target_value(&ev)) {
+                        lang.set(chosen);
+                        remember.dispatch(chosen);
+                    }
+                }
+                prop:value=move || lang.get().code()
+            >
+                {Lang::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <option value=choice.code() lang=choice.code() selected=move || lang.get() == choice>
+                                {choice.name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -76,11 +121,13 @@ fn new_attempt_key() -> String {
 
 #[component]
 fn Till(store: StoreSummary) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let currency = store.currency;
     let rates = tax_rates(&store.country);
-    let form = CartForm::new(rates[0]);
+    let form = CartForm::new(rates[0], tr(store.lang, Word::DefaultItem));
     let errors = RwSignal::new(FieldErrors::default());
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let payment = RwSignal::new(None::<PaymentView>);
     // One key per cart attempt: a double tap or a retry reuses it, so the
     // server never starts a second payment for the same attempt.
@@ -96,7 +143,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
             payment.set(Some(view));
         }
         Some(Err(AppError::Invalid(found))) => errors.set(found),
-        Some(Err(error)) => problem.set(Some(error.to_string())),
+        Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
 
@@ -142,64 +189,75 @@ fn Till(store: StoreSummary) -> impl IntoView {
         start.value().set(None);
     };
 
-    let language = store.language.clone();
+    let money = store.money_language.clone();
     let total = move || {
         form.cart(currency).ok().map(|(_, cart)| {
-            format!(
-                "Total {} (tax {})",
-                cart.order_amount.display(currency, &language),
-                cart.order_tax_amount.display(currency, &language)
+            fill(
+                t(Word::Total),
+                &[
+                    ("amount", &cart.order_amount.display(currency, &money)),
+                    ("tax", &cart.order_tax_amount.display(currency, &money)),
+                ],
             )
         })
     };
 
     view! {
-        <header class="store-bar">
-            <h1>{store.name.clone()}</h1>
-            <nav class="store-nav" aria-label="Seller">
-                <a href="/seller/payments">"Today's payments"</a>
-                <SignOut associate=store.associate.clone()/>
-            </nav>
-        </header>
-        <div class="till">
-            <form class="cart" on:submit=submit novalidate>
-                <h2>"Cart"</h2>
-                <fieldset prop:disabled=busy>
-                    <For each=move || form.lines.get() key=|line| line.key let:line>
-                        <LineFields line form currency rates errors on_edit=edited/>
-                    </For>
-                    <button
-                        type="button"
-                        class="add-line"
-                        on:click=move |_| {
-                            form.add_line();
-                            edited();
-                        }
-                    >
-                        "Add item"
-                    </button>
-                    <p class="total" aria-live="polite">{total}</p>
-                    {move || {
-                        errors
-                            .with(|e| {
-                                e.for_field("lines")
-                                    .map(|m| view! { <p class="field-error" role="alert">{m.to_string()}</p> })
-                            })
-                    }}
-                    <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
-                        {move || if start.pending().get() { "Starting…" } else { "Start payment" }}
-                    </button>
-                </fieldset>
-                {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
-            </form>
-            <PaymentPanel payment store=store.clone() new_attempt_key new_sale/>
-        </div>
+        <Title text=move || t(Word::TitleTill)/>
+        <main class="seller" lang=move || lang.get().code()>
+            <header class="store-bar">
+                <h1>{store.name.clone()}</h1>
+                <nav class="store-nav" aria-label=move || t(Word::SellerNav)>
+                    <a href="/seller/payments">{move || t(Word::TodaysPayments)}</a>
+                    <LanguagePicker/>
+                    <SignOut associate=store.associate.clone()/>
+                </nav>
+            </header>
+            <div class="till">
+                <form class="cart" on:submit=submit novalidate>
+                    <h2>{move || t(Word::Cart)}</h2>
+                    <fieldset prop:disabled=busy>
+                        <For each=move || form.lines.get() key=|line| line.key let:line>
+                            <LineFields line form currency rates errors on_edit=edited/>
+                        </For>
+                        <button
+                            type="button"
+                            class="add-line"
+                            on:click=move |_| {
+                                form.add_line();
+                                edited();
+                            }
+                        >
+                            {move || t(Word::AddItem)}
+                        </button>
+                        <p class="total" aria-live="polite">{total}</p>
+                        {move || {
+                            errors
+                                .with(|e| e.for_field("lines").cloned())
+                                .map(|found| {
+                                    view! {
+                                        <p class="field-error" role="alert">
+                                            {move || i18n::field_problem(lang.get(), &found)}
+                                        </p>
+                                    }
+                                })
+                        }}
+                        <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
+                            {move || if start.pending().get() { t(Word::Starting) } else { t(Word::StartPayment) }}
+                        </button>
+                    </fieldset>
+                    <MaybeProblem error=problem/>
+                </form>
+                <PaymentPanel payment store=store.clone() new_attempt_key new_sale/>
+            </div>
+        </main>
     }
 }
 
 /// Ends the associate's session on this device.
 #[component]
 pub fn SignOut(associate: String) -> impl IntoView {
+    let lang = use_lang();
     let leave = Action::new(|_: &()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {
@@ -211,7 +269,7 @@ pub fn SignOut(associate: String) -> impl IntoView {
     view! {
         <button type="button" class="sign-out" on:click=move |_| {
             leave.dispatch(());
-        }>{format!("Sign out {associate}")}</button>
+        }>{move || fill(tr(lang.get(), Word::SignOut), &[("name", &associate)])}</button>
     }
 }
 
@@ -226,29 +284,45 @@ fn LineFields(
     errors: RwSignal<FieldErrors>,
     on_edit: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let lang = use_lang();
     let index = Memo::new(move |_| form.index_of(line.key).unwrap_or(0));
     let several = Memo::new(move |_| form.lines.with(Vec::len) > 1);
-    let label = move |text: &'static str| {
-        move || if several.get() { format!("{text} (item {})", index.get() + 1) } else { text.to_string() }
+    let number = move || (index.get() + 1).to_string();
+    let label = move |word: Word| {
+        move || {
+            let text = tr(lang.get(), word);
+            if several.get() {
+                fill(tr(lang.get(), Word::NumberedLabel), &[("label", text), ("n", &number())])
+            } else {
+                text.to_string()
+            }
+        }
     };
     let error = move |field: &'static str| {
         Signal::derive(move || {
-            errors.with(|e| e.for_field(&format!("lines[{}].{field}", index.get())).map(str::to_string))
+            errors.with(|e| {
+                e.for_field(&format!("lines[{}].{field}", index.get()))
+                    .map(|found| i18n::field_problem(lang.get(), found))
+            })
         })
     };
     view! {
-        <div class="line" role="group" aria-label=move || format!("Item {}", index.get() + 1)>
-            <TextField label=Signal::derive(label("Item")) value=line.item error=error("name") on_edit/>
+        <div
+            class="line"
+            role="group"
+            aria-label=move || fill(tr(lang.get(), Word::ItemGroup), &[("n", &number())])
+        >
+            <TextField label=Signal::derive(label(Word::Item)) value=line.item error=error("name") on_edit/>
             <div class="line-numbers">
                 <TextField
-                    label=Signal::derive(label("Quantity"))
+                    label=Signal::derive(label(Word::Quantity))
                     value=line.quantity
                     error=error("quantity")
                     on_edit
                     input_mode="numeric"
                 />
                 <TextField
-                    label=Signal::derive(move || format!("{} ({})", label("Unit price")(), currency.code()))
+                    label=Signal::derive(move || format!("{} ({})", label(Word::UnitPrice)(), currency.code()))
                     value=line.unit_price
                     error=error("unit_price")
                     on_edit
@@ -257,7 +331,7 @@ fn LineFields(
             </div>
             <div class="line-numbers">
                 <label class="field">
-                    <span>{label("Tax rate")}</span>
+                    <span>{label(Word::TaxRate)}</span>
                     <select
                         on:change=move |ev| {
                             line.tax_rate.set(event_target_value(&ev));
@@ -272,7 +346,7 @@ fn LineFields(
                     </select>
                 </label>
                 <TextField
-                    label=Signal::derive(move || format!("{} ({})", label("Discount")(), currency.code()))
+                    label=Signal::derive(move || format!("{} ({})", label(Word::Discount)(), currency.code()))
                     value=line.discount
                     error=error("discount")
                     on_edit
@@ -288,7 +362,7 @@ fn LineFields(
                         on_edit();
                     }
                 >
-                    {move || format!("Remove item {}", index.get() + 1)}
+                    {move || fill(tr(lang.get(), Word::RemoveItem), &[("n", &number())])}
                 </button>
             </Show>
         </div>

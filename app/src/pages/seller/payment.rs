@@ -3,7 +3,9 @@
 //! and the outcome.
 
 use super::live::{minutes_seconds, parse_time, ticking_clock};
+use super::MaybeProblem;
 use crate::api::{cancel_payment, regenerate_payment, send_link};
+use crate::i18n::{self, fill, tr, use_lang, Word};
 use crate::model::{clock_time, LinkChannel, LinkRecipient, PaymentStatus, PaymentView, StoreSummary};
 use crate::AppError;
 use domain::{FieldErrors, PHONE_COUNTRIES};
@@ -22,20 +24,15 @@ pub fn PaymentPanel(
     });
     let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
     let open = move || status.get().is_some_and(|s| !s.is_final() && s != PaymentStatus::Creating);
-    let language = store.language.clone();
-    let regenerate_problem = RwSignal::new(None::<String>);
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    let regenerate_problem = RwSignal::new(None::<AppError>);
     let regenerate = regenerate_action(payment, regenerate_problem);
+    let money_language = StoredValue::new(store.money_language.clone());
     view! {
-        <section class="payment" aria-label="Payment">
+        <section class="payment" aria-label=move || t(Word::Payment)>
             {move || match status.get() {
-                None => {
-                    view! {
-                        <p class="hint">
-                            "Enter the sale and press Start payment. The shopper pays on their own phone."
-                        </p>
-                    }
-                        .into_any()
-                }
+                None => view! { <p class="hint">{move || t(Word::Hint)}</p> }.into_any(),
                 Some(status) => {
                     let tone = if status == PaymentStatus::Completed {
                         "paid"
@@ -46,7 +43,7 @@ pub fn PaymentPanel(
                     };
                     view! {
                         <div class=format!("status status-{tone}") role="status" aria-live="polite">
-                            <span class="status-label">{status.label()}</span>
+                            <span class="status-label">{move || i18n::status(lang.get(), status)}</span>
                         </div>
                     }
                         .into_any()
@@ -60,7 +57,7 @@ pub fn PaymentPanel(
                     .get()
                     .map(|url| {
                         view! {
-                            <iframe class="distribution-module" title="Klarna Distribution Module" src=url></iframe>
+                            <iframe class="distribution-module" title=move || t(Word::DistributionModule) src=url></iframe>
                         }
                     })
             }}
@@ -71,12 +68,10 @@ pub fn PaymentPanel(
                     <CancelControl payment/>
                 </div>
             </Show>
+            <MaybeProblem error=regenerate_problem/>
             {move || {
-                regenerate_problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })
-            }}
-            {move || {
-                let language = language.clone();
-                payment.get().filter(|p| p.status.is_final()).map(|p| view! { <Outcome payment=p language new_sale/> })
+                let money_language = money_language.get_value();
+                payment.get().filter(|p| p.status.is_final()).map(|p| view! { <Outcome payment=p money_language new_sale/> })
             }}
         </section>
     }
@@ -85,16 +80,17 @@ pub fn PaymentPanel(
 /// How long the link stays payable. Display only: the server decides.
 #[component]
 fn Countdown(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
+    let lang = use_lang();
     let now = ticking_clock();
     let expires = Memo::new(move |_| payment.with(|p| p.as_ref().and_then(|p| p.expires_at.clone())));
     move || {
         let at = expires.get()?;
         let text = match (now.get(), parse_time(&at)) {
             (Some(now), Some(deadline)) if deadline > now => {
-                format!("Link expires in {}", minutes_seconds(deadline - now))
+                fill(tr(lang.get(), Word::LinkExpiresIn), &[("time", &minutes_seconds(deadline - now))])
             }
-            (Some(_), Some(_)) => "Link expiring now…".to_string(),
-            _ => format!("Link valid until {}", clock_time(&at)),
+            (Some(_), Some(_)) => tr(lang.get(), Word::LinkExpiring).to_string(),
+            _ => fill(tr(lang.get(), Word::LinkValidUntil), &[("time", &clock_time(&at))]),
         };
         Some(view! { <p class="expiry" aria-live="off">{text}</p> })
     }
@@ -103,30 +99,31 @@ fn Countdown(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
 /// QR code, SMS and e-mail: other ways to get the link to the shopper.
 #[component]
 fn LinkFallbacks(payment: RwSignal<Option<PaymentView>>, store: StoreSummary) -> impl IntoView {
+    let lang = use_lang();
     let shown = RwSignal::new(None::<LinkChannel>);
     let channels = store.channels.clone();
     let qr_url = Memo::new(move |_| payment.with(|p| p.as_ref().and_then(|p| p.qr_code_url.clone())));
     let toggle = move |channel: LinkChannel| {
         shown.update(|current| *current = if *current == Some(channel) { None } else { Some(channel) })
     };
-    let button = move |channel: LinkChannel, label: &'static str| {
+    let button = move |channel: LinkChannel, label: Word| {
         view! {
             <button
                 type="button"
                 aria-expanded=move || if shown.get() == Some(channel) { "true" } else { "false" }
                 on:click=move |_| toggle(channel)
             >
-                {label}
+                {move || tr(lang.get(), label)}
             </button>
         }
     };
     let country = store.country.clone();
     view! {
         <div class="fallbacks">
-            <div class="button-row" role="group" aria-label="Other ways to send the link">
-                {channels.contains(&LinkChannel::Qr).then(|| button(LinkChannel::Qr, "Show QR code"))}
-                {channels.contains(&LinkChannel::Sms).then(|| button(LinkChannel::Sms, "Send by SMS"))}
-                {channels.contains(&LinkChannel::Email).then(|| button(LinkChannel::Email, "Send by e-mail"))}
+            <div class="button-row" role="group" aria-label=move || tr(lang.get(), Word::OtherWays)>
+                {channels.contains(&LinkChannel::Qr).then(|| button(LinkChannel::Qr, Word::ShowQr))}
+                {channels.contains(&LinkChannel::Sms).then(|| button(LinkChannel::Sms, Word::SendBySms))}
+                {channels.contains(&LinkChannel::Email).then(|| button(LinkChannel::Email, Word::SendByEmail))}
             </div>
             {move || match shown.get() {
                 Some(LinkChannel::Qr) => {
@@ -134,7 +131,13 @@ fn LinkFallbacks(payment: RwSignal<Option<PaymentView>>, store: StoreSummary) ->
                         .get()
                         .map(|url| {
                             view! {
-                                <img class="qr-large" src=url alt="QR code to pay with Klarna" width="320" height="320"/>
+                                <img
+                                    class="qr-large"
+                                    src=url
+                                    alt=move || tr(lang.get(), Word::QrAlt)
+                                    width="320"
+                                    height="320"
+                                />
                             }
                                 .into_any()
                         })
@@ -152,11 +155,13 @@ fn LinkFallbacks(payment: RwSignal<Option<PaymentView>>, store: StoreSummary) ->
 /// Sends the link by SMS (phone and country) or e-mail through Klarna.
 #[component]
 fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let phone_country = RwSignal::new(country);
     let address = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::default());
     let sent_to = RwSignal::new(None::<String>);
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let send = Action::new(move |(id, to): &(String, LinkRecipient)| {
         let (id, to) = (id.clone(), to.clone());
         async move { send_link(id, to).await }
@@ -167,7 +172,7 @@ fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) 
             sent_to.set(Some(address.get_untracked()));
         }
         Some(Err(AppError::Invalid(found))) => errors.set(found),
-        Some(Err(error)) => problem.set(Some(error.to_string())),
+        Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -184,14 +189,17 @@ fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) 
         send.dispatch((id, to));
     };
     let field = if sms { "phone" } else { "email" };
-    let error = move || errors.with(|e| e.for_field(field).or(e.for_field("country")).map(str::to_string));
+    let error = move || {
+        errors
+            .with(|e| e.for_field(field).or(e.for_field("country")).map(|found| i18n::field_problem(lang.get(), found)))
+    };
     view! {
         <form class="send-form" on:submit=submit novalidate>
             {sms
                 .then(|| {
                     view! {
                         <label class="field">
-                            <span>"Country"</span>
+                            <span>{move || t(Word::Country)}</span>
                             <select
                                 on:change=move |ev| phone_country.set(event_target_value(&ev))
                                 prop:value=move || phone_country.get()
@@ -207,7 +215,7 @@ fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) 
                     }
                 })}
             <label class="field">
-                <span>{if sms { "Phone number" } else { "E-mail address" }}</span>
+                <span>{move || if sms { t(Word::PhoneNumber) } else { t(Word::EmailAddress) }}</span>
                 <input
                     type=if sms { "tel" } else { "email" }
                     autocomplete="off"
@@ -219,21 +227,21 @@ fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) 
             </label>
             <button type="submit" class="primary" disabled=move || send.pending().get()>
                 {move || match (send.pending().get(), sent_to.get().is_some(), sms) {
-                    (true, _, _) => "Sending…",
-                    (false, true, true) => "Send the text again",
-                    (false, true, false) => "Send the e-mail again",
-                    (false, false, true) => "Send text message",
-                    (false, false, false) => "Send e-mail",
+                    (true, _, _) => t(Word::Sending),
+                    (false, true, true) => t(Word::SendTextAgain),
+                    (false, true, false) => t(Word::SendEmailAgain),
+                    (false, false, true) => t(Word::SendText),
+                    (false, false, false) => t(Word::SendEmail),
                 }}
             </button>
             {move || {
                 sent_to
                     .get()
                     .map(|to| {
-                        view! { <p class="sent" role="status">{format!("Klarna is sending the link to {to}.")}</p> }
+                        view! { <p class="sent" role="status">{move || fill(t(Word::SendingTo), &[("to", &to)])}</p> }
                     })
             }}
-            {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            <MaybeProblem error=problem/>
         </form>
     }
 }
@@ -241,7 +249,7 @@ fn SendForm(payment: RwSignal<Option<PaymentView>>, sms: bool, country: String) 
 /// Starts a new link for the same cart. The action lives with the panel,
 /// not the button: the old payment's end arrives by push and hides the
 /// button before the new payment is back.
-fn regenerate_action(payment: RwSignal<Option<PaymentView>>, problem: RwSignal<Option<String>>) -> RegenerateAction {
+fn regenerate_action(payment: RwSignal<Option<PaymentView>>, problem: RwSignal<Option<AppError>>) -> RegenerateAction {
     let regenerate = Action::new(move |(id, key): &(String, String)| {
         let (id, key) = (id.clone(), key.clone());
         async move { regenerate_payment(id, key).await }
@@ -251,7 +259,7 @@ fn regenerate_action(payment: RwSignal<Option<PaymentView>>, problem: RwSignal<O
             problem.set(None);
             payment.set(Some(view));
         }
-        Some(Err(error)) => problem.set(Some(error.to_string())),
+        Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
     regenerate
@@ -266,6 +274,7 @@ fn RegenerateControl(
     regenerate: RegenerateAction,
     new_attempt_key: fn() -> String,
 ) -> impl IntoView {
+    let lang = use_lang();
     let click = move |_| {
         if let Some(id) = payment.with_untracked(|p| p.as_ref().map(|p| p.id.clone())) {
             regenerate.dispatch((id, new_attempt_key()));
@@ -273,7 +282,7 @@ fn RegenerateControl(
     };
     view! {
         <button type="button" disabled=move || regenerate.pending().get() on:click=click>
-            "New link"
+            {move || tr(lang.get(), Word::NewLink)}
         </button>
     }
 }
@@ -281,14 +290,14 @@ fn RegenerateControl(
 /// Cancel, with a confirmation: it withdraws the link at Klarna.
 #[component]
 fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let cancel = Action::new(move |id: &String| {
         let id = id.clone();
         async move { cancel_payment(id).await }
     });
     Effect::new(move |_| match cancel.value().get() {
         Some(Ok(view)) => payment.set(Some(view)),
-        Some(Err(error)) => problem.set(Some(error.to_string())),
+        Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
     let confirm = move || {
@@ -300,7 +309,7 @@ fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
     view! {
         <div class="cancel-control">
             <ConfirmCancel pending=cancel.pending().into() on_confirm=confirm/>
-            {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            <MaybeProblem error=problem/>
         </div>
     }
 }
@@ -309,6 +318,8 @@ fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
 /// cancel the till and the payments list share.
 #[component]
 pub fn ConfirmCancel(pending: Signal<bool>, on_confirm: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let confirming = RwSignal::new(false);
     view! {
         <Show
@@ -316,18 +327,18 @@ pub fn ConfirmCancel(pending: Signal<bool>, on_confirm: impl Fn() + Copy + Send 
             fallback=move || {
                 view! {
                     <button type="button" on:click=move |_| confirming.set(true)>
-                        "Cancel payment"
+                        {move || t(Word::CancelPayment)}
                     </button>
                 }
             }
         >
-            <p class="confirm-text">"Cancel this payment? The shopper's link will stop working."</p>
+            <p class="confirm-text">{move || t(Word::ConfirmCancel)}</p>
             <div class="button-row">
                 <button type="button" class="danger" disabled=move || pending.get() on:click=move |_| on_confirm()>
-                    "Yes, cancel payment"
+                    {move || t(Word::YesCancel)}
                 </button>
                 <button type="button" on:click=move |_| confirming.set(false)>
-                    "Keep waiting"
+                    {move || t(Word::KeepWaiting)}
                 </button>
             </div>
         </Show>
@@ -339,33 +350,40 @@ pub fn ConfirmCancel(pending: Signal<bool>, on_confirm: impl Fn() + Copy + Send 
 #[component]
 fn Outcome(
     payment: PaymentView,
-    language: String,
+    money_language: String,
     new_sale: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let amount = payment.order_amount.display(payment.currency, &language);
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let paid = payment.status == PaymentStatus::Completed;
     let problem = payment.problem.clone().filter(|_| !paid);
     view! {
         <div class="outcome">
-            {problem.map(|text| view! { <p class="outcome-reason">{text}</p> })}
-            {paid
-                .then(|| {
-                    view! {
-                        <dl class="receipt">
-                            <dt>"Amount"</dt>
-                            <dd>{amount.clone()}</dd>
-                            <dt>"Klarna reference"</dt>
-                            <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
-                            <dt>"Order id"</dt>
-                            <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
-                            <dt>"Time"</dt>
-                            <dd>{clock_time(&payment.updated_at)}</dd>
-                        </dl>
-                    }
-                })}
+            {problem.map(|found| view! { <p class="outcome-reason">{move || i18n::problem(lang.get(), &found)}</p> })}
+            {paid.then(|| view! { <Receipt payment=payment.clone() money_language/> })}
             <button type="button" class="primary" on:click=new_sale>
-                {if paid { "New sale" } else { "Start again" }}
+                {move || if paid { t(Word::NewSale) } else { t(Word::StartAgain) }}
             </button>
         </div>
+    }
+}
+
+/// The payment information Klarna requires the merchant to show.
+#[component]
+fn Receipt(payment: PaymentView, money_language: String) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    let amount = payment.order_amount.display(payment.currency, &money_language);
+    view! {
+        <dl class="receipt">
+            <dt>{move || t(Word::Amount)}</dt>
+            <dd>{amount}</dd>
+            <dt>{move || t(Word::KlarnaReference)}</dt>
+            <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
+            <dt>{move || t(Word::OrderId)}</dt>
+            <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
+            <dt>{move || t(Word::Time)}</dt>
+            <dd>{clock_time(&payment.updated_at)}</dd>
+        </dl>
     }
 }

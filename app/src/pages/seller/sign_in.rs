@@ -1,38 +1,56 @@
 //! Associates sign in to their store before the till opens.
 
+use super::{LanguagePicker, MaybeProblem, Problem};
 use crate::api::{sign_in, sign_in_stores};
+use crate::i18n::{provide_lang, tr, use_lang, Word};
+use crate::model::StoreChoice;
+use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let stores = Resource::new(|| (), |_| sign_in_stores());
+    // Blocking, so the page is rendered in its language from the start.
+    let choices = Resource::new_blocking(|| (), |_| sign_in_stores());
     view! {
-        <Title text="Sign in · Kassa"/>
-        <main class="sign-in">
-            <h1>"Sign in to your store"</h1>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    stores
-                        .get()
-                        .map(|result| match result {
-                            Ok(stores) => view! { <SignInForm stores/> }.into_any(),
-                            Err(error) => {
-                                view! { <p class="problem" role="alert">{error.to_string()}</p> }.into_any()
-                            }
-                        })
-                }}
-            </Suspense>
+        <Suspense fallback=|| view! { <p>"…"</p> }>
+            {move || {
+                choices
+                    .get()
+                    .map(|result| match result {
+                        Ok(choices) => {
+                            provide_lang(choices.lang);
+                            view! { <SignInScreen stores=choices.stores/> }.into_any()
+                        }
+                        Err(error) => view! { <main class="sign-in"><Problem error/></main> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignInScreen(stores: Vec<StoreChoice>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    view! {
+        <Title text=move || t(Word::TitleSignIn)/>
+        <main class="sign-in" lang=move || lang.get().code()>
+            <h1>{move || t(Word::SignInHeading)}</h1>
+            <SignInForm stores/>
+            <LanguagePicker/>
         </main>
     }
 }
 
 #[component]
-fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
+fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
     let store = RwSignal::new(stores.first().map(|s| s.id.clone()).unwrap_or_default());
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let submit = Action::new(move |(store, name, password): &(String, String, String)| {
@@ -48,7 +66,7 @@ fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
         }
         Some(Err(error)) => {
             password.set(String::new());
-            problem.set(Some(error.to_string()));
+            problem.set(Some(error));
         }
         None => {}
     });
@@ -64,7 +82,7 @@ fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
                 .then(|| {
                     view! {
                         <label class="field">
-                            <span>"Store"</span>
+                            <span>{move || t(Word::Store)}</span>
                             <select on:change=move |ev| store.set(event_target_value(&ev)) prop:value=move || store.get()>
                                 {stores
                                     .iter()
@@ -75,7 +93,7 @@ fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
                     }
                 })}
             <label class="field">
-                <span>"Name"</span>
+                <span>{move || t(Word::Name)}</span>
                 <input
                     type="text"
                     autocomplete="username"
@@ -84,7 +102,7 @@ fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
                 />
             </label>
             <label class="field">
-                <span>"Password"</span>
+                <span>{move || t(Word::Password)}</span>
                 <input
                     type="password"
                     autocomplete="current-password"
@@ -93,9 +111,9 @@ fn SignInForm(stores: Vec<crate::model::StoreChoice>) -> impl IntoView {
                 />
             </label>
             <button type="submit" class="primary" disabled=move || !hydrated.get() || submit.pending().get()>
-                "Sign in"
+                {move || t(Word::SignIn)}
             </button>
-            {move || problem.get().map(|message| view! { <p class="problem" role="alert">{message}</p> })}
+            <MaybeProblem error=problem/>
         </form>
     }
 }

@@ -1,0 +1,142 @@
+//! Why a payment failed or an action was refused, as a code. Screens word
+//! it in the associate's language (see `i18n`); `Display` is English for the
+//! server log and the JSON API.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Problem {
+    /// Klarna did not answer (network, timeout, 5xx); nothing was started.
+    KlarnaUnreachable,
+    /// Klarna refused the store's credentials.
+    KlarnaCredentials,
+    /// The Klarna session is gone (404).
+    KlarnaSessionEnded,
+    /// Klarna refused the request; `reason` is Klarna's own text.
+    KlarnaRefused { reason: String },
+    /// Klarna answered something Kassa cannot read.
+    KlarnaUnexpected,
+    /// The shopper was approved but Klarna refused to place the order.
+    OrderRefused { klarna_code: String },
+    /// Klarna no longer knows the payment link.
+    LinkUnknownAtKlarna,
+    /// The store's timeout withdrew the unpaid link.
+    NotPaidInTime,
+    /// The store cancelled; the link was withdrawn.
+    CancelledByStore,
+    /// Kassa restarted before the link was made.
+    RestartedBeforeLink,
+    /// Klarna sends no text messages to that country.
+    SmsCountryUnsupported,
+    /// Klarna did not accept the phone number (`sms`) or e-mail address.
+    RecipientRefused { sms: bool },
+    /// The link to send has expired.
+    LinkExpired,
+    /// Klarna could not be reached to send the link.
+    LinkNotSent,
+    /// The payment is still being created at Klarna.
+    StillCreating,
+    /// The shopper has already paid.
+    AlreadyPaid,
+    /// The payment has ended; nothing can be sent or changed.
+    PaymentEnded,
+    /// The cart changed while its payment was being started.
+    CartChanged,
+    /// Kassa could not save to its database.
+    StorageFailed,
+    /// The associate's store is not in the config (any more).
+    StoreNotConfigured,
+    /// Anything else, already in words (English).
+    Other { message: String },
+}
+
+impl Problem {
+    /// Whether the same action may work if tried again a little later.
+    pub fn retry_later(&self) -> bool {
+        matches!(
+            self,
+            Problem::KlarnaUnreachable | Problem::KlarnaUnexpected | Problem::LinkNotSent | Problem::StorageFailed
+        )
+    }
+
+    /// The text kept in the database: the code as JSON.
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| self.to_string())
+    }
+
+    /// Reads a stored problem; text written before codes existed stays as is.
+    pub fn from_stored(text: &str) -> Problem {
+        serde_json::from_str(text).unwrap_or_else(|_| Problem::Other { message: text.to_string() })
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::KlarnaUnreachable => {
+                f.write_str("Klarna cannot be reached right now. Wait a moment and try again; no payment was started.")
+            }
+            Problem::KlarnaCredentials => f.write_str(
+                "Klarna refused this store's credentials. Ask an administrator to check the Klarna settings.",
+            ),
+            Problem::KlarnaSessionEnded => {
+                f.write_str("The Klarna session has ended or expired. Start the payment again.")
+            }
+            Problem::KlarnaRefused { reason } => {
+                write!(f, "Klarna did not accept the payment ({reason}). Check the cart and try again.")
+            }
+            Problem::KlarnaUnexpected => {
+                f.write_str("Klarna answered in an unexpected way. Try again; if it keeps happening, contact support.")
+            }
+            Problem::OrderRefused { klarna_code } => write!(
+                f,
+                "Klarna approved the shopper but refused the order ({klarna_code}). No money was taken; start again."
+            ),
+            Problem::LinkUnknownAtKlarna => f.write_str("Klarna no longer knows this payment link; it has expired."),
+            Problem::NotPaidInTime => f.write_str("Not paid in time; the link was withdrawn."),
+            Problem::CancelledByStore => f.write_str("Cancelled by the store; the link was withdrawn."),
+            Problem::RestartedBeforeLink => {
+                f.write_str("Kassa restarted before the payment link was made; start again.")
+            }
+            Problem::SmsCountryUnsupported => {
+                f.write_str("Klarna cannot send a text message to that country. Use the QR code or e-mail.")
+            }
+            Problem::RecipientRefused { sms } => write!(
+                f,
+                "Klarna did not accept the {}. Check it with the shopper and send again.",
+                if *sms { "phone number and country" } else { "e-mail address" }
+            ),
+            Problem::LinkExpired => f.write_str("The payment link has expired. Start the payment again."),
+            Problem::LinkNotSent => {
+                f.write_str("Klarna cannot be reached right now. Wait a moment and send again; the link was not sent.")
+            }
+            Problem::StillCreating => f.write_str("The payment is still being created; try again in a moment."),
+            Problem::AlreadyPaid => f.write_str("The shopper has already paid."),
+            Problem::PaymentEnded => f.write_str("This payment has ended; start a new one to send a link."),
+            Problem::CartChanged => {
+                f.write_str("This cart changed while it was being started. Press Start payment again.")
+            }
+            Problem::StorageFailed => f.write_str("Kassa could not save the payment. Try again in a moment."),
+            Problem::StoreNotConfigured => f.write_str("This till's store is not configured. Ask an administrator."),
+            Problem::Other { message } => f.write_str(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_problems_round_trip_and_old_text_survives() {
+        let refused = Problem::OrderRefused { klarna_code: "REJECTED".into() };
+        assert_eq!(Problem::from_stored(&refused.to_stored()), refused);
+        assert_eq!(Problem::from_stored("Not paid in time."), Problem::Other { message: "Not paid in time.".into() });
+        assert_eq!(
+            serde_json::to_value(Problem::NotPaidInTime).unwrap(),
+            serde_json::json!({"code": "not_paid_in_time"})
+        );
+    }
+}
