@@ -118,6 +118,14 @@ pub struct StoreSummary {
     pub country: String,
 }
 
+impl StoreSummary {
+    /// The shopper is not at the screen (telesales: no QR code among the
+    /// channels), so sending the link by SMS or e-mail comes first.
+    pub fn sends_first(&self) -> bool {
+        !self.channels.is_empty() && !self.channels.contains(&LinkChannel::Qr)
+    }
+}
+
 /// A way to get the payment link to the shopper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,20 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { SellerPage } from "./pages/seller-page";
-
-/** Every visible button, link, input and select: at least 44 px tall and wide. */
-async function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll("button, a, input, select"))
-      .filter((el) => (el as HTMLElement).offsetParent !== null)
-      .map((el) => ({ el, box: el.getBoundingClientRect() }))
-      .filter(({ box }) => box.height < 44 || box.width < 44)
-      .map(({ el, box }) => `${el.tagName} "${(el.textContent || (el as HTMLInputElement).name || "").trim()}" ${Math.round(box.width)}x${Math.round(box.height)}`),
-  );
-}
-
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-}
+import { horizontalOverflow, smallTargets, spilledControls } from "./support/layout";
 
 for (const viewport of [
   { width: 768, height: 1024 },
@@ -28,6 +14,7 @@ for (const viewport of [
     await seller.addItemButton.click();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(await smallTargets(page)).toEqual([]);
+    expect(await spilledControls(page)).toEqual([]);
     await page.getByRole("button", { name: "Remove item 2" }).click();
 
     await seller.start();
@@ -35,6 +22,7 @@ for (const viewport of [
     await page.getByRole("button", { name: "Send by SMS" }).click();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(await smallTargets(page)).toEqual([]);
+    expect(await spilledControls(page)).toEqual([]);
     await seller.cancel();
     await expect(seller.status).toHaveText("Cancelled: the link no longer works");
   });

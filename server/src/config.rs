@@ -13,6 +13,8 @@ use std::{
 
 /// The key the default config ships for local development.
 pub const DEV_API_KEY: &str = "kassa-dev-key";
+/// The default config's second store's key; refused likewise.
+pub const DEV_TELESALES_API_KEY: &str = "kassa-dev-key-telesales";
 /// The kiosk device keys the default config ships (as hashes) for local
 /// development; refused outside the simulator.
 pub const DEV_KIOSK_KEYS: &[&str] = &["kiosk-dev-key-1", "kiosk-dev-key-2"];
@@ -410,7 +412,7 @@ impl Config {
             if store.api_key.0.len() < 12 {
                 return fail(&key("api_key"), "must be at least 12 characters".into());
             }
-            if live && store.api_key.matches(DEV_API_KEY) {
+            if live && [DEV_API_KEY, DEV_TELESALES_API_KEY].iter().any(|dev| store.api_key.matches(dev)) {
                 return fail(
                     &key("api_key"),
                     format!(

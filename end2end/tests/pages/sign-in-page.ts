@@ -8,9 +8,11 @@ export class SignInPage {
     await this.page.goto("/seller/sign-in");
   }
 
-  async signIn(name = "demo", password = "kassa-demo"): Promise<void> {
+  /** Signs in; `store` is the store's name (the first store when not given). */
+  async signIn(name = "demo", password = "kassa-demo", store?: string): Promise<void> {
     const button = this.page.getByRole("button", { name: "Sign in" });
     await expect(button).toBeEnabled();
+    if (store) await this.page.getByRole("combobox", { name: "Store" }).selectOption({ label: store });
     await this.page.getByLabel("Name").fill(name);
     await this.page.getByLabel("Password").fill(password);
     await button.click();

@@ -63,7 +63,8 @@ pub struct SimulatorConfig {
 }
 
 impl SimulatorConfig {
-    /// The profiles Kassa's default config uses: `seller` and `consumer`.
+    /// The profiles Kassa's default config uses: `seller`, `telesales` (a
+    /// seller view without QR: the shopper is on the phone) and `consumer`.
     pub fn default_profiles() -> Vec<Profile> {
         vec![
             Profile {
@@ -71,6 +72,7 @@ impl SimulatorConfig {
                 view: View::Seller,
                 channels: vec![Channel::Qr, Channel::Sms, Channel::Email],
             },
+            Profile { id: "telesales".into(), view: View::Seller, channels: vec![Channel::Sms, Channel::Email] },
             Profile { id: "consumer".into(), view: View::Consumer, channels: vec![Channel::Qr, Channel::Sms] },
         ]
     }

@@ -29,6 +29,10 @@ pub fn PaymentPanel(
     let regenerate_problem = RwSignal::new(None::<AppError>);
     let regenerate = regenerate_action(payment, regenerate_problem);
     let money_language = StoredValue::new(store.money_language.clone());
+    // Telesales: the shopper is on the phone, so the send forms come before
+    // the Distribution Module.
+    let sends_first = store.sends_first();
+    let fallbacks_first = store.clone();
     view! {
         <section class="payment" aria-label=move || t(Word::Payment)>
             {move || match status.get() {
@@ -52,6 +56,9 @@ pub fn PaymentPanel(
             <Show when=open>
                 <Countdown payment/>
             </Show>
+            <Show when=move || sends_first && open()>
+                <LinkFallbacks payment store=fallbacks_first.clone()/>
+            </Show>
             {move || {
                 module_url
                     .get()
@@ -62,7 +69,7 @@ pub fn PaymentPanel(
                     })
             }}
             <Show when=open>
-                <LinkFallbacks payment store=store.clone()/>
+                {(!sends_first).then(|| view! { <LinkFallbacks payment store=store.clone()/> })}
                 <div class="payment-actions">
                     <RegenerateControl payment regenerate new_attempt_key/>
                     <CancelControl payment/>
@@ -100,7 +107,8 @@ fn Countdown(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
 #[component]
 fn LinkFallbacks(payment: RwSignal<Option<PaymentView>>, store: StoreSummary) -> impl IntoView {
     let lang = use_lang();
-    let shown = RwSignal::new(None::<LinkChannel>);
+    // Sending first: the first channel's form is open at once.
+    let shown = RwSignal::new(store.channels.first().copied().filter(|_| store.sends_first()));
     let channels = store.channels.clone();
     let qr_url = Memo::new(move |_| payment.with(|p| p.as_ref().and_then(|p| p.qr_code_url.clone())));
     let toggle = move |channel: LinkChannel| {
