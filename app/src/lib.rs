@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub use error::AppError;
@@ -53,8 +53,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home/>
-                <Route path=path!("/seller") view=pages::seller::SellerPage/>
-                <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage/>
+                // Async: the whole page is rendered before the first byte, so
+                // "sign in first" can be a real 302, not only a client redirect.
+                <Route path=path!("/seller") view=pages::seller::SellerPage ssr=SsrMode::Async/>
+                <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage/>
                 <Route path=path!("/kiosk") view=pages::kiosk::KioskPage/>
                 <Route path=path!("/shop") view=pages::shop::ShopPage/>

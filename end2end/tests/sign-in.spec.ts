@@ -7,6 +7,12 @@ test("the till and its data need a signed-in associate", async ({ page, request 
   await expect(page).toHaveURL(/\/seller\/sign-in$/);
   await page.goto("/seller/payments");
   await expect(page).toHaveURL(/\/seller\/sign-in$/);
+  // Without JavaScript too: the server answers a real redirect.
+  for (const path of ["/seller", "/seller/payments"]) {
+    const plain = await request.get(path, { headers: { Accept: "text/html" }, maxRedirects: 0 });
+    expect(plain.status(), path).toBe(302);
+    expect(plain.headers()["location"], path).toBe("/seller/sign-in");
+  }
   // Without the cookie the live streams refuse, whatever the payment id.
   const stream = await request.get("/seller/events");
   expect(stream.status()).toBe(401);
