@@ -1,4 +1,6 @@
 import { expect, test } from "@playwright/test";
+import { KassaApi } from "./pages/kassa-api";
+import { KlarnaSimulator } from "./pages/klarna-simulator";
 import { SellerPage } from "./pages/seller-page";
 import { ShopperPhone } from "./pages/shopper-phone";
 
@@ -41,6 +43,28 @@ test.describe("seller view on a tablet", () => {
     await expect(seller.unitPrice).toHaveValue("");
     await phone.close();
     expect(pageErrors).toEqual([]);
+  });
+
+  test("a double tap on Start payment starts one payment, even while Klarna is slow", async ({ page, request }) => {
+    const simulator = new KlarnaSimulator(request);
+    const seller = new SellerPage(page);
+    await seller.goto();
+    // An amount no other test uses, to find this sale's payments.
+    const minor = 100_000 + Math.floor(Math.random() * 800_000);
+    await seller.enterSale("Lamp", `${Math.floor(minor / 100)},${String(minor % 100).padStart(2, "0")}`);
+    await simulator.setFaults({ latency_ms: 1500 });
+    try {
+      await seller.startButton.dblclick();
+      // A third tap while Klarna is still answering finds the button disabled.
+      await expect(page.getByRole("button", { name: "Starting…" })).toBeDisabled();
+      await expect(seller.status).toHaveText("Waiting for the shopper to open the link", { timeout: 20_000 });
+    } finally {
+      await simulator.resetFaults();
+    }
+    const mine = (await new KassaApi(request).payments()).filter((p) => p.order_amount === minor);
+    expect(mine).toHaveLength(1);
+    await seller.cancel();
+    await expect(seller.status).toHaveText("Cancelled: the link no longer works");
   });
 
   test("a bad price is named beside its field and starts nothing", async ({ page }) => {

@@ -617,7 +617,14 @@ mod tests {
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
         assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
         let real_hash = crate::auth::hash_password("a real password").unwrap();
-        with_credentials.push(("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash));
+        with_credentials.push(("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash.clone()));
+        // The second (telesales) store's development key and password are refused too.
+        let err = Config::parse(FILE, &with_credentials).unwrap_err();
+        assert!(err.to_string().contains("stores[1].api_key"), "{err}");
+        with_credentials.extend(env(&[("KASSA__STORES__1__API_KEY", "another-production-key")]));
+        let err = Config::parse(FILE, &with_credentials).unwrap_err();
+        assert!(err.to_string().contains("stores[1].associates[0].password_hash"), "{err}");
+        with_credentials.push(("KASSA__STORES__1__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash));
         let kiosk_key = "0f".repeat(32);
         with_credentials
             .extend(env(&[("KASSA__KIOSKS__0__KEY_SHA256", &kiosk_key), ("KASSA__KIOSKS__1__KEY_SHA256", &kiosk_key)]));
@@ -712,6 +719,8 @@ mod tests {
             ("KLARNA_PASSWORD", "secret"),
             ("KASSA__STORES__0__API_KEY", "a-long-production-key"),
             ("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
+            ("KASSA__STORES__1__API_KEY", "another-production-key"),
+            ("KASSA__STORES__1__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
         ]);
         let err = Config::parse(FILE, &live).unwrap_err();
         assert!(err.to_string().contains("kiosks[0].key_sha256"), "{err}");

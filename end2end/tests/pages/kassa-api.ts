@@ -4,13 +4,18 @@ import { expect, type APIRequestContext } from "@playwright/test";
 export class KassaApi {
   constructor(private readonly request: APIRequestContext, private readonly base = "") {}
 
-  /** The payment whose Klarna payment page is this session's. */
-  async paymentForSession(sessionId: string): Promise<Record<string, unknown>> {
+  /** Today's payments of the demo store. */
+  async payments(): Promise<Array<Record<string, unknown>>> {
     const response = await this.request.get(`${this.base}/api/v1/payments`, {
       headers: { Authorization: "Bearer kassa-dev-key" },
     });
     expect(response.ok()).toBeTruthy();
-    const payments = (await response.json()) as Array<Record<string, unknown>>;
+    return response.json();
+  }
+
+  /** The payment whose Klarna payment page is this session's. */
+  async paymentForSession(sessionId: string): Promise<Record<string, unknown>> {
+    const payments = await this.payments();
     const found = payments.find((p) => String(p.redirect_url ?? "").endsWith(`/pay/${sessionId}`));
     expect(found, `a payment for session ${sessionId}`).toBeTruthy();
     return found!;
@@ -18,13 +23,8 @@ export class KassaApi {
 
   /** Withdraws every payment still waiting for a shopper, so later tests start clean. */
   async cancelOpenPayments(): Promise<void> {
-    const response = await this.request.get(`${this.base}/api/v1/payments`, {
-      headers: { Authorization: "Bearer kassa-dev-key" },
-    });
-    expect(response.ok()).toBeTruthy();
     const payable = ["waiting", "in_progress", "declined", "back", "error"];
-    const payments = (await response.json()) as Array<{ id: string; status: string }>;
-    for (const payment of payments.filter((p) => payable.includes(p.status))) {
+    for (const payment of (await this.payments()).filter((p) => payable.includes(String(p.status)))) {
       const cancelled = await this.request.delete(`${this.base}/api/v1/payments/${payment.id}`, {
         headers: { Authorization: "Bearer kassa-dev-key" },
       });
