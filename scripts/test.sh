@@ -19,12 +19,25 @@ cargo test --workspace
 # each other's payments (or the developer's).
 fresh_data() { rm -rf "$1" && mkdir -p "$1" && echo "$1"; }
 
+# A panic in the server (say while rendering a page) can leave every test
+# green, so a run whose server output shows one fails.
+browser_suite() {
+  local profile="$1"; shift
+  local log="$KASSA_ROOT/target/e2e-$profile.log"
+  # KASSA_E2E_PROFILE tells tests that start a second Kassa which binary matches the site.
+  KASSA_E2E_PROFILE="$profile" KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/$profile")" \
+    cargo leptos end-to-end "$@" 2>&1 | tee "$log"
+  if grep -q "panicked at" "$log"; then
+    echo "The server panicked during the $profile browser run (see $log):" >&2
+    grep -A2 "panicked at" "$log" >&2
+    exit 1
+  fi
+}
+
 say "Browser tests against the debug build"
-# KASSA_E2E_PROFILE tells tests that start a second Kassa which binary matches the site.
-KASSA_E2E_PROFILE=debug KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/debug")" cargo leptos end-to-end
+browser_suite debug
 
 say "Browser tests against the release build"
-KASSA_E2E_PROFILE=release KASSA__DATA_DIR="$(fresh_data "$KASSA_ROOT/target/e2e-data/release")" \
-  cargo leptos end-to-end --release
+browser_suite release --release
 
 say "All checks passed"

@@ -44,7 +44,9 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
-        <Title text=move || t(Word::TitlePayments)/>
+        // Read once: the server renders <Title> after this component's
+        // scope (and its language signal) may be gone.
+        <Title text=tr(lang.get_untracked(), Word::TitlePayments)/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{move || t(Word::TodaysPayments)}</h1>

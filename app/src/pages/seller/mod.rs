@@ -203,7 +203,9 @@ fn Till(store: StoreSummary) -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t(Word::TitleTill)/>
+        // Read once: the server renders <Title> after this component's
+        // scope (and its language signal) may be gone.
+        <Title text=tr(lang.get_untracked(), Word::TitleTill)/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{store.name.clone()}</h1>

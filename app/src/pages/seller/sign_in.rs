@@ -34,7 +34,9 @@ fn SignInScreen(stores: Vec<StoreChoice>) -> impl IntoView {
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
-        <Title text=move || t(Word::TitleSignIn)/>
+        // Read once: the server renders <Title> after this component's
+        // scope (and its language signal) may be gone.
+        <Title text=tr(lang.get_untracked(), Word::TitleSignIn)/>
         <main class="sign-in" lang=move || lang.get().code()>
             <h1>{move || t(Word::SignInHeading)}</h1>
             <SignInForm stores/>
