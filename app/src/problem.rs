@@ -48,6 +48,8 @@ pub enum Problem {
     StorageFailed,
     /// The associate's store is not in the config (any more).
     StoreNotConfigured,
+    /// Too many wrong passwords for this name; wait before trying again.
+    TooManySignIns { wait_seconds: u64 },
     /// Anything else, already in words (English).
     Other { message: String },
 }
@@ -120,6 +122,9 @@ impl fmt::Display for Problem {
             }
             Problem::StorageFailed => f.write_str("Kassa could not save the payment. Try again in a moment."),
             Problem::StoreNotConfigured => f.write_str("This till's store is not configured. Ask an administrator."),
+            Problem::TooManySignIns { wait_seconds } => {
+                write!(f, "Too many wrong passwords. Wait {wait_seconds} seconds, then try again.")
+            }
             Problem::Other { message } => f.write_str(message),
         }
     }

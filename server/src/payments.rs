@@ -156,6 +156,8 @@ pub struct PaymentService {
     wake: Notify,
     reads: Semaphore,
     klarna_reads: AtomicU64,
+    /// Seller sign-in attempts, for slowing down password guessing.
+    sign_in_throttle: crate::auth::SignInThrottle,
 }
 
 impl PaymentService {
@@ -169,7 +171,12 @@ impl PaymentService {
             wake: Notify::new(),
             reads: Semaphore::new(MAX_CONCURRENT_READS),
             klarna_reads: AtomicU64::new(0),
+            sign_in_throttle: crate::auth::SignInThrottle::default(),
         }
+    }
+
+    pub fn sign_in_throttle(&self) -> &crate::auth::SignInThrottle {
+        &self.sign_in_throttle
     }
 
     /// The configuration in force now.

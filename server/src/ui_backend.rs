@@ -75,7 +75,7 @@ impl PaymentBackend for PaymentService {
         Box::pin(async move {
             let config = self.config();
             let store = config.store(&store_id).ok_or(AppError::WrongCredentials)?;
-            match auth::sign_in(self.storage(), store, &name, &password).await {
+            match auth::sign_in(self.storage(), self.sign_in_throttle(), store, &name, &password).await {
                 Ok((token, session)) => {
                     tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
                     let session = SellerSession { store_id: session.store_id, associate: session.associate };
@@ -84,6 +84,10 @@ impl PaymentBackend for PaymentService {
                 Err(auth::AuthError::WrongCredentials) => {
                     tracing::warn!(store = %store_id, "failed sign-in");
                     Err(AppError::WrongCredentials)
+                }
+                Err(auth::AuthError::TooManyAttempts { wait_seconds }) => {
+                    tracing::warn!(store = %store_id, wait_seconds, "sign-in refused: too many failed attempts");
+                    Err(AppError::Failed(Problem::TooManySignIns { wait_seconds }))
                 }
                 Err(auth::AuthError::Storage(error)) => Err(PaymentError::Storage(error).into()),
             }
@@ -264,5 +268,31 @@ fn distribution_advice(error: &klarna::KlarnaError, to: &LinkRecipient) -> Probl
             other if other.is_transient() => Problem::LinkNotSent,
             other => klarna_advice(other),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{service_with, TestKlarna};
+
+    #[tokio::test]
+    async fn repeated_wrong_passwords_make_the_associate_wait() {
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[]).await;
+        let sign_in = |password: &str| service.sign_in("stockholm".into(), "demo".into(), password.into());
+        for _ in 0..5 {
+            assert_eq!(sign_in("guess").await.unwrap_err(), AppError::WrongCredentials);
+        }
+        // Now even the right password waits: guessing gets slow, typos are free.
+        match sign_in("kassa-demo").await.unwrap_err() {
+            AppError::Failed(Problem::TooManySignIns { wait_seconds }) => assert!((1..=30).contains(&wait_seconds)),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+        // Another associate of the store is not held up.
+        assert_eq!(
+            service.sign_in("stockholm".into(), "someone".into(), "guess".into()).await.unwrap_err(),
+            AppError::WrongCredentials
+        );
     }
 }

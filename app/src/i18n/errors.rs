@@ -165,6 +165,11 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             "Kassans butik är inte konfigurerad. Fråga en administratör.",
             "Das Geschäft dieser Kasse ist nicht eingerichtet. Fragen Sie einen Administrator.",
         ],
+        Problem::TooManySignIns { .. } => [
+            "Too many wrong passwords. Wait {seconds} seconds, then try again.",
+            "För många felaktiga lösenord. Vänta {seconds} sekunder och försök sedan igen.",
+            "Zu viele falsche Passwörter. Warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.",
+        ],
         // Wiring faults only: already words, in English.
         Problem::Other { message } => return message.clone(),
     };
@@ -173,7 +178,11 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
         Problem::OrderRefused { klarna_code } => ("", klarna_code.as_str()),
         _ => ("", ""),
     };
-    fill(pick(lang, text), &[("reason", reason), ("code", code)])
+    let seconds = match problem {
+        Problem::TooManySignIns { wait_seconds } => wait_seconds.to_string(),
+        _ => String::new(),
+    };
+    fill(pick(lang, text), &[("reason", reason), ("code", code), ("seconds", &seconds)])
 }
 
 /// What is wrong with a field, beside its input.
@@ -322,7 +331,13 @@ mod tests {
     #[test]
     fn english_words_match_the_servers_english() {
         // The API speaks English through Display; the screens must say the same.
-        for found in [Problem::KlarnaUnreachable, Problem::NotPaidInTime, Problem::AlreadyPaid, Problem::LinkNotSent] {
+        for found in [
+            Problem::KlarnaUnreachable,
+            Problem::NotPaidInTime,
+            Problem::AlreadyPaid,
+            Problem::LinkNotSent,
+            Problem::TooManySignIns { wait_seconds: 30 },
+        ] {
             assert_eq!(problem(Lang::En, &found), found.to_string());
         }
         assert_eq!(status(Lang::De, PaymentStatus::Completed), "Bezahlt");
