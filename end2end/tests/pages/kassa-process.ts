@@ -52,7 +52,7 @@ export function startExpectingRefusal(overrides: Record<string, string>): { stat
 export class KassaProcess {
   private constructor(private readonly child: ChildProcess, readonly url: string) {}
 
-  static async start(overrides: Record<string, string>): Promise<KassaProcess> {
+  static async start(overrides: Record<string, string> = {}): Promise<KassaProcess> {
     const port = sparePort();
     const child = spawn(kassaBinary(), [], { cwd: root, env: environment(port, overrides), stdio: "ignore" });
     const url = `http://127.0.0.1:${port}`;
@@ -70,10 +70,17 @@ export class KassaProcess {
     throw new Error(`kassa did not start at ${url}`);
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+  /**
+   * SIGTERM, then SIGKILL after `graceMs`: Kassa's graceful shutdown waits
+   * for every open live stream (server-sent events) to end, and a page still
+   * open in the test (as in an afterEach hook) keeps its stream open.
+   */
+  async stop(graceMs = 2_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await exited;
+    clearTimeout(timer);
   }
 }

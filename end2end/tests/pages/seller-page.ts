@@ -1,7 +1,7 @@
 import { expect, type FrameLocator, type Locator, type Page } from "@playwright/test";
 import { SignInPage } from "./sign-in-page";
 
-/** The associate's till at /seller. */
+/** The associate's till at /seller (of the suite's server, or of the Kassa at `base`). */
 export class SellerPage {
   readonly item: Locator;
   readonly quantity: Locator;
@@ -22,7 +22,7 @@ export class SellerPage {
   readonly newLinkButton: Locator;
   readonly countdown: Locator;
 
-  constructor(readonly page: Page) {
+  constructor(readonly page: Page, readonly base = "") {
     this.item = page.getByLabel("Item", { exact: true });
     this.quantity = page.getByLabel("Quantity", { exact: true });
     this.unitPrice = page.getByLabel(/^Unit price/);
@@ -45,9 +45,9 @@ export class SellerPage {
 
   /** Opens the till, signing in as the demo associate when asked to. */
   async goto(): Promise<void> {
-    await this.page.goto("/seller");
+    await this.page.goto(`${this.base}/seller`);
     if (new URL(this.page.url()).pathname === "/seller/sign-in") {
-      await new SignInPage(this.page).signIn();
+      await new SignInPage(this.page, this.base).signIn();
       await this.page.waitForURL("**/seller");
     }
     // The button is enabled once the page has hydrated.
