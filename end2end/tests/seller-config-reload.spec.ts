@@ -36,7 +36,9 @@ test.describe("config file changed while Kassa runs", () => {
     const link = await till.paymentLink();
 
     config.replace('name = "Kassa Demo Store"', 'name = "Kassa Lund"');
-    config.replace('view_id = "seller"\n', 'view_id = "seller"\nchannels = ["qr", "email"]\n');
+    // The first store's seller view (the only one whose profile is "seller"): no more SMS.
+    const sellerView = 'profile_id = "seller"\nview_id = "seller"\n';
+    config.replace(sellerView, `${sellerView}channels = ["qr", "email"]\n`);
     const reload = await kassa.reloadConfig();
     expect(reload.applied, reload.line).toBe(true);
 
