@@ -30,6 +30,9 @@ export function sparePort(): number {
 function environment(port: number, overrides: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    // The log lines KassaProcess waits for are at info level, without colour codes.
+    RUST_LOG: "info,tower_http=warn",
+    NO_COLOR: "1",
     KASSA__LISTEN: `127.0.0.1:${port}`,
     KASSA__PUBLIC_URL: `http://127.0.0.1:${port}`,
     KASSA__DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "kassa-e2e-")),
@@ -48,32 +51,119 @@ export function startExpectingRefusal(overrides: Record<string, string>): { stat
   return { status: result.status, stderr: result.stderr };
 }
 
+/** A copy of the shipped kassa.toml in a directory of its own, for a test to edit while Kassa runs. */
+export class ConfigFile {
+  private constructor(readonly path: string) {}
+
+  static copyOfShipped(): ConfigFile {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kassa-e2e-config-")), "kassa.toml");
+    fs.copyFileSync(path.join(root, "kassa.toml"), file);
+    return new ConfigFile(file);
+  }
+
+  read(): string {
+    return fs.readFileSync(this.path, "utf8");
+  }
+
+  /** Replaces text that must be in the file exactly once, so an edit never silently misses. */
+  replace(from: string, to: string): void {
+    const text = this.read();
+    const count = text.split(from).length - 1;
+    if (count !== 1) throw new Error(`${JSON.stringify(from)} is in ${this.path} ${count} times, not once`);
+    fs.writeFileSync(this.path, text.replace(from, () => to));
+  }
+}
+
+/** What Kassa logged after a SIGHUP: whether the new config was put in force, and the log line that says so. */
+export type ConfigReload = { applied: boolean; line: string };
+
 /** A second Kassa with its own config, for behaviour the suite's server is not configured for. */
 export class KassaProcess {
-  private constructor(private readonly child: ChildProcess, readonly url: string) {}
+  /** Kassa's output (log lines), oldest first. */
+  private readonly output: string[] = [];
 
-  static async start(overrides: Record<string, string>): Promise<KassaProcess> {
+  private constructor(private readonly child: ChildProcess, readonly url: string) {
+    let partial = "";
+    const collect = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      // Colour codes are stripped in case the build ignores NO_COLOR.
+      this.output.push(...lines.map((line) => line.replace(/\x1b\[[0-9;]*m/g, "")));
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+  }
+
+  /**
+   * Starts kassa on the spare port. `configFile` is passed as `--config`
+   * (otherwise ./kassa.toml); `overrides` are `KASSA__…` variables, which win
+   * over the file, also on reload.
+   */
+  static async start(
+    overrides: Record<string, string> = {},
+    options: { configFile?: ConfigFile } = {},
+  ): Promise<KassaProcess> {
     const port = sparePort();
-    const child = spawn(kassaBinary(), [], { cwd: root, env: environment(port, overrides), stdio: "ignore" });
-    const url = `http://127.0.0.1:${port}`;
+    const args = options.configFile ? ["--config", options.configFile.path] : [];
+    const env = environment(port, overrides);
+    const child = spawn(kassaBinary(), args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const kassa = new KassaProcess(child, `http://127.0.0.1:${port}`);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`kassa exited with ${child.exitCode}`);
+      if (child.exitCode !== null) {
+        throw new Error(`kassa exited with ${child.exitCode}:\n${kassa.log().slice(-20).join("\n")}`);
+      }
       try {
-        if ((await fetch(`${url}/shop`)).ok) return new KassaProcess(child, url);
+        if ((await fetch(`${kassa.url}/shop`)).ok) return kassa;
       } catch {
         // not listening yet
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     child.kill();
-    throw new Error(`kassa did not start at ${url}`);
+    throw new Error(`kassa did not start at ${kassa.url}`);
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+  /** What Kassa has logged so far. */
+  log(): string[] {
+    return [...this.output];
+  }
+
+  /**
+   * Sends SIGHUP (re-read the config file) and waits until Kassa logs
+   * whether it put the new config in force or kept the old one.
+   */
+  async reloadConfig(timeoutMs = 10_000): Promise<ConfigReload> {
+    const seen = this.output.length;
+    if (!this.child.kill("SIGHUP")) throw new Error("kassa is not running");
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const line = this.output.slice(seen).find((l) => /configuration (reloaded|change refused)/.test(l));
+      if (line) return { applied: line.includes("configuration reloaded"), line };
+      if (!this.running()) {
+        throw new Error(`kassa ended after SIGHUP (${this.child.exitCode ?? this.child.signalCode})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`kassa logged nothing about the config within ${timeoutMs} ms of SIGHUP`);
+  }
+
+  /** Whether the process is still up. */
+  running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after `graceMs`: Kassa's graceful shutdown waits
+   * for every open live stream (server-sent events) to end, and a page still
+   * open in the test (as in an afterEach hook) keeps its stream open.
+   */
+  async stop(graceMs = 2_000): Promise<void> {
+    if (!this.running()) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await exited;
+    clearTimeout(timer);
   }
 }

@@ -1,24 +1,36 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 
-/** The embedded Klarna simulator's control API (`/klarna-sim/_sim`). */
+/** The embedded Klarna simulator's control API (`/klarna-sim/_sim`), of the suite's server or the Kassa at `base`. */
 export class KlarnaSimulator {
-  constructor(private readonly request: APIRequestContext) {}
+  constructor(private readonly request: APIRequestContext, private readonly base = "") {}
 
   async setFaults(faults: object): Promise<void> {
-    const response = await this.request.post("/klarna-sim/_sim/faults", { data: faults });
+    const response = await this.request.post(`${this.base}/klarna-sim/_sim/faults`, { data: faults });
     expect(response.ok()).toBeTruthy();
   }
 
   /** Messages Klarna "sent" (SMS and e-mail), newest last. */
   async outbox(): Promise<Array<{ method: string; to: string; link: string; text: string }>> {
-    const response = await this.request.get("/klarna-sim/_sim/outbox");
+    const response = await this.request.get(`${this.base}/klarna-sim/_sim/outbox`);
     expect(response.ok()).toBeTruthy();
     return response.json();
   }
 
   async resetFaults(): Promise<void> {
-    const response = await this.request.delete("/klarna-sim/_sim/faults");
+    const response = await this.request.delete(`${this.base}/klarna-sim/_sim/faults`);
     expect(response.ok()).toBeTruthy();
+  }
+
+  /**
+   * Moves the simulator's clock forward, for everything it serves: sessions
+   * whose lifetime has passed are gone, as at Klarna. The clock is the
+   * simulator's alone; Kassa's own timers keep real time.
+   */
+  async advanceClock(seconds: number): Promise<void> {
+    const response = await this.request.post(`${this.base}/klarna-sim/_sim/clock`, {
+      data: { advance_seconds: seconds },
+    });
+    expect(response.ok(), `advance the clock: ${response.status()}`).toBeTruthy();
   }
 }
 

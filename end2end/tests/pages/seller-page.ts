@@ -1,8 +1,9 @@
 import { expect, type FrameLocator, type Locator, type Page } from "@playwright/test";
 import { SignInPage } from "./sign-in-page";
 
-/** The associate's till at /seller. */
+/** The associate's till at /seller (of the suite's server, or of the Kassa at `base`). */
 export class SellerPage {
+  readonly storeName: Locator;
   readonly item: Locator;
   readonly quantity: Locator;
   readonly unitPrice: Locator;
@@ -21,8 +22,11 @@ export class SellerPage {
   readonly addItemButton: Locator;
   readonly newLinkButton: Locator;
   readonly countdown: Locator;
+  readonly sendBySmsButton: Locator;
+  readonly sendByEmailButton: Locator;
 
-  constructor(readonly page: Page) {
+  constructor(readonly page: Page, readonly base = "") {
+    this.storeName = page.getByRole("heading", { level: 1 });
     this.item = page.getByLabel("Item", { exact: true });
     this.quantity = page.getByLabel("Quantity", { exact: true });
     this.unitPrice = page.getByLabel(/^Unit price/);
@@ -41,13 +45,15 @@ export class SellerPage {
     this.addItemButton = page.getByRole("button", { name: "Add item" });
     this.newLinkButton = page.getByRole("button", { name: "New link" });
     this.countdown = page.getByText(/^Link expires in \d+:\d\d/);
+    this.sendBySmsButton = page.getByRole("button", { name: "Send by SMS" });
+    this.sendByEmailButton = page.getByRole("button", { name: "Send by e-mail" });
   }
 
   /** Opens the till, signing in as the demo associate when asked to. */
   async goto(): Promise<void> {
-    await this.page.goto("/seller");
+    await this.page.goto(`${this.base}/seller`);
     if (new URL(this.page.url()).pathname === "/seller/sign-in") {
-      await new SignInPage(this.page).signIn();
+      await new SignInPage(this.page, this.base).signIn();
       await this.page.waitForURL("**/seller");
     }
     // The button is enabled once the page has hydrated.
@@ -85,20 +91,19 @@ export class SellerPage {
   }
 
   /** Opens one of the link fallbacks unless it is open already. */
-  private async openFallback(name: string): Promise<void> {
-    const toggle = this.page.getByRole("button", { name });
+  private async openFallback(toggle: Locator): Promise<void> {
     if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
   }
 
   async sendBySms(country: string, phone: string): Promise<void> {
-    await this.openFallback("Send by SMS");
+    await this.openFallback(this.sendBySmsButton);
     await this.page.getByRole("combobox", { name: "Country" }).selectOption(country);
     await this.page.getByLabel("Phone number").fill(phone);
     await this.page.getByRole("button", { name: /^Send (text message|the text again)$/ }).click();
   }
 
   async sendByEmail(email: string): Promise<void> {
-    await this.openFallback("Send by e-mail");
+    await this.openFallback(this.sendByEmailButton);
     await this.page.getByLabel("E-mail address").fill(email);
     await this.page.getByRole("button", { name: /^Send (e-mail|the e-mail again)$/ }).click();
   }

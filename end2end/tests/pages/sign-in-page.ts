@@ -2,10 +2,10 @@ import { expect, type Page } from "@playwright/test";
 
 /** /seller/sign-in. The default config's associate is demo / kassa-demo. */
 export class SignInPage {
-  constructor(readonly page: Page) {}
+  constructor(readonly page: Page, readonly base = "") {}
 
   async goto(): Promise<void> {
-    await this.page.goto("/seller/sign-in");
+    await this.page.goto(`${this.base}/seller/sign-in`);
   }
 
   /** Signs in; `store` is the store's name (the first store when not given). */
