@@ -150,11 +150,29 @@ async fn serve(args: &[String]) -> Result<(), String> {
             server::config::DEV_ASSOCIATE_PASSWORD
         );
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server failed: {e}"))
+    // Graceful shutdown waits for open requests, but a till's live stream
+    // never ends by itself: after SHUTDOWN_DRAIN Kassa stops anyway. Every
+    // payment step is already on disk, and screens reconnect on their own.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        result = serve => result.map_err(|e| format!("server failed: {e}")),
+        _ = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_DRAIN).await;
+        } => {
+            println!("Stopped; live streams still open after {} s were closed", SHUTDOWN_DRAIN.as_secs());
+            Ok(())
+        }
+    }
 }
+
+/// How long a stopping Kassa lets open requests finish.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 
 /// Reads the password from stdin, never from arguments (shell history).
 fn hash_password() -> Result<(), String> {

@@ -159,3 +159,33 @@ async fn killed_while_placing_the_order_it_places_it_once_after_restart() {
     assert_eq!(klarna.orders(), 1, "the retried place-order replayed the first order");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// SIGTERM while a screen holds a live stream open: graceful shutdown does
+/// not wait for the screen to leave (it never would), Kassa stops after its
+/// drain time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminated_kassa_stops_although_screens_are_watching() {
+    let klarna = TestKlarna::start().await;
+    let data_dir = std::env::temp_dir().join(format!("kassa-stop-{}", uuid::Uuid::new_v4()));
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut kassa = Kassa::spawn(port, &data_dir, &klarna);
+    up(&http, &url).await;
+    let stream = http.get(format!("{url}/api/v1/events")).bearer_auth("kassa-dev-key").send().await.unwrap();
+    assert!(stream.status().is_success());
+
+    let sent = Command::new("kill").arg("-TERM").arg(kassa.child.id().to_string()).status().unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = kassa.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "kassa still runs 60 s after SIGTERM with a stream open");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    drop(stream);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

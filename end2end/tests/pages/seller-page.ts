@@ -33,7 +33,8 @@ export class SellerPage {
     this.taxRate = page.getByRole("combobox", { name: "Tax rate", exact: true });
     this.total = page.getByText(/^Total /);
     this.startButton = page.getByRole("button", { name: "Start payment" });
-    this.status = page.getByRole("status");
+    // The till's own status: a sent SMS or e-mail adds a status message of its own.
+    this.status = page.getByRole("region", { name: "Payment" }).getByRole("status").first();
     this.problem = page.getByRole("alert");
     this.newSaleButton = page.getByRole("button", { name: "New sale" });
     this.distributionModuleFrame = page.getByTitle("Klarna Distribution Module");
