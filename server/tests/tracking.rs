@@ -3,8 +3,10 @@
 //! de-duplicated, and status that ends right.
 
 use app::model::PaymentStatus;
+use app::problem::Problem;
 use domain::{CartInput, CartLineInput};
-use server::payments::{Origin, StartRequest};
+use klarna::wire::SessionStatus;
+use server::payments::{Origin, Source, StartRequest};
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
 
@@ -165,4 +167,31 @@ async fn a_paid_payment_cannot_be_cancelled() {
     assert!(refused.is_err(), "{refused:?}");
     eventually("completion", || async { (status_of(&kassa, &id).await == PaymentStatus::Completed).then_some(()) })
         .await;
+}
+
+/// The store's own timeout: an unpaid link is withdrawn at Klarna (the
+/// shopper can no longer pay it) and the payment ends Expired, "not paid in
+/// time". The deadline is moved in the database instead of waiting 15 minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_link_is_withdrawn_when_the_stores_time_is_up() {
+    let klarna = TestKlarna::start().await;
+    let data_dir = std::env::temp_dir().join(format!("kassa-timeout-{}", uuid::Uuid::new_v4()));
+    let kassa = TestKassa::start(&klarna, Storage::open(&data_dir).await.unwrap()).await;
+    let cart = cart();
+    let started = kassa.service.start(request("timeout-1", None, &cart)).await.unwrap().view;
+    assert_eq!(started.status, PaymentStatus::Waiting);
+
+    let database =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", data_dir.join("kassa.db").display())).await.unwrap();
+    sqlx::query("UPDATE payments SET deadline_at = 0 WHERE id = ?").bind(&started.id).execute(&database).await.unwrap();
+    kassa.service.refresh(&started.id, Source::Poll).await.unwrap();
+
+    let ended = kassa.service.get(STORE, &started.id).await.unwrap();
+    assert_eq!(ended.status, PaymentStatus::Expired);
+    assert_eq!(ended.problem, Some(Problem::NotPaidInTime));
+    let at_klarna = klarna.client().read_hpp_session(&klarna.only_session_id()).await.unwrap();
+    assert_eq!(at_klarna.status, SessionStatus::Disabled);
+    database.close().await;
+    kassa.stop();
+    let _ = std::fs::remove_dir_all(&data_dir);
 }
