@@ -149,6 +149,12 @@ async fn serve(args: &[String]) -> Result<(), String> {
             "  Sign in to the seller view as \"demo\" with password \"{}\"",
             server::config::DEV_ASSOCIATE_PASSWORD
         );
+        // Only the development keys are known here (the config holds hashes).
+        for kiosk in &config.kiosks {
+            if let Some(key) = server::config::DEV_KIOSK_KEYS.iter().find(|key| kiosk.key_sha256.matches(key)) {
+                println!("  {:<18}{url}/kiosk/{}?key={key}", format!("Kiosk {}:", kiosk.id), kiosk.id);
+            }
+        }
     }
     // Graceful shutdown waits for open requests, but a till's live stream
     // never ends by itself: after SHUTDOWN_DRAIN Kassa stops anyway. Every
