@@ -116,6 +116,7 @@ test.describe("without a chosen language", () => {
     // The open payment stays; its status and the error now read in English.
     await expect(page.getByRole("status")).toHaveText(words.English.waiting);
     await expect(page.getByText(words.English.phoneError)).toBeVisible();
+    await expect(page).toHaveTitle("Seller · Kassa");
     await page.reload();
     await expect(page.getByRole("button", { name: words.English.start })).toBeVisible();
   });
@@ -126,6 +127,7 @@ test("switching to Swedish changes the till, its errors and its money at once", 
   await seller.goto();
   await new LanguagePicker(page).choose("Svenska");
   await expect(page.locator("main")).toHaveAttribute("lang", "sv");
+  await expect(page).toHaveTitle("Säljare · Kassa");
   await expectTillIn(page, "Svenska");
   await page.getByRole("link", { name: words.Svenska.todaysPayments }).click();
   await expect(page.getByRole("heading", { name: words.Svenska.todaysPayments })).toBeVisible();
@@ -139,6 +141,7 @@ test("switching to German is remembered on this device, signed out too", async (
   await expectTillIn(page, "Deutsch");
   await page.reload();
   await expect(page.getByRole("button", { name: words.Deutsch.start })).toBeVisible();
+  await expect(page).toHaveTitle("Verkauf · Kassa");
   await page.getByRole("button", { name: "demo abmelden" }).click();
   await expect(page).toHaveURL(/\/seller\/sign-in$/);
   await signIn(page, "Deutsch", "wrong-password");

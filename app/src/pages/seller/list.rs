@@ -2,13 +2,12 @@
 //! details and a cancel for those still payable.
 
 use super::live::Stream;
-use super::{LanguagePicker, MaybeProblem, Problem};
+use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
 use crate::api::{cancel_payment, seller_store, todays_payments};
 use crate::i18n::{self, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
 use crate::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
@@ -44,9 +43,7 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
-        // Read once: the server renders <Title> after this component's
-        // scope (and its language signal) may be gone.
-        <Title text=tr(lang.get_untracked(), Word::TitlePayments)/>
+        <PageTitle word=Word::TitlePayments/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{move || t(Word::TodaysPayments)}</h1>

@@ -69,6 +69,21 @@ pub fn SellerPage() -> impl IntoView {
     }
 }
 
+/// The page title in the screen's language. The server renders it once
+/// (reading the language then: `<Title>` is rendered after this scope may be
+/// gone); in the browser it follows language switches.
+#[component]
+pub fn PageTitle(word: Word) -> impl IntoView {
+    let lang = use_lang();
+    Effect::new(move |_| {
+        let title = tr(lang.get(), word);
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            document.set_title(title);
+        }
+    });
+    view! { <Title text=tr(lang.get_untracked(), word)/> }
+}
+
 /// A failed call, in the screen's language.
 #[component]
 pub fn Problem(#[prop(into)] error: Signal<AppError>) -> impl IntoView {
@@ -203,9 +218,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
     };
 
     view! {
-        // Read once: the server renders <Title> after this component's
-        // scope (and its language signal) may be gone.
-        <Title text=tr(lang.get_untracked(), Word::TitleTill)/>
+        <PageTitle word=Word::TitleTill/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{store.name.clone()}</h1>

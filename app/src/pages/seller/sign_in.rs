@@ -1,12 +1,11 @@
 //! Associates sign in to their store before the till opens.
 
-use super::{LanguagePicker, MaybeProblem, Problem};
+use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
 use crate::api::{sign_in, sign_in_stores};
 use crate::i18n::{provide_lang, tr, use_lang, Word};
 use crate::model::StoreChoice;
 use crate::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -34,9 +33,7 @@ fn SignInScreen(stores: Vec<StoreChoice>) -> impl IntoView {
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
-        // Read once: the server renders <Title> after this component's
-        // scope (and its language signal) may be gone.
-        <Title text=tr(lang.get_untracked(), Word::TitleSignIn)/>
+        <PageTitle word=Word::TitleSignIn/>
         <main class="sign-in" lang=move || lang.get().code()>
             <h1>{move || t(Word::SignInHeading)}</h1>
             <SignInForm stores/>
