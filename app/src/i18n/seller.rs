@@ -76,6 +76,7 @@ pub enum Word {
     Name,
     Password,
     SignIn,
+    ConnectionLost,
 }
 
 pub fn tr(lang: Lang, word: Word) -> &'static str {
@@ -170,6 +171,11 @@ pub fn tr(lang: Lang, word: Word) -> &'static str {
             Word::Name => ["Name", "Namn", "Name"],
             Word::Password => ["Password", "Lösenord", "Passwort"],
             Word::SignIn => ["Sign in", "Logga in", "Anmelden"],
+            Word::ConnectionLost => [
+                "Connection to Kassa lost; reconnecting… The status shown may be out of date.",
+                "Anslutningen till Kassa bröts; ansluter igen… Statusen kan vara inaktuell.",
+                "Verbindung zu Kassa unterbrochen; verbinde neu… Der angezeigte Status ist womöglich veraltet.",
+            ],
         },
     )
 }

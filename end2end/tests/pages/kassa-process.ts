@@ -82,7 +82,11 @@ export class KassaProcess {
   /** Kassa's output (log lines), oldest first. */
   private readonly output: string[] = [];
 
-  private constructor(private readonly child: ChildProcess, readonly url: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly launch: { args: string[]; env: NodeJS.ProcessEnv },
+  ) {
     let partial = "";
     const collect = (chunk: Buffer) => {
       const lines = (partial + chunk.toString("utf8")).split("\n");
@@ -105,9 +109,12 @@ export class KassaProcess {
   ): Promise<KassaProcess> {
     const port = sparePort();
     const args = options.configFile ? ["--config", options.configFile.path] : [];
-    const env = environment(port, overrides);
-    const child = spawn(kassaBinary(), args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    const kassa = new KassaProcess(child, `http://127.0.0.1:${port}`);
+    return KassaProcess.launch(`http://127.0.0.1:${port}`, { args, env: environment(port, overrides) });
+  }
+
+  private static async launch(url: string, launch: { args: string[]; env: NodeJS.ProcessEnv }): Promise<KassaProcess> {
+    const child = spawn(kassaBinary(), launch.args, { cwd: root, env: launch.env, stdio: ["ignore", "pipe", "pipe"] });
+    const kassa = new KassaProcess(child, url, launch);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) {
@@ -122,6 +129,20 @@ export class KassaProcess {
     }
     child.kill();
     throw new Error(`kassa did not start at ${kassa.url}`);
+  }
+
+  /** SIGKILL: Kassa ends as in a crash or power cut, no shutdown code runs. */
+  async crash(): Promise<void> {
+    if (!this.running()) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Starts Kassa again on the same port, config and database. */
+  async startAgain(): Promise<KassaProcess> {
+    if (this.running()) throw new Error("kassa is still running");
+    return KassaProcess.launch(this.url, this.launch);
   }
 
   /** What Kassa has logged so far. */
@@ -154,9 +175,9 @@ export class KassaProcess {
   }
 
   /**
-   * SIGTERM, then SIGKILL after `graceMs`: Kassa's graceful shutdown waits
-   * for every open live stream (server-sent events) to end, and a page still
-   * open in the test (as in an afterEach hook) keeps its stream open.
+   * SIGTERM, then SIGKILL after `graceMs`: Kassa's graceful shutdown gives
+   * open live streams (server-sent events) up to 10 s to end, and a page
+   * still open in the test (as in an afterEach hook) keeps its stream open.
    */
   async stop(graceMs = 2_000): Promise<void> {
     if (!this.running()) return;
@@ -165,5 +186,54 @@ export class KassaProcess {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A Klarna simulator in a process of its own (`kassa simulator`), for tests
+ * where Klarna must outlive Kassa: the embedded one forgets its sessions when
+ * Kassa stops. Pass `kassaOverrides()` to `KassaProcess.start`.
+ */
+export class SimulatorProcess {
+  private static readonly username = "e2e-merchant";
+  private static readonly password = "e2e-simulator-password";
+
+  private constructor(private readonly child: ChildProcess, readonly url: string) {}
+
+  static async start(): Promise<SimulatorProcess> {
+    const port = sparePort() + 1;
+    const url = `http://127.0.0.1:${port}`;
+    const args = ["simulator", "--listen", `127.0.0.1:${port}`];
+    args.push("--username", SimulatorProcess.username, "--password", SimulatorProcess.password);
+    const child = spawn(kassaBinary(), args, { cwd: root, stdio: "ignore" });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`the simulator exited with ${child.exitCode}`);
+      try {
+        await fetch(`${url}/_sim/outbox`);
+        return new SimulatorProcess(child, url);
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    child.kill("SIGKILL");
+    throw new Error(`the simulator did not start at ${url}`);
+  }
+
+  /** The settings that point a Kassa at this simulator. */
+  kassaOverrides(): Record<string, string> {
+    return {
+      KASSA__KLARNA__BASE_URL: this.url,
+      KLARNA_USERNAME: SimulatorProcess.username,
+      KLARNA_PASSWORD: SimulatorProcess.password,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGKILL");
+    await exited;
   }
 }

@@ -22,6 +22,7 @@ export class SellerPage {
   readonly addItemButton: Locator;
   readonly newLinkButton: Locator;
   readonly countdown: Locator;
+  readonly connectionLost: Locator;
   readonly sendBySmsButton: Locator;
   readonly sendByEmailButton: Locator;
 
@@ -46,6 +47,7 @@ export class SellerPage {
     this.addItemButton = page.getByRole("button", { name: "Add item" });
     this.newLinkButton = page.getByRole("button", { name: "New link" });
     this.countdown = page.getByText(/^Link expires in \d+:\d\d/);
+    this.connectionLost = page.getByRole("alert").filter({ hasText: "Connection to Kassa lost" });
     this.sendBySmsButton = page.getByRole("button", { name: "Send by SMS" });
     this.sendByEmailButton = page.getByRole("button", { name: "Send by e-mail" });
   }

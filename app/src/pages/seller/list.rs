@@ -63,6 +63,7 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
 #[component]
 fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoView {
     let lang = use_lang();
+    let connected = RwSignal::new(true);
     let money_language = StoredValue::new(money_language);
     let payments = RwSignal::new(initial);
     // Every change in the store arrives by push; new payments are added.
@@ -70,12 +71,17 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
         if let Some(stream) = previous.flatten() {
             return Some(stream);
         }
-        Stream::open("/seller/events", String::new(), move |view| {
-            payments.update(|list| match list.iter_mut().find(|p| p.id == view.id) {
-                Some(existing) => *existing = view,
-                None => list.insert(0, view),
-            });
-        })
+        Stream::open(
+            "/seller/events",
+            String::new(),
+            move |view| {
+                payments.update(|list| match list.iter_mut().find(|p| p.id == view.id) {
+                    Some(existing) => *existing = view,
+                    None => list.insert(0, view),
+                });
+            },
+            connected,
+        )
     });
     let sorted = move || {
         let mut list = payments.get();
@@ -84,6 +90,7 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
     };
     view! {
         <section class="payment-list" aria-label=move || tr(lang.get(), Word::Payments)>
+            <super::ConnectionLost connected/>
             <Show
                 when=move || payments.with(|p| !p.is_empty())
                 fallback=move || view! { <p class="hint">{move || tr(lang.get(), Word::NoPaymentsYet)}</p> }

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 /// Follows the shown payment over server-sent events until it is final.
 /// Only the server's state moves the screen; the browser reconnects by
 /// itself and the server sends the current state first on every connect.
-pub fn follow_while_open(payment: RwSignal<Option<PaymentView>>) {
+/// `connected` says whether the stream is up, so the screen can warn that
+/// what it shows may be out of date.
+pub fn follow_while_open(payment: RwSignal<Option<PaymentView>>, connected: RwSignal<bool>) {
     // The effect keeps the open stream as its own value: effects run only in
     // the browser, so nothing browser-only is ever made during SSR.
     Effect::new(move |previous: Option<Option<Stream>>| {
@@ -18,26 +20,43 @@ pub fn follow_while_open(payment: RwSignal<Option<PaymentView>>) {
         // Another payment, or none: close what was open.
         drop(previous);
         open.and_then(|id| {
-            Stream::open(&format!("/seller/payments/{id}/events"), id, move |view| {
-                if payment.with_untracked(|p| p.as_ref().is_some_and(|p| p.id == view.id)) {
-                    payment.set(Some(view));
-                }
-            })
+            Stream::open(
+                &format!("/seller/payments/{id}/events"),
+                id,
+                move |view| {
+                    if payment.with_untracked(|p| p.as_ref().is_some_and(|p| p.id == view.id)) {
+                        payment.set(Some(view));
+                    }
+                },
+                connected,
+            )
         })
     });
 }
 
-/// An open `EventSource` that hands each `payment` event to a callback.
+/// An open `EventSource` that hands each `payment` event to a callback and
+/// keeps `connected` up to date (the browser retries a lost connection).
 pub struct Stream {
     pub payment_id: String,
     source: web_sys::EventSource,
     _on_payment: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: wasm_bindgen::closure::Closure<dyn FnMut()>,
+    _on_error: wasm_bindgen::closure::Closure<dyn FnMut()>,
 }
 
 impl Stream {
-    pub fn open(url: &str, payment_id: String, on_update: impl Fn(PaymentView) + 'static) -> Option<Stream> {
+    pub fn open(
+        url: &str,
+        payment_id: String,
+        on_update: impl Fn(PaymentView) + 'static,
+        connected: RwSignal<bool>,
+    ) -> Option<Stream> {
         use wasm_bindgen::JsCast;
         let source = web_sys::EventSource::new(url).ok()?;
+        let on_open = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || connected.set(true));
+        let on_error = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || connected.set(false));
+        source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref()).ok()?;
+        source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref()).ok()?;
         let on_payment = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
                 let view = event.data().as_string().and_then(|text| serde_json::from_str::<PaymentView>(&text).ok());
@@ -47,7 +66,7 @@ impl Stream {
             },
         );
         source.add_event_listener_with_callback("payment", on_payment.as_ref().unchecked_ref()).ok()?;
-        Some(Stream { payment_id, source, _on_payment: on_payment })
+        Some(Stream { payment_id, source, _on_payment: on_payment, _on_open: on_open, _on_error: on_error })
     }
 }
 

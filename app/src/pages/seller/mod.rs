@@ -84,6 +84,21 @@ pub fn PageTitle(word: Word) -> impl IntoView {
     view! { <Title text=tr(lang.get_untracked(), word)/> }
 }
 
+/// Shown while the live connection to Kassa is down: what is on screen may
+/// be out of date until it is back (the browser keeps retrying).
+#[component]
+pub fn ConnectionLost(connected: RwSignal<bool>, #[prop(optional)] when: Option<Signal<bool>>) -> impl IntoView {
+    let lang = use_lang();
+    let shown = move || !connected.get() && when.is_none_or(|when| when.get());
+    // Always in the page, hidden while connected: a <Show> here broke
+    // hydration of the payments list beside its own <Show>.
+    view! {
+        <p class="connection-lost" role="alert" hidden=move || !shown()>
+            {move || tr(lang.get(), Word::ConnectionLost)}
+        </p>
+    }
+}
+
 /// A failed call, in the screen's language.
 #[component]
 pub fn Problem(#[prop(into)] error: Signal<AppError>) -> impl IntoView {
@@ -170,7 +185,8 @@ fn Till(store: StoreSummary) -> impl IntoView {
     // While a payment is shown the cart is locked; New sale or Start again
     // unlocks it.
     let busy = move || start.pending().get() || status.get().is_some();
-    live::follow_while_open(payment);
+    let connected = RwSignal::new(true);
+    live::follow_while_open(payment, connected);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -263,7 +279,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
                     </fieldset>
                     <MaybeProblem error=problem/>
                 </form>
-                <PaymentPanel payment store=store.clone() new_attempt_key new_sale/>
+                <PaymentPanel payment store=store.clone() connected new_attempt_key new_sale/>
             </div>
         </main>
     }

@@ -15,6 +15,8 @@ use leptos::prelude::*;
 pub fn PaymentPanel(
     payment: RwSignal<Option<PaymentView>>,
     store: StoreSummary,
+    /// Whether the live status stream is up.
+    connected: RwSignal<bool>,
     new_attempt_key: fn() -> String,
     new_sale: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -53,6 +55,7 @@ pub fn PaymentPanel(
                         .into_any()
                 }
             }}
+            <super::ConnectionLost connected when=Signal::derive(open)/>
             <Show when=open>
                 <Countdown payment/>
             </Show>
