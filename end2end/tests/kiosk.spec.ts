@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { KassaProcess } from "./pages/kassa-process";
 import { KlarnaPaymentPage } from "./pages/klarna-payment-page";
 import { KIOSK_VIEWPORTS, KioskPage, SelfCheckoutSystem } from "./pages/kiosk-page";

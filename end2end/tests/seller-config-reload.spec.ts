@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ConfigFile, KassaProcess } from "./pages/kassa-process";
 import { PaymentsListPage } from "./pages/payments-list-page";
 import { SellerPage } from "./pages/seller-page";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { KassaApi } from "./pages/kassa-api";
 import { KassaProcess } from "./pages/kassa-process";
 import { KlarnaSimulator } from "./pages/klarna-simulator";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { KassaApi } from "./pages/kassa-api";
 import { KlarnaSimulator } from "./pages/klarna-simulator";
 import { SellerPage } from "./pages/seller-page";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { CheckoutResultPage } from "./pages/checkout-result-page";
 import { KassaApi } from "./pages/kassa-api";
 import { KassaProcess, startExpectingRefusal } from "./pages/kassa-process";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { SellerPage } from "./pages/seller-page";
 import { SignInPage } from "./pages/sign-in-page";
 

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { KlarnaSimulator } from "./pages/klarna-simulator";
 import { SellerPage } from "./pages/seller-page";
 import { ShopperPhone } from "./pages/shopper-phone";
