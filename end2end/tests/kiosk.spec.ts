@@ -2,6 +2,7 @@ import type { Page } from "@playwright/test";
 import { expect, test } from "./support/test";
 import { KassaProcess } from "./pages/kassa-process";
 import { KlarnaPaymentPage } from "./pages/klarna-payment-page";
+import { KlarnaSimulator } from "./pages/klarna-simulator";
 import { KIOSK_VIEWPORTS, KioskPage, SelfCheckoutSystem } from "./pages/kiosk-page";
 import { ShopperPhone } from "./pages/shopper-phone";
 import { expectAccessible } from "./support/accessibility";
@@ -133,6 +134,26 @@ test.describe("self-checkout kiosk, portrait", () => {
     await phone.pay();
     await expect(kiosk.heading).toHaveText("Paid, thank you");
     await phone.close();
+  });
+
+  test("when Klarna cannot be reached the shopper is told what to do, in their language", async ({
+    page,
+    request,
+  }) => {
+    const system = new SelfCheckoutSystem(request);
+    const simulator = new KlarnaSimulator(request);
+    const kiosk = new KioskPage(page);
+    await kiosk.enrol();
+    await system.putCart("kiosk-1", BASKET);
+    await kiosk.language("Svenska").click();
+    await simulator.setFaults({ endpoints: { kp_create: { error_rate: 1.0 } } });
+    try {
+      await page.getByRole("button", { name: "Betala med Klarna" }).click();
+      // Not the associate's wording ("Klarna cannot be reached…"), and not English.
+      await expect(kiosk.problem).toHaveText("Något gick fel. Försök igen.");
+    } finally {
+      await simulator.resetFaults();
+    }
   });
 
   test("language buttons switch the words, and Cancel disables the payment", async ({ page, request }) => {

@@ -92,6 +92,16 @@ fn tr(lang: Lang, text: Text) -> &'static str {
     pick(lang, row)
 }
 
+/// A failed call in the shopper's language. The associate-facing wording
+/// ("ask an administrator") is not for shoppers: they get what to do next,
+/// and the details go to the browser's console for staff.
+fn shopper_words(lang: Lang, error: &AppError) -> String {
+    leptos::logging::error!("kiosk call failed: {error}");
+    let retry = matches!(error, AppError::Transport(_)) || matches!(error, AppError::Failed(p) if p.retry_later());
+    let next = if retry { tr(lang, Text::TryAgain) } else { tr(lang, Text::AskStaff) };
+    format!("{}. {next}.", tr(lang, Text::Error))
+}
+
 #[component]
 pub fn KioskPage() -> impl IntoView {
     // The server renders the screen without the shopper: what a Resource
@@ -151,7 +161,7 @@ fn forget_browser_storage() {
 fn Kiosk(initial: KioskView) -> impl IntoView {
     let state = RwSignal::new(initial);
     let lang = RwSignal::new(Lang::En);
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<AppError>);
     let help = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let clock = RwSignal::new(None::<f64>);
@@ -179,7 +189,7 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
                     problem.set(None);
                     apply(view);
                 }
-                Err(error) => problem.set(Some(error.to_string())),
+                Err(error) => problem.set(Some(error)),
             }
             busy.set(false);
         });
@@ -189,7 +199,7 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match kiosk_reset(session, reason).await {
                 Ok(view) => apply(view),
-                Err(error) => problem.set(Some(error.to_string())),
+                Err(error) => problem.set(Some(error)),
             }
         });
     };
@@ -439,7 +449,9 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
                     })
             }}
             <Show when=move || problem.get().is_some()>
-                <p class="problem kiosk-lead" role="alert">{move || problem.get().unwrap_or_default()}</p>
+                <p class="problem kiosk-lead" role="alert">
+                    {move || problem.with(|found| found.as_ref().map(|error| shopper_words(lang.get(), error)))}
+                </p>
             </Show>
             <Show when=move || occupied() && !paid()>
                 <div class="kiosk-actions">
@@ -490,4 +502,19 @@ fn open_stream(on_view: impl Fn(KioskView) + 'static) {
     let _ = source.add_event_listener_with_callback("kiosk", listener.as_ref().unchecked_ref());
     // The kiosk page never leaves, so neither does its stream.
     listener.forget();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Problem;
+
+    #[test]
+    fn shoppers_are_told_what_to_do_in_their_language() {
+        let unreachable = AppError::Failed(Problem::KlarnaUnreachable);
+        assert_eq!(shopper_words(Lang::Sv, &unreachable), "Något gick fel. Försök igen.");
+        let refused = AppError::Failed(Problem::KlarnaCredentials);
+        assert_eq!(shopper_words(Lang::De, &refused), "Etwas ist schiefgelaufen. Personal um Hilfe bitten.");
+        assert_eq!(shopper_words(Lang::En, &AppError::Transport("offline".into())), "Something went wrong. Try again.");
+    }
 }
