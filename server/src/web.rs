@@ -98,3 +98,46 @@ async fn seller_store_events(State(service): State<Arc<PaymentService>>, headers
         Err(response) => response,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{service_with, TestKlarna};
+    use axum::body::Body;
+    use axum::http::{header, HeaderMap, Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn get(router: &Router, path: &str, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn seller_pages_are_rendered_in_the_devices_language_or_the_stores() {
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[]).await;
+        let router = router(LeptosOptions::builder().output_name("kassa").build(), service, None);
+
+        // The demo store's locale is sv-SE: without a choice, Swedish.
+        let (status, _, html) = get(&router, "/seller/sign-in", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Logga in i din butik"), "{html}");
+        let (_, _, html) = get(&router, "/seller/sign-in", Some("a=1; kassa_lang=de")).await;
+        assert!(html.contains("In Ihrem Geschäft anmelden"), "{html}");
+        // An unknown language falls back to the store's.
+        let (_, _, html) = get(&router, "/seller/sign-in", Some("kassa_lang=xx")).await;
+        assert!(html.contains("Logga in i din butik"), "{html}");
+
+        // Without a session the till is a real redirect, nothing of it rendered.
+        let (status, headers, html) = get(&router, "/seller", Some("kassa_lang=en")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/seller/sign-in");
+        assert!(!html.contains("Start payment"));
+    }
+}
