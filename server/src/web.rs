@@ -120,6 +120,14 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn seller_pages_are_rendered_in_the_devices_language_or_the_stores() {
+        // Streamed pages are rendered while this test reads the body, on
+        // this thread, and Leptos registers effects with tokio's
+        // `spawn_local`, which needs a LocalSet (it failed now and then
+        // without one, when rendering had to wait).
+        tokio::task::LocalSet::new().run_until(rendered_in_the_right_language()).await;
+    }
+
+    async fn rendered_in_the_right_language() {
         let klarna = TestKlarna::start().await;
         let service = service_with(&klarna, &[]).await;
         let router = router(LeptosOptions::builder().output_name("kassa").build(), service, None);
