@@ -91,28 +91,34 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
                         </label>
                     }
                 })}
-            <label class="field">
-                <span>{move || t(Word::Name)}</span>
-                <input
-                    type="text"
-                    autocomplete="username"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-            </label>
-            <label class="field">
-                <span>{move || t(Word::Password)}</span>
-                <input
-                    type="password"
-                    autocomplete="current-password"
-                    prop:value=move || password.get()
-                    on:input=move |ev| password.set(event_target_value(&ev))
-                />
-            </label>
+            <CredentialField label=Word::Name kind="text" autocomplete="username" value=name/>
+            <CredentialField label=Word::Password kind="password" autocomplete="current-password" value=password/>
             <button type="submit" class="primary" disabled=move || !hydrated.get() || submit.pending().get()>
                 {move || t(Word::SignIn)}
             </button>
             <MaybeProblem error=problem/>
         </form>
+    }
+}
+
+/// One labelled sign-in input (name or password).
+#[component]
+fn CredentialField(
+    label: Word,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <label class="field">
+            <span>{move || tr(lang.get(), label)}</span>
+            <input
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
     }
 }
