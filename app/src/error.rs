@@ -1,7 +1,7 @@
 //! The one error type of the UI boundary: what a server function can fail
 //! with, in words an associate can act on.
 
-use crate::problem::Problem;
+use domain::Problem;
 use domain::FieldErrors;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};

@@ -12,7 +12,6 @@ pub mod i18n;
 pub mod kiosk;
 pub mod model;
 mod pages;
-pub mod problem;
 pub mod shop;
 
 use leptos::prelude::*;

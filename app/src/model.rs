@@ -4,49 +4,7 @@
 use domain::{Currency, MinorUnits};
 use serde::{Deserialize, Serialize};
 
-/// A payment's state as people understand it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    /// Kassa is creating the Klarna session.
-    Creating,
-    /// The link is out; the shopper has not opened it.
-    Waiting,
-    /// The shopper has the payment page open.
-    InProgress,
-    /// Klarna declined; the shopper may try again.
-    Declined,
-    /// The shopper went back; the link still works.
-    Back,
-    /// A technical error on the shopper's side; they may retry.
-    Error,
-    /// Klarna approved; Kassa is placing the order (place_order_mode NONE).
-    Authorized,
-    /// Paid.
-    Completed,
-    /// The shopper cancelled.
-    Cancelled,
-    /// The store withdrew the link.
-    Disabled,
-    /// The link ran out of time.
-    Expired,
-    /// Kassa could not create the payment at Klarna.
-    Failed,
-}
-
-impl PaymentStatus {
-    /// Final states never change again; only these unlock the till.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            PaymentStatus::Completed
-                | PaymentStatus::Cancelled
-                | PaymentStatus::Disabled
-                | PaymentStatus::Expired
-                | PaymentStatus::Failed
-        )
-    }
-}
+pub use domain::PaymentStatus;
 
 /// A payment as shown on a screen or returned by the JSON API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,7 +29,7 @@ pub struct PaymentView {
     /// RFC 3339 time of the last status change.
     pub updated_at: String,
     /// Why the payment failed or ended early.
-    pub problem: Option<crate::problem::Problem>,
+    pub problem: Option<domain::Problem>,
 }
 
 /// An associate signed in to a store.
@@ -152,19 +110,6 @@ pub fn clock_time(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_final_states_unlock_the_till() {
-        assert!(PaymentStatus::Completed.is_final());
-        for open in [PaymentStatus::Waiting, PaymentStatus::InProgress, PaymentStatus::Declined, PaymentStatus::Back] {
-            assert!(!open.is_final(), "{open:?}");
-        }
-    }
-
-    #[test]
-    fn statuses_are_snake_case_on_the_wire() {
-        assert_eq!(serde_json::to_string(&PaymentStatus::InProgress).unwrap(), "\"in_progress\"");
-    }
 
     #[test]
     fn clock_time_reads_rfc3339() {

@@ -118,6 +118,28 @@ impl Cart {
     }
 }
 
+/// The cart as a client would send it, to start a validated cart again
+/// (a new link for the same cart).
+impl From<&Cart> for CartInput {
+    fn from(cart: &Cart) -> CartInput {
+        CartInput {
+            lines: cart
+                .lines
+                .iter()
+                .map(|line| CartLineInput {
+                    name: line.name.clone(),
+                    quantity: i64::from(line.quantity),
+                    unit_price: line.unit_price.get() as i64,
+                    tax_rate: i64::from(line.tax_rate.basis_points()),
+                    discount: line.discount.get() as i64,
+                    reference: line.reference.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+
 fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> Option<CartLine> {
     let before = errors.0.len();
     let name = line.name.trim();
@@ -175,6 +197,23 @@ mod tests {
 
     fn sek() -> Currency {
         Currency::parse("SEK").unwrap()
+    }
+
+    #[test]
+    fn a_validated_cart_validates_again_to_itself() {
+        let input = CartInput {
+            lines: vec![CartLineInput {
+                name: "Shoes".into(),
+                quantity: 2,
+                unit_price: 49_950,
+                tax_rate: 2500,
+                discount: 100,
+                reference: Some("SKU-1".into()),
+            }],
+        };
+        let cart = Cart::validate(&input, sek()).unwrap();
+        assert_eq!(CartInput::from(&cart), input);
+        assert_eq!(Cart::validate(&CartInput::from(&cart), sek()).unwrap(), cart);
     }
 
     fn line(name: &str, quantity: i64, unit_price: i64, tax_rate: i64) -> CartLineInput {

@@ -8,10 +8,12 @@ pub mod cart;
 pub mod contact;
 pub mod field;
 pub mod money;
+pub mod payment;
 pub mod region;
 
 pub use cart::{Cart, CartInput, CartLine, CartLineInput, TaxRate};
 pub use contact::{Email, PhoneNumber, PHONE_COUNTRIES};
 pub use field::{FieldError, FieldErrors, FieldProblem};
 pub use money::{Currency, MinorUnits};
+pub use payment::{AttemptKey, CartRef, Door, PaymentId, PaymentStatus, Problem};
 pub use region::{Country, Locale};

@@ -23,6 +23,22 @@ impl Country {
         // Both bytes are ASCII letters by construction.
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
+
+    /// The VAT rates a till offers in this country, in basis points, the
+    /// standard rate first (Swedish rates where a country is not listed).
+    pub fn tax_rates(&self) -> &'static [u16] {
+        match self.code() {
+            "SE" => &[2500, 1200, 600, 0],
+            "NO" => &[2500, 1500, 1200, 0],
+            "DK" => &[2500, 0],
+            "FI" => &[2550, 1400, 1000, 0],
+            "DE" => &[1900, 700, 0],
+            "AT" => &[2000, 1300, 1000, 0],
+            "NL" => &[2100, 900, 0],
+            "GB" => &[2000, 500, 0],
+            _ => &[2500, 1200, 600, 0],
+        }
+    }
 }
 
 impl TryFrom<String> for Country {
@@ -92,6 +108,13 @@ impl fmt::Display for Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_country_offers_its_standard_rate_first() {
+        assert_eq!(Country::parse("DE").unwrap().tax_rates()[0], 1900);
+        assert_eq!(Country::parse("FI").unwrap().tax_rates()[0], 2550);
+        assert_eq!(Country::parse("US").unwrap().tax_rates(), Country::parse("SE").unwrap().tax_rates());
+    }
 
     #[test]
     fn countries_are_two_letters_upper_cased() {

@@ -9,7 +9,8 @@
 //! Kassa's alone; Kassa's service runs in this process with a file database.
 
 use domain::{CartInput, CartLineInput};
-use server::payments::{Origin, StartRequest};
+use domain::Door;
+use server::payments::StartRequest;
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
 use std::process::{Command, Stdio};
@@ -46,7 +47,7 @@ fn cart(n: u64) -> CartInput {
 fn api_start<'a>(key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
     StartRequest {
         store_id: "stockholm",
-        origin: Origin::Api,
+        door: Door::Api,
         attempt_key: key,
         cart_ref: None,
         cart,

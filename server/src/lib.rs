@@ -1,18 +1,20 @@
-//! Kassa's server: configuration, payments and their tracking, the JSON
-//! API, Klarna's callbacks, live events, and the axum wiring.
+//! Kassa's server: services (payments, kiosks, sellers) that know no HTTP,
+//! storage, the HTTP adapters, the app's ports, and start-up.
 
 #![recursion_limit = "256"]
 
-pub mod api;
-pub mod auth;
-pub mod callbacks;
-pub mod checkout;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod events;
-pub mod kiosk;
+pub mod http;
+pub mod kiosks;
+pub mod live_config;
 pub mod payments;
+pub mod sellers;
+pub mod startup;
+pub mod state;
 pub mod storage;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
-mod ui_backend;
-pub mod web;
+pub mod ui;

@@ -69,9 +69,14 @@ impl TestKlarna {
 
     /// Does what a shopper would, through the simulator's control API.
     pub async fn act(&self, session_id: &str, action: &str) {
+        let status = self.try_act(session_id, action).await;
+        assert!(status.is_success(), "{action}: {status}");
+    }
+
+    /// Like [`TestKlarna::act`], for an action Klarna may refuse: its status.
+    pub async fn try_act(&self, session_id: &str, action: &str) -> reqwest::StatusCode {
         let url = format!("{}/_sim/sessions/{session_id}/actions/{action}", self.base);
-        let response = self.http.post(url).send().await.unwrap();
-        assert!(response.status().is_success(), "{action}: {}", response.status());
+        self.http.post(url).send().await.unwrap().status()
     }
 
     /// Sets the simulator's faults (`POST /_sim/faults`, see klarna's faults.rs).
@@ -149,7 +154,10 @@ impl TestKassa {
                 next.run(request).await
             }
         });
-        let router = crate::api::routes().merge(crate::callbacks::routes()).with_state(service.clone()).layer(spy);
+        let router = crate::http::api::routes()
+            .merge(crate::http::callbacks::routes())
+            .with_state(crate::state::AppState::new(service.clone()))
+            .layer(spy);
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });

@@ -4,7 +4,8 @@
 use app::model::PaymentStatus;
 use domain::{CartInput, CartLineInput};
 use serde_json::json;
-use server::payments::{Origin, StartRequest};
+use domain::Door;
+use server::payments::StartRequest;
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
 
@@ -23,7 +24,7 @@ fn cart() -> CartInput {
 }
 
 fn request<'a>(key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
-    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref: None, cart, return_urls: None }
+    StartRequest { store_id: STORE, door: Door::Api, attempt_key: key, cart_ref: None, cart, return_urls: None }
 }
 
 async fn status_is(kassa: &TestKassa, id: &str, want: PaymentStatus) -> Option<()> {

@@ -3,8 +3,9 @@
 
 use app::model::PaymentStatus;
 use domain::{CartInput, CartLineInput};
+use domain::Door;
 use server::config::Config;
-use server::payments::{Origin, StartRequest};
+use server::payments::StartRequest;
 use server::storage::Storage;
 use server::testing::{TestKassa, TestKlarna};
 
@@ -29,7 +30,7 @@ async fn a_valid_change_applies_and_open_payments_go_on() {
     };
     let request = StartRequest {
         store_id: "stockholm",
-        origin: Origin::Seller,
+        door: Door::Seller,
         attempt_key: "before-reload",
         cart_ref: None,
         cart: &cart,
@@ -68,7 +69,7 @@ async fn restart_only_and_orphaning_changes_are_refused_whole() {
     };
     let request = StartRequest {
         store_id: "stockholm",
-        origin: Origin::Api,
+        door: Door::Api,
         attempt_key: "open-during-reload",
         cart_ref: None,
         cart: &cart,

@@ -3,10 +3,11 @@
 //! de-duplicated, and status that ends right.
 
 use app::model::PaymentStatus;
-use app::problem::Problem;
+use domain::Problem;
 use domain::{CartInput, CartLineInput};
 use klarna::wire::SessionStatus;
-use server::payments::{Origin, Source, StartRequest};
+use domain::Door;
+use server::payments::{Source, StartRequest};
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
 
@@ -25,7 +26,7 @@ fn cart() -> CartInput {
 }
 
 fn request<'a>(key: &'a str, cart_ref: Option<&'a str>, cart: &'a CartInput) -> StartRequest<'a> {
-    StartRequest { store_id: STORE, origin: Origin::Api, attempt_key: key, cart_ref, cart, return_urls: None }
+    StartRequest { store_id: STORE, door: Door::Api, attempt_key: key, cart_ref, cart, return_urls: None }
 }
 
 async fn kassa() -> (TestKlarna, TestKassa) {

@@ -4,7 +4,7 @@
 
 use super::{fill, pick, Lang};
 use crate::model::PaymentStatus;
-use crate::problem::Problem;
+use domain::Problem;
 use crate::AppError;
 use domain::FieldProblem;
 

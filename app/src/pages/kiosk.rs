@@ -507,7 +507,7 @@ fn open_stream(on_view: impl Fn(KioskView) + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Problem;
+    use domain::Problem;
 
     #[test]
     fn shoppers_are_told_what_to_do_in_their_language() {

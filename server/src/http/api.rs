@@ -1,176 +1,29 @@
-//! The JSON API for POS systems: `/api/v1/payments`.
-//!
-//! Every error is `{"error": {"code", "message", "field"?, "fields"?}}`;
-//! bad input is always a 4xx that names the field.
+//! The JSON API for POS systems: `/api/v1/payments` and `/api/v1/events`.
 
-use crate::checkout::{self, ShopReturnUrls};
-use crate::events;
-use crate::payments::{klarna_advice, Origin, PaymentError, PaymentService, StartRequest};
+use super::auth::api_store;
+use super::error::ApiError;
+use super::json::parse_json;
+use super::sse;
+use crate::payments::web::ShopReturnUrls;
+use crate::payments::{PaymentService, StartRequest};
+use crate::state::AppState;
 use app::model::PaymentView;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::{CartInput, CartLineInput, FieldErrors};
+use domain::{AttemptKey, CartInput, CartLineInput};
 use serde::Deserialize;
-use serde_json::json;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<PaymentService>> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/payments", get(list_payments).post(create_payment))
         .route("/api/v1/payments/{id}", get(read_payment).delete(cancel_payment))
         .route("/api/v1/payments/{id}/events", get(payment_events))
         .route("/api/v1/events", get(store_events))
-}
-
-/// The API boundary's one error type.
-#[derive(Debug)]
-pub enum ApiError {
-    Unauthorized,
-    WrongStore(String),
-    MissingIdempotencyKey,
-    BadJson { field: Option<String>, message: String },
-    Invalid(FieldErrors),
-    KeyReused,
-    NotFound,
-    Conflict(String),
-    BadQuery { field: &'static str, message: String },
-    Klarna(klarna::KlarnaError),
-    Internal,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message, field, fields) = match self {
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send the store's API key as Authorization: Bearer <key>".to_string(),
-                Some("Authorization".to_string()),
-                None,
-            ),
-            ApiError::WrongStore(store) => (
-                StatusCode::FORBIDDEN,
-                "wrong_store",
-                format!("this API key does not belong to store {store:?}"),
-                Some("store".to_string()),
-                None,
-            ),
-            ApiError::MissingIdempotencyKey => (
-                StatusCode::BAD_REQUEST,
-                "missing_idempotency_key",
-                "send an Idempotency-Key header (1 to 255 visible characters), the same for every retry of this payment"
-                    .to_string(),
-                Some("Idempotency-Key".to_string()),
-                None,
-            ),
-            ApiError::BadJson { field, message } => {
-                (StatusCode::BAD_REQUEST, "invalid_json", message, field, None)
-            }
-            ApiError::Invalid(errors) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
-                    "invalid_return_urls"
-                } else {
-                    "invalid_cart"
-                },
-                errors.to_string(),
-                errors.0.first().map(|e| e.field.clone()),
-                Some(errors.0),
-            ),
-            ApiError::KeyReused => (
-                StatusCode::CONFLICT,
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different cart; use a new key for a new payment".into(),
-                Some("Idempotency-Key".to_string()),
-                None,
-            ),
-            ApiError::NotFound => {
-                (StatusCode::NOT_FOUND, "not_found", "no such payment in this store".into(), None, None)
-            }
-            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, None, None),
-            ApiError::BadQuery { field, message } => {
-                (StatusCode::BAD_REQUEST, "invalid_query", message, Some(field.to_string()), None)
-            }
-            ApiError::Internal => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Kassa could not complete this right now; retry with the same Idempotency-Key".into(),
-                None,
-                None,
-            ),
-            ApiError::Klarna(error) => {
-                let problem = klarna_advice(&error);
-                let (message, retry_later) = (problem.to_string(), problem.retry_later());
-                let status = if retry_later { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY };
-                let code = if retry_later { "klarna_unavailable" } else { "klarna_rejected" };
-                (status, code, message, None, None)
-            }
-        };
-        let mut error = json!({ "code": code, "message": message });
-        if let Some(field) = field {
-            error["field"] = json!(field);
-        }
-        if let Some(fields) = fields {
-            // Each entry: field, code (with its parameters) and an English message.
-            let entries: Vec<serde_json::Value> = fields
-                .iter()
-                .map(|entry| {
-                    let mut value = json!(entry);
-                    value["message"] = json!(entry.problem.to_string());
-                    value
-                })
-                .collect();
-            error["fields"] = json!(entries);
-        }
-        (status, Json(json!({ "error": error }))).into_response()
-    }
-}
-
-impl ApiError {
-    fn invalid_field(field: &str, message: &str) -> ApiError {
-        let mut errors = FieldErrors::default();
-        errors.push(field, message);
-        ApiError::Invalid(errors)
-    }
-}
-
-impl From<PaymentError> for ApiError {
-    fn from(error: PaymentError) -> ApiError {
-        match error {
-            PaymentError::Invalid(errors) => ApiError::Invalid(errors),
-            PaymentError::KeyReused => ApiError::KeyReused,
-            PaymentError::NotFound => ApiError::NotFound,
-            PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
-            PaymentError::Klarna(error) => ApiError::Klarna(error),
-            PaymentError::Conflict(problem) => ApiError::Conflict(problem.to_string()),
-            PaymentError::Storage(error) => {
-                tracing::error!(%error, "storage failed");
-                ApiError::Internal
-            }
-        }
-    }
-}
-
-/// The store whose API key the request carries.
-pub(crate) fn authenticate(service: &PaymentService, headers: &HeaderMap) -> Result<String, ApiError> {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or(ApiError::Unauthorized)?;
-    // Check every store so the time taken does not tell which one matched.
-    let mut found = None;
-    for store in &service.config().stores {
-        if store.api_key.matches(given) {
-            found = Some(store.id.clone());
-        }
-    }
-    found.ok_or(ApiError::Unauthorized)
 }
 
 #[derive(Deserialize)]
@@ -200,45 +53,27 @@ enum Channel {
     Web,
 }
 
-pub(crate) fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let field = (path != ".").then_some(path);
-        let message = match &field {
-            Some(field) => format!("{field}: {}", error.inner()),
-            None => format!("the body is not the expected JSON: {}", error.inner()),
-        };
-        ApiError::BadJson { field, message }
-    })
-}
-
 async fn create_payment(
     State(service): State<Arc<PaymentService>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
+    let store_id = api_store(&service.config(), &headers)?;
     let key = headers
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
-        .ok_or(ApiError::MissingIdempotencyKey)?
-        .to_string();
+        .and_then(|v| AttemptKey::parse(v).ok())
+        .ok_or(ApiError::MissingIdempotencyKey)?;
     let body: CreatePaymentBody = parse_json(&body)?;
     if let Some(store) = body.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
-    if let Some(cart_ref) = &body.cart_ref {
-        if cart_ref.is_empty() || cart_ref.len() > 255 {
-            let mut errors = FieldErrors::default();
-            errors.push("cart_ref", "must be 1 to 255 characters");
-            return Err(ApiError::Invalid(errors));
-        }
-    }
-    let (origin, return_urls) = match (body.channel, &body.return_urls) {
-        (Channel::Store, None) => (Origin::Api, None),
+    let config = service.config();
+    let store = config.store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
+    let cart = CartInput { lines: body.lines };
+    let (key, cart_ref) = (key.as_str(), body.cart_ref.as_deref());
+    let request = match (body.channel, &body.return_urls) {
+        (Channel::Store, None) => StartRequest::api(&store_id, key, cart_ref, &cart),
         (Channel::Store, Some(_)) => {
             return Err(ApiError::invalid_field("return_urls", "only for \"channel\": \"web\""));
         }
@@ -250,31 +85,10 @@ async fn create_payment(
         }
         (Channel::Web, Some(urls)) => {
             urls.validate().map_err(ApiError::Invalid)?;
-            let config = service.config();
-            let store = config.store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
-            let config = service.config();
-            let wrapped = checkout::merchant_urls(
-                &config.public_url,
-                &store_id,
-                &key,
-                store.place_order_mode,
-                config.web_checkout.leave_button,
-                Some(urls),
-            );
-            (Origin::Web, Some(wrapped))
+            StartRequest::web(&config, store, key, cart_ref, &cart, Some(urls))
         }
     };
-    let cart = CartInput { lines: body.lines };
-    let started = service
-        .start(StartRequest {
-            store_id: &store_id,
-            origin,
-            attempt_key: &key,
-            cart_ref: body.cart_ref.as_deref(),
-            cart: &cart,
-            return_urls,
-        })
-        .await?;
+    let started = service.start(request).await?;
     let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(started.view)).into_response())
 }
@@ -284,7 +98,7 @@ async fn read_payment(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<PaymentView>, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
+    let store_id = api_store(&service.config(), &headers)?;
     Ok(Json(service.get(&store_id, &id).await?))
 }
 
@@ -293,7 +107,7 @@ async fn cancel_payment(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<PaymentView>, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
+    let store_id = api_store(&service.config(), &headers)?;
     Ok(Json(service.cancel(&store_id, &id).await?))
 }
 
@@ -310,7 +124,7 @@ async fn list_payments(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<PaymentView>>, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
+    let store_id = api_store(&service.config(), &headers)?;
     if let Some(store) = query.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
@@ -321,11 +135,11 @@ async fn list_payments(
                     field: "since",
                     message: format!("since: {text:?} is not an RFC 3339 time such as 2026-11-27T00:00:00Z"),
                 }
-            })?
+            })
+            .map(crate::clock::millis)?
         }
-        None => time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT),
+        None => crate::clock::start_of_today_millis(),
     };
-    let since = (since.unix_timestamp_nanos() / 1_000_000) as i64;
     Ok(Json(service.list(&store_id, since).await?))
 }
 
@@ -336,30 +150,14 @@ async fn payment_events(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
-    payment_stream(service, store_id, id).await.map_err(ApiError::from)
-}
-
-/// The SSE stream of one payment, shared by the API and the seller view.
-pub async fn payment_stream(
-    service: Arc<PaymentService>,
-    store_id: String,
-    id: String,
-) -> Result<Response, PaymentError> {
-    let receiver = service.events().subscribe();
-    let first = service.get(&store_id, &id).await?;
-    let guard = Box::new(service.watch(&id));
-    let reload = move || {
-        let (service, store_id, id) = (service.clone(), store_id.clone(), id.clone());
-        async move { service.get(&store_id, &id).await.ok() }
-    };
-    Ok(events::payment_stream(first, receiver, guard, reload).into_response())
+    let store_id = api_store(&service.config(), &headers)?;
+    Ok(sse::payment_stream(service, store_id, id).await?)
 }
 
 /// `GET /api/v1/events`: every change to the store's payments.
 async fn store_events(State(service): State<Arc<PaymentService>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let store_id = authenticate(&service, &headers)?;
-    Ok(events::store_stream(store_id, service.events().subscribe()).into_response())
+    let store_id = api_store(&service.config(), &headers)?;
+    Ok(sse::store_stream(store_id, service.events().subscribe()))
 }
 
 #[cfg(test)]
@@ -396,7 +194,7 @@ mod tests {
 
     async fn api_and_service() -> (Router, Arc<PaymentService>, TestKlarna) {
         let (service, klarna) = service_on_simulator().await;
-        (routes().with_state(service.clone()), service, klarna)
+        (routes().with_state(AppState::new(service.clone())), service, klarna)
     }
 
     #[tokio::test]
@@ -501,9 +299,8 @@ mod tests {
         assert!(created["redirect_url"].as_str().unwrap().starts_with(&klarna.base));
         assert!(created["distribution_module_url"].is_null(), "a redirect needs no Distribution Module");
         let stored = service.storage().get(created["id"].as_str().unwrap()).await.unwrap().unwrap();
-        assert_eq!(stored.origin, "web");
-        let urls: klarna::wire::MerchantUrls =
-            serde_json::from_str(stored.return_urls_json.as_deref().unwrap()).unwrap();
+        assert_eq!(stored.door, domain::Door::Web);
+        let urls = stored.return_urls.unwrap();
         let success = urls.success.unwrap();
         assert!(
             success.starts_with("http://127.0.0.1:9/checkout/success?store=stockholm&attempt=web-1&sid={{session_id}}")
@@ -543,7 +340,7 @@ mod tests {
     async fn klarna_outage_is_a_503_and_starts_nothing() {
         let (service, klarna) = service_on_simulator().await;
         klarna.stop();
-        let router = routes().with_state(service);
+        let router = routes().with_state(AppState::new(service));
         let (status, error) = call(&router, "POST", "/api/v1/payments", Some("k-outage"), CART).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
         assert_eq!(error["error"]["code"], "klarna_unavailable");

@@ -1,36 +1,15 @@
-//! Web checkout: the merchant URLs Kassa gives Klarna when a website
-//! redirects the shopper to the Hosted Payment Page, and what happens when
-//! Klarna sends the shopper back.
-//!
-//! Klarna always returns the shopper to Kassa first
-//! (`/checkout/{outcome}?store=..&attempt=..&sid={{session_id}}`). Kassa
-//! reads the session from Klarna, so it learns the outcome even when the
-//! shop's page never loads, then shows its own result page (demo shop) or
-//! sends the browser on to the shop's URL with `kassa_payment_id`. The
-//! query string only says which payment to look at; the outcome shown is
-//! always the server's.
+//! The web door's return pages: every result page Klarna sends the shopper
+//! to goes through Kassa first (`/checkout/{outcome}?store=..&attempt=..&sid={{session_id}}`),
+//! then on to the shop's own page or Kassa's demo shop.
 
 use crate::config::LeaveButton;
-use crate::payments::{PaymentError, PaymentService, Source};
-use crate::storage::StoredPayment;
-use app::model::PaymentStatus;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
-use domain::FieldErrors;
+use domain::{FieldErrors, PaymentStatus};
 use klarna::wire::{encode_query_value, MerchantUrls, PlaceOrderMode};
 use serde::Deserialize;
-use std::sync::Arc;
 
 /// Longest shop URL accepted; Klarna allows 2000 characters for the whole
 /// merchant URL, and Kassa's wrapper needs some of them.
 const MAX_SHOP_URL: usize = 1000;
-
-pub fn routes() -> Router<Arc<PaymentService>> {
-    Router::new().route("/checkout/{outcome}", get(arrival))
-}
 
 /// Where Klarna sends the shopper, as Klarna's text names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,7 +218,7 @@ pub fn verified_outcome(status: PaymentStatus, claimed: Outcome) -> Outcome {
 /// The shop page to send the shopper to for an outcome: the one the shop
 /// gave, else the nearest it did give (error to failure; back and cancel to
 /// each other, then failure).
-fn shop_target(urls: &MerchantUrls, outcome: Outcome) -> Option<String> {
+pub fn shop_target(urls: &MerchantUrls, outcome: Outcome) -> Option<String> {
     let fallbacks: &[Outcome] = match outcome {
         Outcome::Success => &[Outcome::Success],
         Outcome::Failure => &[Outcome::Failure],
@@ -256,125 +235,16 @@ fn shop_target(urls: &MerchantUrls, outcome: Outcome) -> Option<String> {
 
 /// The shop's URL with Kassa's payment id added, so the shop can read the
 /// payment through the API.
-fn with_payment_id(target: &str, payment_id: &str) -> Option<String> {
+pub fn with_payment_id(target: &str, payment_id: &str) -> Option<String> {
     let mut url = url::Url::parse(target).ok()?;
     url.query_pairs_mut().append_pair("kassa_payment_id", payment_id);
     Some(url.into())
 }
 
-#[derive(Deserialize)]
-struct ArrivalQuery {
-    store: Option<String>,
-    attempt: Option<String>,
-    sid: Option<String>,
-    oid: Option<String>,
-}
-
-/// `GET /checkout/{outcome}`: the shopper is back from Klarna's page.
-async fn arrival(
-    State(service): State<Arc<PaymentService>>,
-    Path(outcome): Path<String>,
-    Query(query): Query<ArrivalQuery>,
-) -> Response {
-    let Some(claimed) = Outcome::parse(&outcome) else { return not_found() };
-    let payment = match find(&service, &query).await {
-        Ok(Some(payment)) => payment,
-        Ok(None) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "could not look up a returning web shopper's payment");
-            return unavailable();
-        }
-    };
-    let id = payment.id.clone();
-    // Klarna's word, not the URL's: read the session now. A callback for the
-    // same change may be writing at this moment, so a busy database is
-    // retried briefly; after that the page shows the last known state and
-    // keeps asking.
-    for attempt in 1..=3 {
-        match service.refresh(&id, Source::Poll).await {
-            Ok(()) => break,
-            Err(error) if attempt == 3 => {
-                tracing::warn!(payment = %id, %error, "reading the payment for a returning shopper failed")
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await,
-        }
-    }
-    let Ok(Some(mut payment)) = service.storage().get(&id).await else { return unavailable() };
-    if let (Some(given), Some(known)) = (&query.oid, &payment.order_id) {
-        if given != known {
-            tracing::warn!(payment = %id, "the success URL names another order id; ignoring it");
-        }
-    }
-    let left = matches!(claimed, Outcome::Back | Outcome::Cancel);
-    let open = matches!(payment.status, PaymentStatus::Back | PaymentStatus::Waiting | PaymentStatus::InProgress);
-    if left && open && service.config().web_checkout.disable_on_back {
-        match service.cancel(&payment.store_id, &id).await {
-            Ok(_) | Err(PaymentError::Conflict(_)) => {}
-            Err(error) => tracing::warn!(payment = %id, %error, "could not disable the payment after Back"),
-        }
-        if let Ok(Some(now)) = service.storage().get(&id).await {
-            payment = now;
-        }
-    }
-    let verified = verified_outcome(payment.status, claimed);
-    let urls: MerchantUrls =
-        payment.return_urls_json.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
-    match shop_target(&urls, verified).and_then(|target| with_payment_id(&target, &id)) {
-        Some(shop) => Redirect::to(&shop).into_response(),
-        // Kassa's demo shop: its result page reads the payment itself.
-        None => Redirect::to(&format!("/shop/payments/{id}/{}", claimed.as_str())).into_response(),
-    }
-}
-
-/// The web payment the query names, if its session id matches.
-async fn find(service: &PaymentService, query: &ArrivalQuery) -> Result<Option<StoredPayment>, PaymentError> {
-    let (Some(store), Some(attempt), Some(sid)) = (&query.store, &query.attempt, &query.sid) else {
-        return Ok(None);
-    };
-    let Some(payment) = service.storage().by_attempt(store, attempt).await? else { return Ok(None) };
-    let matches = payment
-        .hpp_session_id
-        .as_deref()
-        .is_some_and(|known| bool::from(subtle::ConstantTimeEq::ct_eq(known.as_bytes(), sid.as_bytes())));
-    Ok((matches && payment.origin == "web").then_some(payment))
-}
-
-fn not_found() -> Response {
-    page(
-        StatusCode::NOT_FOUND,
-        "Payment not found",
-        "We could not find a payment for this link, so nothing is confirmed here. If you have paid, Klarna \
-         sends you a confirmation.",
-    )
-}
-
-fn unavailable() -> Response {
-    page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Please try again",
-        "We could not check your payment just now. Reload this page in a moment.",
-    )
-}
-
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Kassa</title><link rel=\"stylesheet\" href=\"/pkg/kassa.css\"></head>\
-         <body><main class=\"checkout-result\"><h1>{title}</h1><p>{text}</p>\
-         <p><a href=\"/\">Back to the shop</a></p></main></body></html>"
-    );
-    (status, Html(html)).into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{service_on_simulator, TestKlarna};
-    use axum::body::Body;
-    use axum::http::{header, Request};
     use klarna::simulator::state::expand_placeholders;
-    use tower::ServiceExt;
 
     fn shop() -> ShopReturnUrls {
         ShopReturnUrls {
@@ -485,152 +355,5 @@ mod tests {
         assert_eq!(verified_outcome(PaymentStatus::Back, Outcome::Cancel), Outcome::Cancel);
         assert_eq!(verified_outcome(PaymentStatus::Declined, Outcome::Success), Outcome::Failure);
         assert_eq!(verified_outcome(PaymentStatus::Error, Outcome::Failure), Outcome::Error);
-    }
-
-    async fn started(
-        service: &Arc<PaymentService>,
-        key: &str,
-        shop: Option<&ShopReturnUrls>,
-    ) -> (app::model::PaymentView, MerchantUrls) {
-        let cart = domain::CartInput {
-            lines: vec![domain::CartLineInput {
-                name: "Mug".into(),
-                quantity: 1,
-                unit_price: 12_900,
-                tax_rate: 2500,
-                ..Default::default()
-            }],
-        };
-        let store = &service.config().stores[0];
-        let urls = merchant_urls(
-            &service.config().public_url,
-            &store.id,
-            key,
-            store.place_order_mode,
-            LeaveButton::Back,
-            shop,
-        );
-        let request = crate::payments::StartRequest {
-            store_id: &store.id,
-            origin: crate::payments::Origin::Web,
-            attempt_key: key,
-            cart_ref: None,
-            cart: &cart,
-            return_urls: Some(urls.clone()),
-        };
-        (service.start(request).await.unwrap().view, urls)
-    }
-
-    /// Follows the Klarna redirect URL for an outcome into Kassa's router.
-    async fn arrive(router: &Router, klarna_url: &str) -> (StatusCode, String) {
-        let path = klarna_url.strip_prefix("http://127.0.0.1:9").expect("a Kassa URL");
-        let response = router.clone().oneshot(Request::builder().uri(path).body(Body::empty()).unwrap()).await.unwrap();
-        let location = response.headers().get(header::LOCATION).map(|l| l.to_str().unwrap().to_string());
-        (response.status(), location.unwrap_or_default())
-    }
-
-    fn router(service: &Arc<PaymentService>) -> Router {
-        routes().with_state(service.clone())
-    }
-
-    #[tokio::test]
-    async fn a_paid_demo_payment_is_read_from_klarna_on_arrival() {
-        let (service, klarna) = service_on_simulator().await;
-        let (view, urls) = started(&service, "attempt-paid-1", None).await;
-        let session = klarna.only_session_id();
-        klarna.act(&session, "open").await;
-        klarna.act(&session, "authorize").await;
-        // No callback reaches this Kassa (port 9): only the arrival can tell it.
-        let success = expand_placeholders(urls.success.as_deref().unwrap(), &session, None, Some("ignored"));
-        let (status, location) = arrive(&router(&service), &success).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        assert_eq!(location, format!("/shop/payments/{}/success", view.id));
-        assert_eq!(service.get("stockholm", &view.id).await.unwrap().status, PaymentStatus::Completed);
-    }
-
-    #[tokio::test]
-    async fn a_forged_arrival_finds_nothing() {
-        let (service, klarna) = service_on_simulator().await;
-        let (_, urls) = started(&service, "attempt-forged-1", None).await;
-        let router = router(&service);
-        let wrong = expand_placeholders(urls.success.as_deref().unwrap(), "not-the-session", None, None);
-        assert_eq!(arrive(&router, &wrong).await.0, StatusCode::NOT_FOUND);
-        let (status, _) = arrive(&router, "http://127.0.0.1:9/checkout/success?store=stockholm").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = arrive(&router, "http://127.0.0.1:9/checkout/paid?store=stockholm").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        // The right session, but unpaid: it stays unpaid.
-        let session = klarna.only_session_id();
-        let unpaid = expand_placeholders(urls.success.as_deref().unwrap(), &session, None, None);
-        let (status, _) = arrive(&router, &unpaid).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let stored = service.storage().by_attempt("stockholm", "attempt-forged-1").await.unwrap().unwrap();
-        assert_eq!(stored.status, PaymentStatus::Waiting);
-    }
-
-    #[tokio::test]
-    async fn a_shop_gets_the_shopper_back_with_the_verified_outcome() {
-        let (service, klarna) = service_on_simulator().await;
-        let (view, urls) = started(&service, "shop-order-17", Some(&shop())).await;
-        let session = klarna.only_session_id();
-        let router = router(&service);
-        // Claims success without paying: the shop hears "back" (still payable).
-        let forged = expand_placeholders(urls.success.as_deref().unwrap(), &session, None, None);
-        let (_, location) = arrive(&router, &forged).await;
-        assert_eq!(location, format!("https://shop.example/cart?kassa_payment_id={}#top", view.id));
-        klarna.act(&session, "open").await;
-        klarna.act(&session, "decline").await;
-        let failure = expand_placeholders(urls.failure.as_deref().unwrap(), &session, None, None);
-        let (_, location) = arrive(&router, &failure).await;
-        assert_eq!(location, format!("https://shop.example/failed?kassa_payment_id={}", view.id));
-        assert_eq!(service.get("stockholm", &view.id).await.unwrap().status, PaymentStatus::Declined);
-    }
-
-    #[tokio::test]
-    async fn a_shopper_who_closes_the_window_still_gets_the_order_placed() {
-        let klarna = TestKlarna::start().await;
-        let storage = crate::storage::Storage::in_memory().await.unwrap();
-        // NONE: Kassa itself places the order from the authorization.
-        let kassa =
-            crate::testing::TestKassa::start_with(&klarna, storage, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")])
-                .await;
-        let (view, urls) = started(&kassa.service, "attempt-closed-1", None).await;
-        let success = urls.success.unwrap();
-        assert!(success.contains("sid={{session_id}}") && !success.contains("order_id"), "{success}");
-        let session = klarna.only_session_id();
-        klarna.act(&session, "open").await;
-        klarna.act(&session, "authorize").await;
-        // Nobody arrives at any result page: the callback and the tracker finish it.
-        let done = crate::testing::eventually("the order placed", || async {
-            let now = kassa.service.get("stockholm", &view.id).await.unwrap();
-            (now.status == PaymentStatus::Completed).then_some(now)
-        })
-        .await;
-        assert!(done.order_id.is_some());
-        assert_eq!(klarna.orders(), 1);
-    }
-
-    #[tokio::test]
-    async fn back_keeps_the_session_payable_unless_configured_to_disable_it() {
-        let (service, klarna) = service_on_simulator().await;
-        let (view, urls) = started(&service, "attempt-back-1", None).await;
-        let session = klarna.only_session_id();
-        klarna.act(&session, "open").await;
-        klarna.act(&session, "back").await;
-        let back = expand_placeholders(urls.back.as_deref().unwrap(), &session, None, None);
-        let (_, location) = arrive(&router(&service), &back).await;
-        assert_eq!(location, format!("/shop/payments/{}/back", view.id));
-        assert_eq!(service.get("stockholm", &view.id).await.unwrap().status, PaymentStatus::Back);
-        klarna.act(&session, "open").await;
-
-        let klarna = TestKlarna::start().await;
-        let service = crate::testing::service_with(&klarna, &[("KASSA__WEB_CHECKOUT__DISABLE_ON_BACK", "true")]).await;
-        let (view, urls) = started(&service, "attempt-back-2", None).await;
-        let session = klarna.only_session_id();
-        klarna.act(&session, "open").await;
-        klarna.act(&session, "back").await;
-        let back = expand_placeholders(urls.back.as_deref().unwrap(), &session, None, None);
-        arrive(&router(&service), &back).await;
-        assert_eq!(service.get("stockholm", &view.id).await.unwrap().status, PaymentStatus::Disabled);
     }
 }

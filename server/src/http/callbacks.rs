@@ -1,9 +1,8 @@
-//! Klarna's status callbacks (`merchant_urls.status_update`).
-//!
-//! Callbacks are unsigned, so the URL carries a per-payment secret. The body
-//! is only used for its `event_id`; the state comes from a fresh read.
+//! Klarna's status callbacks (`merchant_urls.status_update`). The body is
+//! only read for its `event_id`; the payment service does the rest.
 
 use crate::payments::{PaymentError, PaymentService};
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +11,7 @@ use axum::Router;
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<PaymentService>> {
+pub fn routes() -> Router<AppState> {
     Router::new().route("/klarna/status/{id}/{secret}", post(status_update))
 }
 

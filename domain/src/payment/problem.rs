@@ -1,6 +1,6 @@
 //! Why a payment failed or an action was refused, as a code. Screens word
-//! it in the associate's language (see `i18n`); `Display` is English for the
-//! server log and the JSON API.
+//! it in the associate's language; `Display` is English for the server log
+//! and the JSON API.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,16 +62,6 @@ impl Problem {
             Problem::KlarnaUnreachable | Problem::KlarnaUnexpected | Problem::LinkNotSent | Problem::StorageFailed
         )
     }
-
-    /// The text kept in the database: the code as JSON.
-    pub fn to_stored(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| self.to_string())
-    }
-
-    /// Reads a stored problem; text written before codes existed stays as is.
-    pub fn from_stored(text: &str) -> Problem {
-        serde_json::from_str(text).unwrap_or_else(|_| Problem::Other { message: text.to_string() })
-    }
 }
 
 impl fmt::Display for Problem {
@@ -127,21 +117,5 @@ impl fmt::Display for Problem {
             }
             Problem::Other { message } => f.write_str(message),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_problems_round_trip_and_old_text_survives() {
-        let refused = Problem::OrderRefused { klarna_code: "REJECTED".into() };
-        assert_eq!(Problem::from_stored(&refused.to_stored()), refused);
-        assert_eq!(Problem::from_stored("Not paid in time."), Problem::Other { message: "Not paid in time.".into() });
-        assert_eq!(
-            serde_json::to_value(Problem::NotPaidInTime).unwrap(),
-            serde_json::json!({"code": "not_paid_in_time"})
-        );
     }
 }

@@ -1,0 +1,13 @@
+//! A payment's rules: its status and how it may change, the door it came
+//! in by, the keys that make a start idempotent, and the problem codes that
+//! say why it failed. No I/O: the server stores and the screens show these.
+
+pub mod door;
+pub mod keys;
+pub mod problem;
+pub mod status;
+
+pub use door::Door;
+pub use keys::{AttemptKey, CartRef, PaymentId};
+pub use problem::Problem;
+pub use status::{admit, Ignored, PaymentStatus};

@@ -1,0 +1,152 @@
+//! The JSON API's one error type: every error is
+//! `{"error": {"code", "message", "field"?, "fields"?}}`, and bad input is
+//! always a 4xx that names the field.
+
+use crate::kiosks::KioskError;
+use crate::payments::{klarna_advice, PaymentError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::FieldErrors;
+use serde_json::json;
+
+/// The API boundary's one error type.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    WrongStore(String),
+    MissingIdempotencyKey,
+    BadJson { field: Option<String>, message: String },
+    Invalid(FieldErrors),
+    KeyReused,
+    NotFound,
+    Conflict(String),
+    BadQuery { field: &'static str, message: String },
+    Klarna(klarna::KlarnaError),
+    Internal,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field, fields) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the store's API key as Authorization: Bearer <key>".to_string(),
+                Some("Authorization".to_string()),
+                None,
+            ),
+            ApiError::WrongStore(store) => (
+                StatusCode::FORBIDDEN,
+                "wrong_store",
+                format!("this API key does not belong to store {store:?}"),
+                Some("store".to_string()),
+                None,
+            ),
+            ApiError::MissingIdempotencyKey => (
+                StatusCode::BAD_REQUEST,
+                "missing_idempotency_key",
+                "send an Idempotency-Key header (1 to 255 visible characters), the same for every retry of this payment"
+                    .to_string(),
+                Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::BadJson { field, message } => {
+                (StatusCode::BAD_REQUEST, "invalid_json", message, field, None)
+            }
+            ApiError::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
+                    "invalid_return_urls"
+                } else {
+                    "invalid_cart"
+                },
+                errors.to_string(),
+                errors.0.first().map(|e| e.field.clone()),
+                Some(errors.0),
+            ),
+            ApiError::KeyReused => (
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different cart; use a new key for a new payment".into(),
+                Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::NotFound => {
+                (StatusCode::NOT_FOUND, "not_found", "no such payment in this store".into(), None, None)
+            }
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, None, None),
+            ApiError::BadQuery { field, message } => {
+                (StatusCode::BAD_REQUEST, "invalid_query", message, Some(field.to_string()), None)
+            }
+            ApiError::Internal => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Kassa could not complete this right now; retry with the same Idempotency-Key".into(),
+                None,
+                None,
+            ),
+            ApiError::Klarna(error) => {
+                let problem = klarna_advice(&error);
+                let (message, retry_later) = (problem.to_string(), problem.retry_later());
+                let status = if retry_later { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::BAD_GATEWAY };
+                let code = if retry_later { "klarna_unavailable" } else { "klarna_rejected" };
+                (status, code, message, None, None)
+            }
+        };
+        let mut error = json!({ "code": code, "message": message });
+        if let Some(field) = field {
+            error["field"] = json!(field);
+        }
+        if let Some(fields) = fields {
+            // Each entry: field, code (with its parameters) and an English message.
+            let entries: Vec<serde_json::Value> = fields
+                .iter()
+                .map(|entry| {
+                    let mut value = json!(entry);
+                    value["message"] = json!(entry.problem.to_string());
+                    value
+                })
+                .collect();
+            error["fields"] = json!(entries);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl ApiError {
+    pub fn invalid_field(field: &str, message: &str) -> ApiError {
+        let mut errors = FieldErrors::default();
+        errors.push(field, message);
+        ApiError::Invalid(errors)
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(error: PaymentError) -> ApiError {
+        match error {
+            PaymentError::Invalid(errors) => ApiError::Invalid(errors),
+            PaymentError::KeyReused => ApiError::KeyReused,
+            PaymentError::NotFound => ApiError::NotFound,
+            PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
+            PaymentError::Klarna(error) => ApiError::Klarna(error),
+            PaymentError::Conflict(problem) => ApiError::Conflict(problem.to_string()),
+            PaymentError::Storage(error) => {
+                tracing::error!(%error, "storage failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<KioskError> for ApiError {
+    fn from(error: KioskError) -> ApiError {
+        match error {
+            KioskError::Forbidden => ApiError::Unauthorized,
+            KioskError::UnknownKiosk(_) => ApiError::NotFound,
+            KioskError::WrongStore(kiosk) => ApiError::WrongStore(format!("of kiosk {kiosk}")),
+            KioskError::Conflict(message) => ApiError::Conflict(message),
+            KioskError::Payment(error) => error.into(),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The Leptos pages and server functions, with the app's ports as context.
+
+use crate::state::AppState;
+use crate::ui::Ports;
+use app::backend::Backend;
+use app::kiosk::KioskBackendRef;
+use app::{shell, App};
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
+    let ports = Arc::new(Ports(state.clone()));
+    let backend: Backend = ports.clone();
+    let kiosk_backend: KioskBackendRef = ports;
+    let demo_shop = state.payments.config().web_checkout.demo_shop;
+    Router::new()
+        .leptos_routes_with_context(
+            &options,
+            generate_route_list(App),
+            move || {
+                provide_context(backend.clone());
+                provide_context(kiosk_backend.clone());
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
+}
+
+/// The demo shop's pages exist only when `web_checkout.demo_shop` is on.
+async fn shop_gate(enabled: bool, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if !enabled && (path == "/shop" || path.starts_with("/shop/")) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
+}

@@ -1,0 +1,55 @@
+//! A kiosk's screen follows its payment's events.
+
+use super::Kiosks;
+use app::model::{PaymentStatus, PaymentView};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl Kiosks {
+    /// A payment changed: the kiosk showing it shows the change.
+    pub(super) fn on_payment(self: &Arc<Self>, view: &PaymentView) {
+        let mut slots = self.slots();
+        for (kiosk_id, slot) in slots.iter_mut() {
+            if slot.payment.as_ref().is_none_or(|p| p.id != view.id || *p == *view) {
+                continue;
+            }
+            let Ok(kiosk) = self.config(kiosk_id) else { continue };
+            slot.payment = Some(view.clone());
+            if view.status.is_final() {
+                slot.watch = None;
+            }
+            if view.status == PaymentStatus::Completed {
+                slot.last_paid = Some(view.clone());
+                let (kiosks, kiosk_id, payment_id, session) =
+                    (self.clone(), kiosk.id.clone(), view.id.clone(), slot.session);
+                let wait = Duration::from_secs(u64::from(kiosk.reset_after_paid_seconds));
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let still_shown = kiosks
+                        .slots()
+                        .get(&kiosk_id)
+                        .is_some_and(|s| s.payment.as_ref().is_some_and(|p| p.id == payment_id));
+                    if still_shown {
+                        let _ = kiosks.reset(&kiosk_id, Some(session), "paid").await;
+                    }
+                });
+            }
+            self.changed(&kiosk, slot);
+        }
+    }
+
+    /// After missing events: re-read every shown payment.
+    pub(super) async fn reload_payments(self: &Arc<Self>) {
+        let shown: Vec<(String, String)> = self
+            .slots()
+            .iter()
+            .filter_map(|(kiosk, slot)| Some((kiosk.clone(), slot.payment.as_ref()?.id.clone())))
+            .collect();
+        for (kiosk_id, payment_id) in shown {
+            let Ok(kiosk) = self.config(&kiosk_id) else { continue };
+            if let Ok(view) = self.service.get(&kiosk.store, &payment_id).await {
+                self.on_payment(&view);
+            }
+        }
+    }
+}

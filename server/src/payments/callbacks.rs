@@ -1,0 +1,70 @@
+//! Klarna's status callbacks. They are unsigned, so the URL carries a
+//! per-payment secret; the body gives only an `event_id`, and the state
+//! comes from a fresh read.
+
+use super::change::Source;
+use super::{PaymentError, PaymentService};
+use std::sync::Arc;
+
+impl PaymentService {
+    /// Checks the secret, de-duplicates the event, and asks for a fresh
+    /// read in the background (Klarna gets its answer at once). A wrong
+    /// secret looks like an unknown payment.
+    pub async fn callback(self: &Arc<Self>, id: &str, secret: &str, event_id: &str) -> Result<(), PaymentError> {
+        let payment = self.storage.get(id).await?.ok_or(PaymentError::NotFound)?;
+        if !crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), &payment.callback_secret_hash) {
+            return Err(PaymentError::NotFound);
+        }
+        if self.storage.first_sight_of_event(event_id, id).await? {
+            let (service, id) = (self.clone(), id.to_string());
+            tokio::spawn(async move {
+                if let Err(error) = service.refresh(&id, Source::Callback).await {
+                    tracing::warn!(payment = %id, %error, "reading after a callback failed; the poller will retry");
+                    service.check_soon(&id);
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::StartRequest;
+    use crate::testing::{eventually, service_on_simulator};
+    use domain::{CartInput, CartLineInput, PaymentStatus};
+
+    #[tokio::test]
+    async fn only_the_right_secret_counts_and_each_event_reads_once() {
+        let (service, klarna) = service_on_simulator().await;
+        let cart = CartInput {
+            lines: vec![CartLineInput { name: "Tea".into(), quantity: 1, unit_price: 100, ..Default::default() }],
+        };
+        let started = service.start(StartRequest::api("stockholm", "k-cb", None, &cart)).await.unwrap().view;
+        let stored = service.storage().get(&started.id).await.unwrap().unwrap();
+        assert_eq!(stored.callback_secret_hash.len(), 64, "only a hash is kept");
+        // The hash itself is no secret that opens the door.
+        let forged = service.callback(&started.id, &stored.callback_secret_hash, "e0").await;
+        assert!(matches!(forged, Err(PaymentError::NotFound)));
+        assert!(matches!(service.callback("nobody", "guess", "e1").await, Err(PaymentError::NotFound)));
+
+        // Klarna's copy of the URL holds the secret; here the test knows one.
+        let secret = "a-secret-only-klarna-knows";
+        service.storage().set_callback_secret_hash(&started.id, &crate::crypto::sha256_hex(secret)).await.unwrap();
+        let session = klarna.only_session_id();
+        klarna.act(&session, "open").await;
+        let reads = service.klarna_reads();
+        service.callback(&started.id, secret, "e1").await.unwrap();
+        eventually("the callback's read to apply", || async {
+            let now = service.get("stockholm", &started.id).await.unwrap();
+            (now.status == PaymentStatus::InProgress).then_some(())
+        })
+        .await;
+        assert_eq!(service.klarna_reads(), reads + 1);
+        // The same event again is answered but read no more.
+        service.callback(&started.id, secret, "e1").await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(service.klarna_reads(), reads + 1, "a duplicate reads nothing");
+    }
+}

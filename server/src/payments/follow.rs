@@ -1,0 +1,165 @@
+//! Following a payment: read it from Klarna, apply what Klarna says, then
+//! do what the new state asks for (place the order, or withdraw a link
+//! whose time is up). Callbacks, the poller and the shopper's return all
+//! end here, so there is one state machine.
+
+use super::change::{Source, StatusChange};
+use super::{requests, PaymentError, PaymentService};
+use crate::clock::{millis, now_millis};
+use crate::storage::StoredPayment;
+use domain::{PaymentStatus, Problem};
+use klarna::wire::{SessionResponse, SessionStatus};
+use klarna::KlarnaError;
+use std::sync::atomic::Ordering;
+
+impl PaymentService {
+    /// Reads the payment from Klarna, applies it, and takes the next step.
+    pub async fn refresh(&self, id: &str, source: Source) -> Result<(), PaymentError> {
+        self.read_from_klarna(id, source).await?;
+        let Some(payment) = self.storage.get(id).await? else { return Ok(()) };
+        if payment.status == PaymentStatus::Authorized {
+            self.place_order(&payment).await?;
+        } else if !payment.status.is_final() && payment.deadline_at <= now_millis() {
+            self.withdraw(&payment, Source::Timeout).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the HPP session and applies what it says; nothing more, so
+    /// withdrawing can use it without starting another withdrawal.
+    pub(super) async fn read_from_klarna(&self, id: &str, source: Source) -> Result<(), PaymentError> {
+        let Some(payment) = self.storage.get(id).await? else { return Ok(()) };
+        let (Some(session_id), false) = (&payment.hpp_session_id, payment.status.is_final()) else { return Ok(()) };
+        let _permit = self.reads.acquire().await.map_err(|_| PaymentError::NotFound)?;
+        self.klarna_reads.fetch_add(1, Ordering::Relaxed);
+        match self.klarna.read_hpp_session(session_id).await {
+            Ok(session) => {
+                self.commit(id, &change_from(&session, &payment), source).await?;
+            }
+            Err(KlarnaError::NotFound(_)) => {
+                let change = StatusChange::to(PaymentStatus::Expired, Some(Problem::LinkUnknownAtKlarna));
+                self.commit(id, &change, source).await?;
+            }
+            // The last known state stands; the next check tries again.
+            Err(error) => tracing::warn!(payment = %id, %error, "could not read the payment from Klarna"),
+        }
+        Ok(())
+    }
+
+    /// Places the order for an authorization (place_order_mode NONE). The
+    /// idempotency key is the payment's, so however often this runs, Klarna
+    /// makes one order.
+    async fn place_order(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
+        let (Some(token), None) = (&payment.authorization_token, &payment.order_id) else { return Ok(()) };
+        let store = self.store(&payment.store_id)?;
+        let request = requests::order(payment, &store);
+        match self.klarna.place_order(token, &request, &format!("kassa-{}-order", payment.id)).await {
+            Ok(order) => {
+                let change = StatusChange {
+                    status: Some(PaymentStatus::Completed),
+                    order_id: Some(order.order_id),
+                    ..Default::default()
+                };
+                self.commit(&payment.id, &change, Source::Poll).await?;
+            }
+            Err(error) if error.is_transient() => {
+                tracing::warn!(payment = %payment.id, %error, "placing the order failed; will retry");
+            }
+            Err(error) => {
+                tracing::error!(payment = %payment.id, %error, "Klarna refused to place the order");
+                let code = error.error_code().unwrap_or("no code").to_string();
+                let change = StatusChange::to(PaymentStatus::Failed, Some(Problem::OrderRefused { klarna_code: code }));
+                self.commit(&payment.id, &change, Source::Poll).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns Klarna's report into a change. With place_order_mode NONE a
+/// COMPLETED session is only authorized: the order is still to be placed.
+fn change_from(session: &SessionResponse, payment: &StoredPayment) -> StatusChange {
+    let status = match &session.status {
+        SessionStatus::Waiting => Some(PaymentStatus::Waiting),
+        SessionStatus::InProgress | SessionStatus::ManualIdCheck => Some(PaymentStatus::InProgress),
+        SessionStatus::Back => Some(PaymentStatus::Back),
+        SessionStatus::Failed => Some(PaymentStatus::Declined),
+        SessionStatus::Error => Some(PaymentStatus::Error),
+        SessionStatus::Completed if session.authorization_token.is_some() && payment.order_id.is_none() => {
+            Some(PaymentStatus::Authorized)
+        }
+        SessionStatus::Completed => Some(PaymentStatus::Completed),
+        SessionStatus::Cancelled => Some(PaymentStatus::Cancelled),
+        SessionStatus::Disabled => Some(PaymentStatus::Disabled),
+        SessionStatus::Unknown(text) => {
+            tracing::warn!(payment = %payment.id, status = %text, "Klarna reported an unknown status; keeping the last one");
+            None
+        }
+    };
+    StatusChange {
+        status,
+        klarna_updated_at: session.updated_at.map(millis),
+        authorization_token: session.authorization_token.clone(),
+        order_id: session.order_id.clone(),
+        klarna_reference: session.klarna_reference.clone(),
+        problem: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::StartRequest;
+    use crate::storage::tests::payment;
+    use crate::testing::{service_with, TestKlarna};
+
+    fn session(status: SessionStatus) -> SessionResponse {
+        serde_json::from_value(serde_json::json!({"session_id": "hpp-1", "status": "WAITING"}))
+            .map(|s: SessionResponse| SessionResponse { status, ..s })
+            .unwrap()
+    }
+
+    #[test]
+    fn klarnas_statuses_map_to_kassas() {
+        let record = payment("p");
+        let cases = [
+            (SessionStatus::Waiting, Some(PaymentStatus::Waiting)),
+            (SessionStatus::InProgress, Some(PaymentStatus::InProgress)),
+            (SessionStatus::ManualIdCheck, Some(PaymentStatus::InProgress)),
+            (SessionStatus::Back, Some(PaymentStatus::Back)),
+            (SessionStatus::Failed, Some(PaymentStatus::Declined)),
+            (SessionStatus::Error, Some(PaymentStatus::Error)),
+            (SessionStatus::Completed, Some(PaymentStatus::Completed)),
+            (SessionStatus::Cancelled, Some(PaymentStatus::Cancelled)),
+            (SessionStatus::Disabled, Some(PaymentStatus::Disabled)),
+            (SessionStatus::Unknown("NEW_THING".into()), None),
+        ];
+        for (klarna, kassa) in cases {
+            assert_eq!(change_from(&session(klarna.clone()), &record).status, kassa, "{klarna:?}");
+        }
+        // With an authorization token and no order yet, Kassa must still place the order.
+        let authorized = SessionResponse { authorization_token: Some("tok".into()), ..session(SessionStatus::Completed) };
+        assert_eq!(change_from(&authorized, &record).status, Some(PaymentStatus::Authorized));
+        let placed = StoredPayment { order_id: Some("o-1".into()), ..record };
+        assert_eq!(change_from(&authorized, &placed).status, Some(PaymentStatus::Completed));
+    }
+
+    #[tokio::test]
+    async fn an_authorization_is_followed_by_exactly_one_order() {
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
+        let cart = domain::CartInput {
+            lines: vec![domain::CartLineInput { name: "Tea".into(), quantity: 1, unit_price: 100, ..Default::default() }],
+        };
+        let started = service.start(StartRequest::api("stockholm", "k-order", None, &cart)).await.unwrap().view;
+        let session = klarna.only_session_id();
+        klarna.act(&session, "open").await;
+        klarna.act(&session, "authorize").await;
+        service.refresh(&started.id, Source::Poll).await.unwrap();
+        service.refresh(&started.id, Source::Callback).await.unwrap();
+        let paid = service.get("stockholm", &started.id).await.unwrap();
+        assert_eq!(paid.status, PaymentStatus::Completed);
+        assert!(paid.order_id.is_some());
+        assert_eq!(klarna.orders(), 1);
+    }
+}

@@ -1,0 +1,178 @@
+//! Payments from start to end: created at Klarna exactly once per attempt,
+//! persisted before and after every Klarna call, followed by callbacks and
+//! polling through one state machine, the order placed exactly once, and
+//! every change pushed to the screens that wait for it.
+//!
+//! Nothing here knows HTTP: callers get domain types and [`PaymentError`].
+
+mod advice;
+mod callbacks;
+mod change;
+mod follow;
+mod links;
+mod poller;
+mod requests;
+mod start;
+mod view;
+pub mod web;
+mod withdraw;
+
+pub use advice::{distribution_advice, klarna_advice};
+pub use change::{Source, StatusChange};
+pub use links::LinkTarget;
+pub use poller::WatchGuard;
+pub use start::{StartRequest, Started};
+
+use crate::config::{Config, StoreConfig};
+use crate::events::EventHub;
+use crate::live_config::LiveConfig;
+use crate::storage::{Storage, StorageError, StoredPayment};
+use app::model::PaymentView;
+use domain::{FieldErrors, Problem};
+use klarna::{KlarnaClient, KlarnaError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Klarna reads in flight at once, across all payments.
+const MAX_CONCURRENT_READS: usize = 16;
+/// The most payments one list returns.
+const LIST_LIMIT: i64 = 500;
+
+/// Why a payment operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("unknown store {0:?}")]
+    UnknownStore(String),
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("this idempotency key was used for a different cart")]
+    KeyReused,
+    #[error("payment not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(Problem),
+    #[error(transparent)]
+    Klarna(#[from] KlarnaError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub struct PaymentService {
+    klarna: KlarnaClient,
+    config: LiveConfig,
+    storage: Storage,
+    events: EventHub,
+    schedule: poller::Schedule,
+    reads: Semaphore,
+    klarna_reads: AtomicU64,
+}
+
+impl PaymentService {
+    pub fn new(klarna: KlarnaClient, config: Arc<Config>, storage: Storage) -> PaymentService {
+        PaymentService::with_live_config(klarna, LiveConfig::new(config), storage)
+    }
+
+    /// A service that reads the configuration others may reload.
+    pub fn with_live_config(klarna: KlarnaClient, config: LiveConfig, storage: Storage) -> PaymentService {
+        PaymentService {
+            klarna,
+            config,
+            storage,
+            events: EventHub::default(),
+            schedule: poller::Schedule::default(),
+            reads: Semaphore::new(MAX_CONCURRENT_READS),
+            klarna_reads: AtomicU64::new(0),
+        }
+    }
+
+    /// The configuration in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.get()
+    }
+
+    pub fn live_config(&self) -> &LiveConfig {
+        &self.config
+    }
+
+    /// Puts a new configuration in force without a restart. Refused (and
+    /// the old one kept) when it changes what only a restart can change, or
+    /// drops a store that still has open payments.
+    pub async fn replace_config(&self, new: Config) -> Result<(), String> {
+        let old = self.config();
+        if new.listen != old.listen {
+            return Err("listen: changes only with a restart".into());
+        }
+        if new.public_url != old.public_url {
+            return Err("public_url: changes only with a restart (Klarna holds the old callback URLs)".into());
+        }
+        if new.data_dir != old.data_dir {
+            return Err("data_dir: changes only with a restart".into());
+        }
+        if new.klarna.environment != old.klarna.environment
+            || new.klarna.region != old.klarna.region
+            || new.klarna.base_url != old.klarna.base_url
+        {
+            return Err("klarna: the environment, region and base_url change only with a restart".into());
+        }
+        let open = self.storage.open_payments().await.map_err(|e| e.to_string())?;
+        if let Some(orphan) = open.iter().find(|p| new.store(&p.store_id).is_none()) {
+            return Err(format!(
+                "stores: store {:?} has open payments; keep it until they have ended",
+                orphan.store_id
+            ));
+        }
+        self.config.replace(new);
+        Ok(())
+    }
+
+    pub fn events(&self) -> &EventHub {
+        &self.events
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// How many HPP reads Kassa has made (for the benchmark and metrics).
+    pub fn klarna_reads(&self) -> u64 {
+        self.klarna_reads.load(Ordering::Relaxed)
+    }
+
+    fn store(&self, id: &str) -> Result<StoreConfig, PaymentError> {
+        self.config().store(id).cloned().ok_or_else(|| PaymentError::UnknownStore(id.into()))
+    }
+
+    /// A payment of this store, as stored.
+    async fn stored(&self, store_id: &str, id: &str) -> Result<StoredPayment, PaymentError> {
+        self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)
+    }
+
+    /// The payment as last recorded.
+    pub async fn get(&self, store_id: &str, id: &str) -> Result<PaymentView, PaymentError> {
+        Ok(self.view(&self.stored(store_id, id).await?))
+    }
+
+    /// A store's payments since a time (Unix ms), newest first.
+    pub async fn list(&self, store_id: &str, since: i64) -> Result<Vec<PaymentView>, PaymentError> {
+        self.store(store_id)?;
+        let payments = self.storage.list(store_id, since, LIST_LIMIT).await?;
+        Ok(payments.iter().map(|p| self.view(p)).collect())
+    }
+
+    /// Applies a change, and pushes it to screens if anything changed.
+    async fn commit(&self, id: &str, change: &StatusChange, source: Source) -> Result<PaymentView, PaymentError> {
+        match self.storage.update(id, source.as_str(), |current| change.apply_to(current)).await? {
+            Some(updated) => {
+                let view = self.view(&updated);
+                tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
+                self.events.publish(view.clone());
+                if updated.status.is_final() {
+                    self.schedule.forget(id);
+                }
+                Ok(view)
+            }
+            None => Ok(self.view(&self.storage.get(id).await?.ok_or(PaymentError::NotFound)?)),
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Starting a payment: one per attempt key and one live per cart, recorded
+//! before each Klarna call so a crash loses nothing.
+
+use super::change::{Source, StatusChange};
+use super::web::{merchant_urls, ShopReturnUrls};
+use super::{requests, PaymentError, PaymentService};
+use crate::clock::now_millis;
+use crate::config::{Config, StoreConfig};
+use crate::storage::StoredPayment;
+use app::model::PaymentView;
+use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus};
+use klarna::wire::MerchantUrls;
+
+/// The outcome of a start: the payment, and whether this call created it.
+pub struct Started {
+    pub view: PaymentView,
+    pub created: bool,
+}
+
+/// What a start asks for. Each door has its constructor below.
+pub struct StartRequest<'a> {
+    pub store_id: &'a str,
+    pub door: Door,
+    pub attempt_key: &'a str,
+    /// The till's or shop's own id for the cart: one live payment per cart.
+    pub cart_ref: Option<&'a str>,
+    pub cart: &'a CartInput,
+    /// Where Klarna sends the shopper afterwards (web checkout); Kassa adds
+    /// its own `status_update`.
+    pub return_urls: Option<MerchantUrls>,
+}
+
+impl<'a> StartRequest<'a> {
+    /// An associate's till: the attempt key is the cart's attempt.
+    pub fn seller(store_id: &'a str, attempt_key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
+        StartRequest { store_id, door: Door::Seller, attempt_key, cart_ref: None, cart, return_urls: None }
+    }
+
+    /// A self-checkout kiosk: one live payment per basket.
+    pub fn kiosk(
+        store_id: &'a str,
+        attempt_key: &'a str,
+        basket: &'a str,
+        cart: &'a CartInput,
+    ) -> StartRequest<'a> {
+        StartRequest { store_id, door: Door::Kiosk, attempt_key, cart_ref: Some(basket), cart, return_urls: None }
+    }
+
+    /// A POS through the JSON API (Klarna's in-store channel).
+    pub fn api(
+        store_id: &'a str,
+        attempt_key: &'a str,
+        cart_ref: Option<&'a str>,
+        cart: &'a CartInput,
+    ) -> StartRequest<'a> {
+        StartRequest { store_id, door: Door::Api, attempt_key, cart_ref, cart, return_urls: None }
+    }
+
+    /// A web checkout: every result page goes through Kassa first, then to
+    /// the shop's own page (`shop`), or to Kassa's demo shop without one.
+    pub fn web(
+        config: &Config,
+        store: &'a StoreConfig,
+        attempt_key: &'a str,
+        cart_ref: Option<&'a str>,
+        cart: &'a CartInput,
+        shop: Option<&ShopReturnUrls>,
+    ) -> StartRequest<'a> {
+        let urls = merchant_urls(
+            &config.public_url,
+            &store.id,
+            attempt_key,
+            store.place_order_mode,
+            config.web_checkout.leave_button,
+            shop,
+        );
+        StartRequest { store_id: &store.id, door: Door::Web, attempt_key, cart_ref, cart, return_urls: Some(urls) }
+    }
+
+    /// Checks the keys by their one rule each; errors name the field.
+    fn checked_keys(&self) -> Result<(AttemptKey, Option<CartRef>), PaymentError> {
+        let mut errors = FieldErrors::default();
+        let key = AttemptKey::parse(self.attempt_key).map_err(|problem| errors.push("attempt_key", problem)).ok();
+        let cart_ref = self.cart_ref.map(CartRef::parse).transpose().map_err(|p| errors.push("cart_ref", p));
+        match (key, cart_ref) {
+            (Some(key), Ok(cart_ref)) if errors.is_empty() => Ok((key, cart_ref)),
+            _ => Err(PaymentError::Invalid(errors)),
+        }
+    }
+}
+
+impl PaymentService {
+    /// Starts a payment, or returns the one this attempt key (or this cart)
+    /// already has. The same key with a different cart is refused.
+    pub async fn start(&self, request: StartRequest<'_>) -> Result<Started, PaymentError> {
+        let store = self.store(request.store_id)?;
+        let (key, cart_ref) = request.checked_keys()?;
+        let cart = Cart::validate(request.cart, store.currency).map_err(PaymentError::Invalid)?;
+        if let Some(existing) = self.storage.by_attempt(&store.id, key.as_str()).await? {
+            if existing.cart != cart {
+                return Err(PaymentError::KeyReused);
+            }
+            // A start that failed before any link existed may be tried again.
+            if let Some(reopened) = self.reopen_failed_creation(&existing).await? {
+                return self.create_at_klarna(reopened).await;
+            }
+            return Ok(Started { view: self.view(&existing), created: false });
+        }
+        if let Some(cart_ref) = &cart_ref {
+            if let Some(live) = self.storage.live_for_cart(&store.id, cart_ref.as_str()).await? {
+                return Ok(Started { view: self.view(&live), created: false });
+            }
+        }
+        let now = now_millis();
+        let record = StoredPayment {
+            id: uuid::Uuid::new_v4().to_string(),
+            store_id: store.id.clone(),
+            door: request.door,
+            attempt_key: key.to_string(),
+            cart_ref: cart_ref.map(String::from),
+            cart,
+            place_order_mode: store.place_order_mode,
+            status: PaymentStatus::Creating,
+            problem: None,
+            kp_session_id: None,
+            hpp_session_id: None,
+            hpp: None,
+            klarna_expires_at: None,
+            deadline_at: now + i64::from(store.payment_timeout_minutes) * 60_000,
+            klarna_updated_at: None,
+            authorization_token: None,
+            order_id: None,
+            klarna_reference: None,
+            // Set with a fresh secret right before the HPP session is created.
+            callback_secret_hash: String::new(),
+            created_at: now,
+            updated_at: now,
+            return_urls: request.return_urls,
+        };
+        if !self.storage.insert(&record).await? {
+            // Another request won the race for this key or cart: return its payment.
+            let winner = match self.storage.by_attempt(&store.id, &record.attempt_key).await? {
+                Some(found) => Some(found),
+                None => match &record.cart_ref {
+                    Some(cart_ref) => self.storage.live_for_cart(&store.id, cart_ref).await?,
+                    None => None,
+                },
+            };
+            let winner = winner.ok_or(PaymentError::NotFound)?;
+            if winner.attempt_key == record.attempt_key && winner.cart != record.cart {
+                return Err(PaymentError::KeyReused);
+            }
+            return Ok(Started { view: self.view(&winner), created: false });
+        }
+        self.create_at_klarna(record).await
+    }
+
+    /// Puts a payment whose creation failed before Klarna made a link back
+    /// to Creating, for a retry with its key; `None` for any other payment.
+    async fn reopen_failed_creation(&self, payment: &StoredPayment) -> Result<Option<StoredPayment>, PaymentError> {
+        if payment.status != PaymentStatus::Failed || payment.hpp_session_id.is_some() {
+            return Ok(None);
+        }
+        let reopened = self
+            .storage
+            .update(&payment.id, Source::User.as_str(), |current| {
+                let retryable = current.status == PaymentStatus::Failed && current.hpp_session_id.is_none();
+                retryable.then(|| StoredPayment {
+                    status: PaymentStatus::Creating,
+                    problem: None,
+                    updated_at: now_millis(),
+                    ..current.clone()
+                })
+            })
+            .await?;
+        Ok(reopened)
+    }
+
+    /// Creates the KP and HPP sessions for a recorded payment, recording each.
+    async fn create_at_klarna(&self, payment: StoredPayment) -> Result<Started, PaymentError> {
+        let id = payment.id.clone();
+        let result = async {
+            let store = self.store(&payment.store_id)?;
+            let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
+            self.storage.record_kp_session(&id, &kp.session_id).await?;
+            // Only the hash is kept; the secret itself lives in Klarna's copy of the URL.
+            let secret = crate::crypto::random_hex(32);
+            self.storage.set_callback_secret_hash(&id, &crate::crypto::sha256_hex(&secret)).await?;
+            let callback_url = format!("{}/klarna/status/{id}/{secret}", self.config().public_url);
+            let url = self.klarna.payment_session_url(&kp.session_id);
+            let request = requests::hpp_session(&payment, &store, url, callback_url);
+            // The same key on every retry: Klarna answers a repeat with the first session.
+            let hpp = self.klarna.create_hpp_session(&request, Some(&format!("kassa-{id}-hpp"))).await?;
+            self.storage.record_hpp_session(&id, &hpp).await?;
+            Ok::<_, PaymentError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                let payment = self.commit(&id, &StatusChange::to(PaymentStatus::Waiting, None), Source::User).await?;
+                self.track(&id, std::time::Duration::ZERO);
+                Ok(Started { view: payment, created: true })
+            }
+            Err(error) => {
+                tracing::warn!(payment = %id, %error, "could not create the payment at Klarna");
+                let problem = match &error {
+                    PaymentError::Klarna(e) => super::klarna_advice(e),
+                    other => domain::Problem::Other { message: other.to_string() },
+                };
+                let _ = self.commit(&id, &StatusChange::to(PaymentStatus::Failed, Some(problem)), Source::User).await;
+                Err(error)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::service_on_simulator;
+    use domain::CartLineInput;
+
+    fn cart(price: i64) -> CartInput {
+        CartInput {
+            lines: vec![CartLineInput { name: "Shoes".into(), quantity: 1, unit_price: price, ..Default::default() }],
+        }
+    }
+
+    #[tokio::test]
+    async fn one_key_one_payment_and_another_cart_under_it_is_refused() {
+        let (service, klarna) = service_on_simulator().await;
+        let (shoes, boots) = (cart(49_900), cart(89_900));
+        let first = service.start(StartRequest::api("stockholm", "k-1", None, &shoes)).await.unwrap();
+        let again = service.start(StartRequest::api("stockholm", "k-1", None, &shoes)).await.unwrap();
+        assert!(first.created && !again.created);
+        assert_eq!(first.view.id, again.view.id);
+        assert_eq!(first.view.status, PaymentStatus::Waiting);
+        let reused = service.start(StartRequest::api("stockholm", "k-1", None, &boots)).await;
+        assert!(matches!(reused, Err(PaymentError::KeyReused)));
+        assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_live_cart_keeps_its_payment_under_a_new_key() {
+        let (service, klarna) = service_on_simulator().await;
+        let shoes = cart(49_900);
+        let first = service.start(StartRequest::kiosk("stockholm", "attempt-1", "basket-1", &shoes)).await.unwrap();
+        let second = service.start(StartRequest::kiosk("stockholm", "attempt-2", "basket-1", &shoes)).await.unwrap();
+        assert_eq!((second.created, second.view.id), (false, first.view.id));
+        assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    #[tokio::test]
+    async fn bad_keys_and_carts_are_refused_naming_the_field_before_klarna() {
+        let (service, klarna) = service_on_simulator().await;
+        let shoes = cart(49_900);
+        let cases = [
+            (StartRequest::api("stockholm", "two words", None, &shoes), "attempt_key"),
+            (StartRequest::api("stockholm", "k", Some(""), &shoes), "cart_ref"),
+        ];
+        for (request, field) in cases {
+            match service.start(request).await {
+                Err(PaymentError::Invalid(errors)) => assert!(errors.for_field(field).is_some(), "{errors}"),
+                _ => panic!("{field}: expected a field error"),
+            }
+        }
+        let free = cart(0);
+        assert!(matches!(
+            service.start(StartRequest::seller("stockholm", "k-free", &free)).await,
+            Err(PaymentError::Invalid(_))
+        ));
+        assert!(matches!(
+            service.start(StartRequest::seller("nowhere", "k-1", &shoes)).await,
+            Err(PaymentError::UnknownStore(_))
+        ));
+        assert_eq!(klarna.hpp_sessions(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_creation_that_failed_before_a_link_is_retried_under_its_key() {
+        let (service, klarna) = service_on_simulator().await;
+        let shoes = cart(49_900);
+        klarna.faults(serde_json::json!({"endpoints": {"hpp_create": {"fail_next": 3}}})).await;
+        let failed = service.start(StartRequest::seller("stockholm", "k-retry", &shoes)).await;
+        assert!(matches!(failed, Err(PaymentError::Klarna(_))), "the first try fails");
+        let stored = service.storage().by_attempt("stockholm", "k-retry").await.unwrap().unwrap();
+        assert_eq!(stored.status, PaymentStatus::Failed);
+        let retried = service.start(StartRequest::seller("stockholm", "k-retry", &shoes)).await.unwrap();
+        assert_eq!((retried.created, retried.view.id, retried.view.status), (true, stored.id, PaymentStatus::Waiting));
+        assert_eq!(klarna.hpp_sessions(), 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! The web checkout door: the merchant URLs Kassa gives Klarna when a
+//! website redirects the shopper to the Hosted Payment Page, and what
+//! happens when Klarna sends the shopper back.
+
+mod arrival;
+mod urls;
+
+pub use arrival::{Arrival, ReturnQuery};
+pub use urls::{merchant_urls, verified_outcome, Outcome, ShopReturnUrls};

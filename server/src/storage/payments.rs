@@ -1,0 +1,333 @@
+//! The `payments` table and its history (`payment_events`).
+
+use super::rows::{self, encode_problem};
+use super::{Storage, StorageError};
+use crate::clock::now_millis;
+use domain::{Cart, Door, PaymentStatus, Problem};
+use klarna::wire::{CreateSessionResponse, MerchantUrls, PlaceOrderMode};
+
+/// A payment as stored, as typed values. Times are Unix milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredPayment {
+    pub id: String,
+    pub store_id: String,
+    pub door: Door,
+    pub attempt_key: String,
+    pub cart_ref: Option<String>,
+    pub cart: Cart,
+    pub place_order_mode: PlaceOrderMode,
+    pub status: PaymentStatus,
+    pub problem: Option<Problem>,
+    pub kp_session_id: Option<String>,
+    pub hpp_session_id: Option<String>,
+    /// Klarna's answer to the HPP create (links, QR, Distribution Module).
+    pub hpp: Option<CreateSessionResponse>,
+    pub klarna_expires_at: Option<i64>,
+    pub deadline_at: i64,
+    pub klarna_updated_at: Option<i64>,
+    pub authorization_token: Option<String>,
+    pub order_id: Option<String>,
+    pub klarna_reference: Option<String>,
+    pub callback_secret_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Klarna `merchant_urls` without `status_update` (web checkout).
+    pub return_urls: Option<MerchantUrls>,
+}
+
+/// One entry of a payment's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusEvent {
+    pub status: PaymentStatus,
+    pub source: String,
+    pub detail: Option<String>,
+    pub at: i64,
+}
+
+impl Storage {
+    /// Inserts a new payment with its first history entry. Returns `false`
+    /// when another payment holds the same attempt key or live cart.
+    pub async fn insert(&self, payment: &StoredPayment) -> Result<bool, StorageError> {
+        let mut tx = self.write_transaction().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO payments (id, store_id, origin, attempt_key, cart_ref, cart_json, currency, order_amount, \
+             order_tax_amount, place_order_mode, status, live, problem, kp_session_id, hpp_session_id, hpp_json, \
+             klarna_expires_at, deadline_at, klarna_updated_at, authorization_token, order_id, klarna_reference, \
+             callback_secret_hash, created_at, updated_at, return_urls_json) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&payment.id)
+        .bind(&payment.store_id)
+        .bind(payment.door.as_str())
+        .bind(&payment.attempt_key)
+        .bind(&payment.cart_ref)
+        .bind(rows::to_json(&payment.cart))
+        .bind(payment.cart.currency.code())
+        .bind(payment.cart.order_amount.get() as i64)
+        .bind(payment.cart.order_tax_amount.get() as i64)
+        .bind(payment.place_order_mode.as_str())
+        .bind(payment.status.as_str())
+        .bind(live(payment.status))
+        .bind(payment.problem.as_ref().map(encode_problem))
+        .bind(&payment.kp_session_id)
+        .bind(&payment.hpp_session_id)
+        .bind(payment.hpp.as_ref().map(rows::to_json))
+        .bind(payment.klarna_expires_at)
+        .bind(payment.deadline_at)
+        .bind(payment.klarna_updated_at)
+        .bind(&payment.authorization_token)
+        .bind(&payment.order_id)
+        .bind(&payment.klarna_reference)
+        .bind(&payment.callback_secret_hash)
+        .bind(payment.created_at)
+        .bind(payment.updated_at)
+        .bind(payment.return_urls.as_ref().map(rows::to_json))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            insert_event(&mut tx, &payment.id, payment.status, "user", None, payment.created_at).await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<StoredPayment>, StorageError> {
+        let row = sqlx::query("SELECT * FROM payments WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| rows::payment(&r)).transpose()
+    }
+
+    pub async fn by_attempt(&self, store_id: &str, attempt_key: &str) -> Result<Option<StoredPayment>, StorageError> {
+        let row = sqlx::query("SELECT * FROM payments WHERE store_id = ? AND attempt_key = ?")
+            .bind(store_id)
+            .bind(attempt_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| rows::payment(&r)).transpose()
+    }
+
+    pub async fn live_for_cart(&self, store_id: &str, cart_ref: &str) -> Result<Option<StoredPayment>, StorageError> {
+        let row = sqlx::query("SELECT * FROM payments WHERE store_id = ? AND cart_ref = ? AND live = 1")
+            .bind(store_id)
+            .bind(cart_ref)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| rows::payment(&r)).transpose()
+    }
+
+    /// Every payment that is not final yet, oldest first.
+    pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
+        let rows =
+            sqlx::query("SELECT * FROM payments WHERE live = 1 ORDER BY created_at").fetch_all(&self.pool).await?;
+        rows.iter().map(rows::payment).collect()
+    }
+
+    /// A store's payments created at or after `since`, newest first.
+    pub async fn list(&self, store_id: &str, since: i64, limit: i64) -> Result<Vec<StoredPayment>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT * FROM payments WHERE store_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(store_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::payment).collect()
+    }
+
+    /// Records the KP session of a payment being created.
+    pub async fn record_kp_session(&self, id: &str, kp_session_id: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE payments SET kp_session_id = ?, updated_at = ? WHERE id = ?")
+            .bind(kp_session_id)
+            .bind(now_millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the HPP session of a payment being created: its id, Klarna's
+    /// answer and when Klarna lets it expire.
+    pub async fn record_hpp_session(&self, id: &str, hpp: &CreateSessionResponse) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE payments SET hpp_session_id = ?, hpp_json = ?, \
+             klarna_expires_at = COALESCE(?, klarna_expires_at), updated_at = ? WHERE id = ?",
+        )
+        .bind(&hpp.session_id)
+        .bind(rows::to_json(hpp))
+        .bind(hpp.expires_at.map(crate::clock::millis))
+        .bind(now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_callback_secret_hash(&self, id: &str, hash: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE payments SET callback_secret_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Compare-and-swap: reads the payment under the write lock, lets
+    /// `decide` compute what it becomes, and writes that when it differs.
+    /// A status change is added to the history with its `source`. Returns
+    /// the payment as written, or `None` when nothing changed.
+    pub async fn update<F>(&self, id: &str, source: &str, decide: F) -> Result<Option<StoredPayment>, StorageError>
+    where
+        F: FnOnce(&StoredPayment) -> Option<StoredPayment>,
+    {
+        let mut tx = self.write_transaction().await?;
+        let Some(current) = sqlx::query("SELECT * FROM payments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| rows::payment(&r))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let Some(next) = decide(&current).filter(|next| *next != current) else { return Ok(None) };
+        sqlx::query(
+            "UPDATE payments SET status = ?, live = ?, problem = ?, klarna_updated_at = ?, authorization_token = ?, \
+             order_id = ?, klarna_reference = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(next.status.as_str())
+        .bind(live(next.status))
+        .bind(next.problem.as_ref().map(encode_problem))
+        .bind(next.klarna_updated_at)
+        .bind(&next.authorization_token)
+        .bind(&next.order_id)
+        .bind(&next.klarna_reference)
+        .bind(next.updated_at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if next.status != current.status {
+            let detail = next.problem.as_ref().map(encode_problem);
+            insert_event(&mut tx, id, next.status, source, detail.as_deref(), next.updated_at).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(next))
+    }
+
+    pub async fn history(&self, id: &str) -> Result<Vec<StatusEvent>, StorageError> {
+        let rows =
+            sqlx::query("SELECT status, source, detail, at FROM payment_events WHERE payment_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|row| rows::status_event(id, row)).collect()
+    }
+}
+
+/// Mirrors "not final" into a column, for the one-live-payment-per-cart index.
+fn live(status: PaymentStatus) -> i64 {
+    i64::from(!status.is_final())
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    status: PaymentStatus,
+    source: &str,
+    detail: Option<&str>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO payment_events (payment_id, status, source, detail, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(status.as_str())
+        .bind(source)
+        .bind(detail)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::payment_with as payment;
+    use super::*;
+
+    /// Writes `status` whatever the payment holds (the rules are the caller's).
+    async fn set(storage: &Storage, id: &str, status: PaymentStatus, source: &str) -> Option<StoredPayment> {
+        storage.update(id, source, |current| Some(StoredPayment { status, ..current.clone() })).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_payment_per_attempt_key_and_per_live_cart() {
+        let storage = Storage::in_memory().await.unwrap();
+        assert!(storage.insert(&payment("a", "k1", Some("cart"))).await.unwrap());
+        assert!(!storage.insert(&payment("b", "k1", None)).await.unwrap(), "same key");
+        assert!(!storage.insert(&payment("c", "k2", Some("cart"))).await.unwrap(), "same live cart");
+        set(&storage, "a", PaymentStatus::Cancelled, "user").await.unwrap();
+        assert!(storage.insert(&payment("d", "k3", Some("cart"))).await.unwrap(), "cart free again");
+        assert_eq!(storage.live_for_cart("s", "cart").await.unwrap().unwrap().id, "d");
+    }
+
+    #[tokio::test]
+    async fn updates_write_typed_values_and_record_status_changes_only() {
+        let storage = Storage::in_memory().await.unwrap();
+        storage.insert(&payment("a", "k", None)).await.unwrap();
+        assert!(set(&storage, "a", PaymentStatus::Waiting, "poll").await.is_none(), "no change, no write");
+        let paid = storage
+            .update("a", "callback", |current| {
+                Some(StoredPayment {
+                    status: PaymentStatus::Completed,
+                    order_id: Some("order-1".into()),
+                    problem: Some(Problem::OrderRefused { klarna_code: "X".into() }),
+                    updated_at: 7,
+                    ..current.clone()
+                })
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(storage.get("a").await.unwrap().unwrap(), paid);
+        assert!(storage.open_payments().await.unwrap().is_empty());
+        let history: Vec<(PaymentStatus, String)> =
+            storage.history("a").await.unwrap().into_iter().map(|e| (e.status, e.source)).collect();
+        assert_eq!(
+            history,
+            [(PaymentStatus::Waiting, "user".to_string()), (PaymentStatus::Completed, "callback".to_string())]
+        );
+        assert!(storage.update("nobody", "poll", |p| Some(p.clone())).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn sessions_are_recorded_and_read_back() {
+        let storage = Storage::in_memory().await.unwrap();
+        storage.insert(&payment("a", "k", None)).await.unwrap();
+        storage.record_kp_session("a", "kp-1").await.unwrap();
+        let hpp = CreateSessionResponse {
+            session_id: "hpp-1".into(),
+            redirect_url: Some("https://pay.example/hpp-1".into()),
+            expires_at: Some(time::OffsetDateTime::from_unix_timestamp(1_000).unwrap()),
+            ..Default::default()
+        };
+        storage.record_hpp_session("a", &hpp).await.unwrap();
+        let stored = storage.get("a").await.unwrap().unwrap();
+        assert_eq!(stored.kp_session_id.as_deref(), Some("kp-1"));
+        assert_eq!(stored.hpp_session_id.as_deref(), Some("hpp-1"));
+        assert_eq!(stored.hpp, Some(hpp));
+        assert_eq!(stored.klarna_expires_at, Some(1_000_000));
+    }
+
+    #[tokio::test]
+    async fn survives_reopening_the_file() {
+        let dir = std::env::temp_dir().join(format!("kassa-storage-{}", uuid::Uuid::new_v4()));
+        {
+            let storage = Storage::open(&dir).await.unwrap();
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+        }
+        let storage = Storage::open(&dir).await.unwrap();
+        assert_eq!(storage.by_attempt("s", "k").await.unwrap().unwrap().id, "a");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

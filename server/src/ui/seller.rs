@@ -1,0 +1,220 @@
+//! The seller view's and the demo shop's port. Seller calls work for the
+//! store the associate signed in to, never one the page names.
+
+use super::{summary, Ports};
+use crate::clock::start_of_today_millis;
+use crate::config::{Config, StoreConfig};
+use crate::http::auth::seller_session;
+use crate::http::cookies::{cookie_value, seller_cookie, SELLER_COOKIE};
+use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
+use crate::sellers::AuthError;
+use app::backend::{BoxFuture, PaymentBackend};
+use app::i18n::Lang;
+use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
+use app::AppError;
+use axum::http;
+use domain::{CartInput, Door, FieldErrors, FieldProblem, Problem};
+
+impl PaymentBackend for Ports {
+    fn sign_in_stores(&self) -> Vec<StoreChoice> {
+        self.0
+            .payments
+            .config()
+            .stores
+            .iter()
+            .map(|s| StoreChoice {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                lang: Lang::from_code(s.locale.as_str()).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    fn sign_in(
+        &self,
+        store_id: String,
+        name: String,
+        password: String,
+    ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>> {
+        Box::pin(async move {
+            match self.0.sellers.sign_in(&store_id, &name, &password).await {
+                Ok((token, session)) => {
+                    tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
+                    let session = SellerSession { store_id: session.store_id, associate: session.associate };
+                    Ok((session, seller_cookie(Some(&token), self.0.https())))
+                }
+                Err(AuthError::WrongCredentials) => {
+                    tracing::warn!(store = %store_id, "failed sign-in");
+                    Err(AppError::WrongCredentials)
+                }
+                Err(AuthError::TooManyAttempts { wait_seconds }) => {
+                    tracing::warn!(store = %store_id, wait_seconds, "sign-in refused: too many failed attempts");
+                    Err(AppError::Failed(Problem::TooManySignIns { wait_seconds }))
+                }
+                Err(AuthError::Storage(error)) => Err(PaymentError::Storage(error).into()),
+            }
+        })
+    }
+
+    fn sign_out<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<String, AppError>> {
+        Box::pin(async move {
+            if let Some(token) = cookie_value(headers, SELLER_COOKIE) {
+                self.0.sellers.sign_out(token).await.map_err(PaymentError::from)?;
+            }
+            Ok(seller_cookie(None, self.0.https()))
+        })
+    }
+
+    fn seller_session<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<SellerSession, AppError>> {
+        Box::pin(async move {
+            let session = seller_session(&self.0.sellers, headers).await.map_err(PaymentError::from)?;
+            session
+                .map(|s| SellerSession { store_id: s.store_id, associate: s.associate })
+                .ok_or(AppError::SignInRequired)
+        })
+    }
+
+    fn seller_store(&self, session: &SellerSession) -> Result<StoreSummary, AppError> {
+        let config = self.0.payments.config();
+        let store = config.store(&session.store_id).ok_or(AppError::SignInRequired)?;
+        Ok(summary(store, &session.associate, store.seller.channels.clone()))
+    }
+
+    fn start_seller_payment(
+        &self,
+        session: SellerSession,
+        attempt_key: String,
+        cart: CartInput,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move {
+            let request = StartRequest::seller(&session.store_id, &attempt_key, &cart);
+            Ok(self.0.payments.start(request).await?.view)
+        })
+    }
+
+    fn seller_payment(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move { Ok(self.0.payments.get(&session.store_id, &id).await?) })
+    }
+
+    fn cancel_seller_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move { Ok(self.0.payments.cancel(&session.store_id, &id).await?) })
+    }
+
+    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
+        Box::pin(async move {
+            let mut payments = self.0.payments.list(&session.store_id, start_of_today_millis()).await?;
+            // Open payments need the associate's attention first.
+            payments.sort_by_key(|p| p.status.is_final());
+            Ok(payments)
+        })
+    }
+
+    fn send_link(&self, session: SellerSession, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>> {
+        Box::pin(async move {
+            let target = link_target(&to).map_err(AppError::Invalid)?;
+            self.0.payments.send_link(&session.store_id, &id, &target).await.map_err(|error| match error {
+                PaymentError::Klarna(error) => AppError::Failed(distribution_advice(&error, &to)),
+                other => other.into(),
+            })
+        })
+    }
+
+    fn regenerate_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+        attempt_key: String,
+    ) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move {
+            Ok(self.0.payments.regenerate(&session.store_id, &id, Door::Seller, &attempt_key).await?.view)
+        })
+    }
+
+    fn web_shop(&self) -> Option<StoreSummary> {
+        let config = self.0.payments.config();
+        demo_shop(&config).map(|store| summary(store, "", Vec::new()))
+    }
+
+    fn start_shop_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move {
+            let config = self.0.payments.config();
+            let store = demo_shop(&config).ok_or(AppError::NotFound)?;
+            let request = StartRequest::web(&config, store, &attempt_key, None, &cart, None);
+            Ok(self.0.payments.start(request).await?.view)
+        })
+    }
+
+    fn shop_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
+        Box::pin(async move {
+            let config = self.0.payments.config();
+            let store = demo_shop(&config).ok_or(AppError::NotFound)?;
+            let stored = self.0.payments.storage().get(&id).await.map_err(PaymentError::from)?;
+            // Only the shop's own web payments: never a till's or an API shop's
+            // (those carry the shop's own return URL, `&to=`).
+            let ours = stored.filter(|p| {
+                p.store_id == store.id
+                    && p.door == Door::Web
+                    && p.return_urls.as_ref().and_then(|urls| urls.success.as_deref()).is_some_and(|u| !u.contains("&to="))
+            });
+            match ours {
+                Some(payment) => Ok(self.0.payments.view(&payment)),
+                None => Err(AppError::NotFound),
+            }
+        })
+    }
+}
+
+/// The store the demo web shop sells for, when the shop is on.
+fn demo_shop(config: &Config) -> Option<&StoreConfig> {
+    let web = &config.web_checkout;
+    config.store(&web.store).filter(|_| web.demo_shop)
+}
+
+/// Checks what the associate typed; errors name the form's fields.
+fn link_target(to: &LinkRecipient) -> Result<LinkTarget, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    match to {
+        LinkRecipient::Sms { country, phone } => match domain::Country::parse(country) {
+            Ok(country) => match domain::PhoneNumber::parse(country, phone) {
+                Ok(phone) => return Ok(LinkTarget::Sms(phone)),
+                Err(problem) => errors.push("phone", problem),
+            },
+            Err(_) => errors.push("country", FieldProblem::CountryInvalid),
+        },
+        LinkRecipient::Email { email } => match domain::Email::parse(email) {
+            Ok(email) => return Ok(LinkTarget::Email(email)),
+            Err(problem) => errors.push("email", problem),
+        },
+    }
+    Err(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{service_with, TestKlarna};
+
+    #[tokio::test]
+    async fn repeated_wrong_passwords_make_the_associate_wait() {
+        let klarna = TestKlarna::start().await;
+        let service = Ports(crate::state::AppState::new(service_with(&klarna, &[]).await));
+        let sign_in = |password: &str| service.sign_in("stockholm".into(), "demo".into(), password.into());
+        for _ in 0..5 {
+            assert_eq!(sign_in("guess").await.unwrap_err(), AppError::WrongCredentials);
+        }
+        // Now even the right password waits: guessing gets slow, typos are free.
+        match sign_in("kassa-demo").await.unwrap_err() {
+            AppError::Failed(Problem::TooManySignIns { wait_seconds }) => assert!((1..=30).contains(&wait_seconds)),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+        // Another associate of the store is not held up.
+        assert_eq!(
+            service.sign_in("stockholm".into(), "someone".into(), "guess".into()).await.unwrap_err(),
+            AppError::WrongCredentials
+        );
+    }
+}
