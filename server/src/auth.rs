@@ -3,8 +3,8 @@
 
 use crate::config::StoreConfig;
 use crate::storage::{now_millis, Storage, StorageError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+#[cfg(test)]
+use argon2::password_hash::PasswordHash;
 use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -36,18 +36,8 @@ pub enum AuthError {
     Storage(#[from] StorageError),
 }
 
-/// A PHC-format argon2id hash of `password`, for the config file.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| e.to_string())
-}
-
-/// Whether `password` matches a stored PHC hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
+// The hashing lives in crypto.rs, shared with config's checks.
+pub use crate::crypto::{hash_password, verify_password};
 
 /// Checks the associate's password and opens a session. Returns the
 /// cookie's token, which is only ever sent to that browser.

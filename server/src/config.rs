@@ -1,6 +1,7 @@
 //! Kassa's configuration: `kassa.toml`, then `KASSA__…` environment
 //! overrides, then checks that name the offending key.
 
+use crate::crypto;
 use app::model::LinkChannel;
 use domain::{Country, Currency, Locale};
 use klarna::wire::PlaceOrderMode;
@@ -73,10 +74,7 @@ impl fmt::Debug for KeyHash {
 impl KeyHash {
     /// Hashes the given key and compares in constant time.
     pub fn matches(&self, key: &str) -> bool {
-        use sha2::{Digest, Sha256};
-        use subtle::ConstantTimeEq;
-        let digest: String = Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        bool::from(self.0.to_ascii_lowercase().as_bytes().ct_eq(digest.as_bytes()))
+        crypto::constant_time_eq(&self.0.to_ascii_lowercase(), &crypto::sha256_hex(key))
     }
 
     fn well_formed(&self) -> bool {
@@ -278,8 +276,7 @@ pub struct ApiKey(String);
 impl ApiKey {
     /// Compares in constant time, so timing reveals nothing of the key.
     pub fn matches(&self, given: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        bool::from(self.0.as_bytes().ct_eq(given.as_bytes()))
+        crypto::constant_time_eq(&self.0, given)
     }
 }
 
@@ -426,13 +423,13 @@ impl Config {
                 if associate.name.trim().is_empty() {
                     return fail(&key("name"), "must not be empty".into());
                 }
-                if argon2::PasswordHash::new(&associate.password_hash).is_err() {
+                if !crypto::is_password_hash(&associate.password_hash) {
                     return fail(
                         &key("password_hash"),
                         "is not an argon2 hash; make one with `kassa hash-password`".into(),
                     );
                 }
-                if live && crate::auth::verify_password(DEV_ASSOCIATE_PASSWORD, &associate.password_hash) {
+                if live && crypto::verify_password(DEV_ASSOCIATE_PASSWORD, &associate.password_hash) {
                     return fail(
                         &key("password_hash"),
                         format!("the development password is refused in {}", self.klarna.environment),
@@ -616,7 +613,7 @@ mod tests {
         with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
         assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
-        let real_hash = crate::auth::hash_password("a real password").unwrap();
+        let real_hash = crate::crypto::hash_password("a real password").unwrap();
         with_credentials.push(("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash.clone()));
         // The second (telesales) store's development key and password are refused too.
         let err = Config::parse(FILE, &with_credentials).unwrap_err();
@@ -712,7 +709,7 @@ mod tests {
 
     #[test]
     fn development_kiosk_keys_are_refused_with_real_klarna() {
-        let real_hash = crate::auth::hash_password("a real password").unwrap();
+        let real_hash = crate::crypto::hash_password("a real password").unwrap();
         let live = env(&[
             ("KASSA__KLARNA__ENVIRONMENT", "playground"),
             ("KLARNA_USERNAME", "PK1"),

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod checkout;
 pub mod config;
+pub mod crypto;
 pub mod events;
 pub mod kiosk;
 pub mod payments;

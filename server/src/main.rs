@@ -99,7 +99,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
         }
         Environment::Simulator => {
             // Fresh credentials each start: nothing to leak, nothing to configure.
-            let credentials = Credentials::new("kassa-embedded", random_hex(16));
+            let credentials = Credentials::new("kassa-embedded", server::crypto::random_hex(16));
             let simulator = Simulator::new(SimulatorConfig {
                 username: credentials.username.clone(),
                 password: credentials.password().to_string(),
@@ -188,7 +188,7 @@ fn hash_password() -> Result<(), String> {
     if password.len() < 8 {
         return Err("use a password of at least 8 characters".into());
     }
-    println!("{}", server::auth::hash_password(password)?);
+    println!("{}", server::crypto::hash_password(password)?);
     Ok(())
 }
 
@@ -242,12 +242,6 @@ fn loopback(listen: SocketAddr) -> SocketAddr {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     addr
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).expect("the operating system's random source failed");
-    buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn shutdown_signal() {
