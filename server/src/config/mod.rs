@@ -1,15 +1,17 @@
 //! Kassa's configuration: `kassa.toml`, then `KASSA__…` environment
 //! overrides, then checks that name the offending key.
 //!
-//! `types` holds the file's shapes, `env` the overrides, and `checks` what a
-//! configuration must satisfy.
+//! `types` holds the file's shapes, `env` the overrides, `checks` what a
+//! configuration must satisfy, and `reload` what may change while running.
 
 mod checks;
 mod env;
+mod reload;
 #[cfg(test)]
 mod tests;
 mod types;
 
+pub use reload::reload_refusal;
 pub use types::{
     ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, RegionName, StoreConfig,
     ViewProfile, WebCheckoutConfig,
