@@ -263,3 +263,45 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("kassa").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    // The invocations scripts, end2end tests and the README rely on.
+    #[test]
+    fn known_invocations_parse() {
+        let config = |cli: Cli| match cli.command {
+            None => cli.serve.config,
+            Some(Command::Serve(args)) => args.config,
+            _ => panic!("not serve"),
+        };
+        assert_eq!(config(parse(&["--config", "a.toml"]).unwrap()), PathBuf::from("a.toml"));
+        assert_eq!(config(parse(&["serve", "--config", "b.toml"]).unwrap()), PathBuf::from("b.toml"));
+        assert!(parse(&[]).unwrap().command.is_none());
+        assert!(matches!(parse(&["hash-password"]).unwrap().command, Some(Command::HashPassword)));
+        let simulator = ["simulator", "--listen", "127.0.0.1:4010", "--username", "U", "--password", "P"];
+        let Some(Command::Simulator(args)) = parse(&simulator).unwrap().command else { panic!("not simulator") };
+        assert_eq!((args.listen.port(), args.username.as_str(), args.public_url), (4010, "U", None));
+    }
+
+    #[test]
+    fn usage_errors_name_the_argument() {
+        let error = parse(&["simulator", "--listen", "127.0.0.1:4010"]).err().unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("--username"), "{error}");
+        assert!(parse(&["--config", "a", "--config", "b"]).is_err());
+        assert!(parse(&["--config", "a", "simulator"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+    }
+}
