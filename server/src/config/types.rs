@@ -38,7 +38,7 @@ fn default_reset_after_paid_seconds() -> u32 {
 /// could be guessed from its hash).
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct KeyHash(pub(super) String);
+pub struct KeyHash(String);
 
 impl fmt::Debug for KeyHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
