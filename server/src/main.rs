@@ -1,40 +1,71 @@
 //! `kassa`: the Kassa server, and `kassa simulator`, Klarna's API offline.
 #![recursion_limit = "256"]
 
+use clap::{Args, Parser, Subcommand};
 use klarna::simulator::{Simulator, SimulatorConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-Usage:
-  kassa [serve] [--config PATH]
-      Run Kassa. The config defaults to $KASSA_CONFIG or ./kassa.toml.
-  kassa simulator --listen ADDR --username USER --password PASS [--public-url URL]
-      Run the Klarna simulator alone, serving Klarna's API paths at the root.
-  kassa hash-password
-      Read a password from standard input and print its argon2 hash for
-      stores.associates.password_hash in kassa.toml.
-  kassa help";
+/// Kassa: Klarna payments for stores, web shops and kiosks.
+#[derive(Parser)]
+#[command(name = "kassa", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    // `kassa --config PATH` serves too, as it always has.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run Kassa (the default).
+    Serve(ServeArgs),
+    /// Run the Klarna simulator alone, serving Klarna's API paths at the root.
+    Simulator(SimulatorArgs),
+    /// Read a password from standard input and print its argon2 hash for
+    /// stores.associates.password_hash in kassa.toml.
+    HashPassword,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The configuration file.
+    #[arg(long, value_name = "PATH", env = "KASSA_CONFIG", default_value = "kassa.toml")]
+    config: PathBuf,
+}
+
+#[derive(Args)]
+struct SimulatorArgs {
+    /// The address to listen on, e.g. 127.0.0.1:4010.
+    #[arg(long, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// The merchant's API username (Basic auth).
+    #[arg(long, value_name = "USER")]
+    username: String,
+    /// The merchant's API password (Basic auth).
+    #[arg(long, value_name = "PASS")]
+    password: String,
+    /// Where shoppers' browsers reach the simulator; defaults to http://ADDR.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Usage errors exit with 2 before anything starts; --help and --version with 0.
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("serve") => serve(args.get(1..).unwrap_or_default()).await,
-        Some(flag) if flag.starts_with("--config") => serve(&args).await,
-        Some("simulator") => simulator(&args[1..]).await,
-        Some("hash-password") => hash_password(),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    let result = match cli.command {
+        None => serve(cli.serve.config).await,
+        Some(Command::Serve(args)) => serve(args.config).await,
+        Some(Command::Simulator(args)) => simulator(args).await,
+        Some(Command::HashPassword) => hash_password(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,34 +76,7 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Reads `--name value` pairs; every flag must be known and given once.
-fn flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, String> {
-    let mut found: Vec<(&str, &str)> = Vec::new();
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let name = flag
-            .strip_prefix("--")
-            .filter(|n| known.contains(n))
-            .ok_or_else(|| format!("unexpected argument {flag:?}\n\n{USAGE}"))?;
-        let value = rest.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        if found.iter().any(|(n, _)| *n == name) {
-            return Err(format!("--{name} given twice"));
-        }
-        found.push((name, value));
-    }
-    Ok(found)
-}
-
-fn flag<'a>(found: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
-    found.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-}
-
-async fn serve(args: &[String]) -> Result<(), String> {
-    let found = flags(args, &["config"])?;
-    let path = flag(&found, "config")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("KASSA_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("kassa.toml"));
+async fn serve(path: PathBuf) -> Result<(), String> {
     server::startup::serve(&path).await
 }
 
@@ -88,17 +92,15 @@ fn hash_password() -> Result<(), String> {
     Ok(())
 }
 
-async fn simulator(args: &[String]) -> Result<(), String> {
-    let found = flags(args, &["listen", "username", "password", "public-url"])?;
-    let required = |name: &str| flag(&found, name).ok_or_else(|| format!("--{name} is required\n\n{USAGE}"));
-    let listen: SocketAddr = required("listen")?.parse().map_err(|e| format!("--listen: {e}"))?;
+async fn simulator(args: SimulatorArgs) -> Result<(), String> {
+    let listen = args.listen;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let public_base = flag(&found, "public-url").map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+    let public_base = args.public_url.unwrap_or_else(|| format!("http://{listen}"));
     println!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
     let config = SimulatorConfig {
-        username: required("username")?.to_string(),
-        password: required("password")?.to_string(),
+        username: args.username,
+        password: args.password,
         public_base,
         profiles: SimulatorConfig::default_profiles(),
     };
@@ -106,4 +108,46 @@ async fn simulator(args: &[String]) -> Result<(), String> {
         .with_graceful_shutdown(server::startup::shutdown_signal())
         .await
         .map_err(|e| format!("simulator failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("kassa").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    // The invocations scripts, end2end tests and the README rely on.
+    #[test]
+    fn known_invocations_parse() {
+        let config = |cli: Cli| match cli.command {
+            None => cli.serve.config,
+            Some(Command::Serve(args)) => args.config,
+            _ => panic!("not serve"),
+        };
+        assert_eq!(config(parse(&["--config", "a.toml"]).unwrap()), PathBuf::from("a.toml"));
+        assert_eq!(config(parse(&["serve", "--config", "b.toml"]).unwrap()), PathBuf::from("b.toml"));
+        assert!(parse(&[]).unwrap().command.is_none());
+        assert!(matches!(parse(&["hash-password"]).unwrap().command, Some(Command::HashPassword)));
+        let simulator = ["simulator", "--listen", "127.0.0.1:4010", "--username", "U", "--password", "P"];
+        let Some(Command::Simulator(args)) = parse(&simulator).unwrap().command else { panic!("not simulator") };
+        assert_eq!((args.listen.port(), args.username.as_str(), args.public_url), (4010, "U", None));
+    }
+
+    #[test]
+    fn usage_errors_name_the_argument() {
+        let error = parse(&["simulator", "--listen", "127.0.0.1:4010"]).err().unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("--username"), "{error}");
+        assert!(parse(&["--config", "a", "--config", "b"]).is_err());
+        assert!(parse(&["--config", "a", "simulator"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+    }
 }

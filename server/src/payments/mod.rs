@@ -99,28 +99,10 @@ impl PaymentService {
     /// the old one kept) when it changes what only a restart can change, or
     /// drops a store that still has open payments.
     pub async fn replace_config(&self, new: Config) -> Result<(), String> {
-        let old = self.config();
-        if new.listen != old.listen {
-            return Err("listen: changes only with a restart".into());
-        }
-        if new.public_url != old.public_url {
-            return Err("public_url: changes only with a restart (Klarna holds the old callback URLs)".into());
-        }
-        if new.data_dir != old.data_dir {
-            return Err("data_dir: changes only with a restart".into());
-        }
-        if new.klarna.environment != old.klarna.environment
-            || new.klarna.region != old.klarna.region
-            || new.klarna.base_url != old.klarna.base_url
-        {
-            return Err("klarna: the environment, region and base_url change only with a restart".into());
-        }
         let open = self.storage.open_payments().await.map_err(|e| e.to_string())?;
-        if let Some(orphan) = open.iter().find(|p| new.store(&p.store_id).is_none()) {
-            return Err(format!(
-                "stores: store {:?} has open payments; keep it until they have ended",
-                orphan.store_id
-            ));
+        let stores_in_use = open.iter().map(|payment| payment.store_id.as_str());
+        if let Some(why) = crate::config::reload_refusal(&self.config(), &new, stores_in_use) {
+            return Err(why);
         }
         self.config.replace(new);
         Ok(())

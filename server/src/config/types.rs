@@ -1,0 +1,305 @@
+//! The shapes `kassa.toml` is read into, with their defaults. Secrets
+//! (API keys, key hashes) never show in Debug.
+
+use super::Config;
+use crate::crypto;
+use app::model::LinkChannel;
+use domain::{Country, Currency, Locale};
+use klarna::wire::PlaceOrderMode;
+use serde::Deserialize;
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+/// One self-checkout kiosk.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskConfig {
+    pub id: String,
+    /// The store it sells for (its `[stores.kiosk]` profile is used).
+    pub store: String,
+    /// SHA-256 (hex) of the device key: the config never holds the key itself.
+    pub key_sha256: KeyHash,
+    /// Without a touch for this long, the kiosk forgets the shopper.
+    #[serde(default = "default_idle_seconds")]
+    pub idle_seconds: u32,
+    /// The "Paid, thank you" screen stays this long.
+    #[serde(default = "default_reset_after_paid_seconds")]
+    pub reset_after_paid_seconds: u32,
+}
+
+fn default_idle_seconds() -> u32 {
+    90
+}
+
+fn default_reset_after_paid_seconds() -> u32 {
+    8
+}
+
+/// The SHA-256 of a device key, as hex. Debug never shows it (a weak key
+/// could be guessed from its hash).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct KeyHash(String);
+
+impl fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyHash([redacted])")
+    }
+}
+
+impl KeyHash {
+    /// Hashes the given key and compares in constant time.
+    pub fn matches(&self, key: &str) -> bool {
+        crypto::constant_time_eq(&self.0.to_ascii_lowercase(), &crypto::sha256_hex(key))
+    }
+
+    /// Whether it is 64 hex digits, as `sha256sum` prints.
+    pub(super) fn well_formed(&self) -> bool {
+        self.0.len() == 64 && self.0.chars().all(|c| c.is_ascii_hexdigit())
+    }
+}
+
+/// Web checkout: where shoppers come back to from Klarna's payment page,
+/// and Kassa's own demo shop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebCheckoutConfig {
+    /// Serve the demo shop at `/shop`.
+    pub demo_shop: bool,
+    /// The store the demo shop sells for.
+    pub store: String,
+    /// Which button Klarna's page offers to leave it.
+    pub leave_button: LeaveButton,
+    /// Disable the Klarna session when the shopper comes back by Back (or
+    /// Cancel), instead of keeping it payable.
+    pub disable_on_back: bool,
+}
+
+/// Klarna's payment page shows either a Back or a Cancel button, decided by
+/// which of `merchant_urls.back` and `.cancel` is given; never both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveButton {
+    Back,
+    Cancel,
+}
+
+impl LeaveButton {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveButton::Back => "back",
+            LeaveButton::Cancel => "cancel",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LeaveButton {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<LeaveButton, D::Error> {
+        // A list is read too, only to refuse "both" with a message that says why.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        let names = match Raw::deserialize(deserializer)? {
+            Raw::One(text) => text.split([',', ' ', '+']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            Raw::Many(names) => names,
+        };
+        let has = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let both = "Klarna's page shows either a Back or a Cancel button, so merchant_urls.back and \
+                    merchant_urls.cancel cannot both be set; choose \"back\" or \"cancel\"";
+        match names.as_slice() {
+            _ if (has("back") && has("cancel")) || has("both") => Err(serde::de::Error::custom(both)),
+            [one] if one.eq_ignore_ascii_case("back") => Ok(LeaveButton::Back),
+            [one] if one.eq_ignore_ascii_case("cancel") => Ok(LeaveButton::Cancel),
+            _ => Err(serde::de::Error::custom(format!("{names:?}: use \"back\" or \"cancel\""))),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WebCheckoutFile {
+    /// Defaults to on with the simulator, off with real Klarna.
+    #[serde(default)]
+    demo_shop: Option<bool>,
+    #[serde(default)]
+    store: Option<String>,
+    #[serde(default)]
+    leave_button: Option<LeaveButton>,
+    #[serde(default)]
+    disable_on_back: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KlarnaConfig {
+    pub environment: Environment,
+    #[serde(default = "default_region")]
+    pub region: RegionName,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// With `simulator`: use a simulator already running at this URL
+    /// (`kassa simulator`) instead of the embedded one. Credentials then
+    /// come from KLARNA_USERNAME / KLARNA_PASSWORD.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Read from KLARNA_USERNAME / KLARNA_PASSWORD, never from the file.
+    #[serde(skip)]
+    pub credentials: Option<klarna::Credentials>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Simulator,
+    Playground,
+    Production,
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Simulator => "simulator",
+            Environment::Playground => "playground",
+            Environment::Production => "production",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionName {
+    Eu,
+    Na,
+    Oc,
+}
+
+impl RegionName {
+    pub fn region(self) -> klarna::Region {
+        match self {
+            RegionName::Eu => klarna::Region::Eu,
+            RegionName::Na => klarna::Region::Na,
+            RegionName::Oc => klarna::Region::Oc,
+        }
+    }
+}
+
+fn default_region() -> RegionName {
+    RegionName::Eu
+}
+
+fn default_timeout() -> u64 {
+    20
+}
+
+fn default_payment_timeout() -> u32 {
+    15
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub id: String,
+    pub name: String,
+    pub country: Country,
+    pub currency: Currency,
+    pub locale: Locale,
+    #[serde(default)]
+    pub place_order_mode: PlaceOrderMode,
+    /// An unpaid payment is withdrawn at Klarna after this long.
+    #[serde(default = "default_payment_timeout")]
+    pub payment_timeout_minutes: u32,
+    pub api_key: ApiKey,
+    pub seller: ViewProfile,
+    /// Who may sign in to this store's seller view.
+    #[serde(default)]
+    pub associates: Vec<AssociateConfig>,
+    /// The self-checkout kiosks' Distribution Module (consumer view).
+    #[serde(default)]
+    pub kiosk: Option<ViewProfile>,
+}
+
+/// An associate's sign-in: a name and an argon2 hash (`kassa hash-password`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateConfig {
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// The Klarna Distribution Module profile and view one of Kassa's views uses.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewProfile {
+    pub profile_id: String,
+    pub view_id: String,
+    /// Ways besides the Distribution Module this view may send the link.
+    #[serde(default = "all_channels")]
+    pub channels: Vec<LinkChannel>,
+}
+
+fn all_channels() -> Vec<LinkChannel> {
+    vec![LinkChannel::Qr, LinkChannel::Sms, LinkChannel::Email]
+}
+
+/// A store's JSON API key. Debug never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKey(pub(super) String);
+
+impl ApiKey {
+    /// Compares in constant time, so timing reveals nothing of the key.
+    pub fn matches(&self, given: &str) -> bool {
+        crypto::constant_time_eq(&self.0, given)
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConfigFile {
+    listen: SocketAddr,
+    #[serde(default = "default_data_dir")]
+    data_dir: PathBuf,
+    #[serde(default)]
+    public_url: Option<String>,
+    klarna: KlarnaConfig,
+    stores: Vec<StoreConfig>,
+    #[serde(default)]
+    web_checkout: WebCheckoutFile,
+    #[serde(default)]
+    kiosks: Vec<KioskConfig>,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+impl ConfigFile {
+    /// The file with its defaults filled in; credentials come from the
+    /// environment, never from the file.
+    pub(super) fn resolve(self, credentials: Option<klarna::Credentials>) -> Config {
+        let public_url =
+            self.public_url.unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_string();
+        let web = self.web_checkout;
+        let web_checkout = WebCheckoutConfig {
+            demo_shop: web.demo_shop.unwrap_or(self.klarna.environment == Environment::Simulator),
+            store: web.store.or_else(|| self.stores.first().map(|s| s.id.clone())).unwrap_or_default(),
+            leave_button: web.leave_button.unwrap_or(LeaveButton::Back),
+            disable_on_back: web.disable_on_back,
+        };
+        Config {
+            listen: self.listen,
+            data_dir: self.data_dir,
+            public_url,
+            klarna: KlarnaConfig { credentials, ..self.klarna },
+            stores: self.stores,
+            web_checkout,
+            kiosks: self.kiosks,
+        }
+    }
+}
