@@ -145,9 +145,7 @@ pub fn send(
     link: String,
 ) -> Result<OutboxMessage, Refusal> {
     let session = sessions
-        .hpp
-        .get(session_id)
-        .filter(|s| !s.is_expired(now))
+        .live_hpp(session_id, now)
         .ok_or_else(|| not_found("HPP session not found or access token not found"))?;
     match session.status {
         SessionStatus::Disabled => {

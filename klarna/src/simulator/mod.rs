@@ -152,7 +152,7 @@ impl Simulator {
     fn act(&self, session_id: &str, action: state::ConsumerAction) -> Result<ActionOutcome, ActionRefused> {
         let now = self.clock().now();
         let mut sessions = self.sessions();
-        let session = sessions.hpp.get_mut(session_id).filter(|s| !s.is_expired(now)).ok_or(ActionRefused::NotFound)?;
+        let session = sessions.live_hpp_mut(session_id, now).ok_or(ActionRefused::NotFound)?;
         let before = session.status.clone();
         let destination = session.apply(action, now).map_err(ActionRefused::NotAllowed)?;
         let session = session.clone();

@@ -131,7 +131,7 @@ pub fn session_not_found() -> Refusal {
 
 fn live_session(sim: &Simulator, id: &str) -> Result<HppSession, Refusal> {
     let now = sim.clock().now();
-    sim.sessions().hpp.get(id).filter(|s| !s.is_expired(now)).cloned().ok_or_else(session_not_found)
+    sim.sessions().live_hpp(id, now).cloned().ok_or_else(session_not_found)
 }
 
 pub async fn read_hpp_session(

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 pub fn find(sim: &Simulator, id: &str) -> Option<(HppSession, KpSession)> {
     let now = sim.clock().now();
     let sessions = sim.sessions();
-    let hpp = sessions.hpp.get(id).filter(|s| !s.is_expired(now))?.clone();
+    let hpp = sessions.live_hpp(id, now)?.clone();
     let kp = sessions.kp.get(&hpp.kp_session_id)?.clone();
     Some((hpp, kp))
 }

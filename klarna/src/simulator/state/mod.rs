@@ -92,6 +92,16 @@ pub struct Sessions {
 }
 
 impl Sessions {
+    /// An HPP session that has not expired; an expired one is gone for
+    /// everyone but the merchant's read.
+    pub fn live_hpp(&self, id: &str, now: OffsetDateTime) -> Option<&HppSession> {
+        self.hpp.get(id).filter(|s| !s.is_expired(now))
+    }
+
+    pub fn live_hpp_mut(&mut self, id: &str, now: OffsetDateTime) -> Option<&mut HppSession> {
+        self.hpp.get_mut(id).filter(|s| !s.is_expired(now))
+    }
+
     /// The stored first answer for a key, if it is still within 24 h.
     pub fn replay(&self, call: IdempotentCall, key: Option<&str>, now: OffsetDateTime) -> Option<StoredAnswer> {
         let answer = self.answers.get(&(call, key?.to_string()))?;
