@@ -5,6 +5,9 @@
 //! [`Simulator::set_faults`](super::Simulator::set_faults)), reset with
 //! `DELETE /_sim/faults`. Rates draw at random; the `*_next` counters fail
 //! exactly the next N calls, which is what tests should use.
+//!
+//! This module decides; the API routes' middleware (in `api`) applies the
+//! decision, and the callback sender follows its plan.
 
 use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};

@@ -33,7 +33,7 @@ pub fn routes(sim: &Simulator) -> Router<Simulator> {
 }
 
 /// Middleware on Klarna's API routes: latency, then the call's fault.
-pub async fn inject(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
+async fn inject(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
     let Some(endpoint) = Endpoint::classify(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
