@@ -2,32 +2,14 @@
 //! the checks Klarna makes, the localised message, and the outbox where
 //! "sent" messages land. Used by the API and the Distribution Module page.
 
-use super::Simulator;
+use super::envelope::{klarna_error, not_found, Refusal};
+use super::format::money;
+use super::outbox::OutboxMessage;
+use super::state::Sessions;
 use crate::wire::{ContactInformation, DistributionMethod, SessionStatus};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
-
-/// A message the simulator pretended to send.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OutboxMessage {
-    pub id: String,
-    pub hpp_session_id: String,
-    pub method: DistributionMethod,
-    /// E-mail address, phone number, or access id.
-    pub to: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone_country: Option<String>,
-    /// The language the text is in (from the KP session's locale).
-    pub language: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    pub text: String,
-    /// The payment page link the message carries.
-    pub link: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub sent_at: OffsetDateTime,
-}
 
 /// A distribution request as it arrives, before Klarna's checks: every
 /// field may be missing, and the method may be in any case.
@@ -39,16 +21,9 @@ pub struct DistributionInput {
     pub contact_information: Option<ContactInformation>,
 }
 
-/// Why a distribution was refused: Klarna's status and error code.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DistributionRefusal {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-fn refuse(code: &'static str, message: impl Into<String>) -> DistributionRefusal {
-    DistributionRefusal { status: StatusCode::BAD_REQUEST, code, message: message.into() }
+/// Klarna answers a failed check with a 400 and the check's error code.
+fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+    klarna_error(StatusCode::BAD_REQUEST, code, message)
 }
 
 /// Countries whose phone numbers the simulator's "region" accepts: Klarna's
@@ -69,7 +44,7 @@ pub struct Recipient {
 /// Klarna's distribution checks: MISSING_CONTACT_DATA when the method's
 /// contact field is absent, CONSTRAINT_VIOLATION when it is malformed,
 /// UNSUPPORTED_COUNTRY for a phone country outside the region.
-pub fn check(input: &DistributionInput) -> Result<Recipient, DistributionRefusal> {
+pub fn check(input: &DistributionInput) -> Result<Recipient, Refusal> {
     let method = match input.method.as_deref().map(str::to_ascii_lowercase) {
         None => return Err(refuse("CONSTRAINT_VIOLATION", "method is required")),
         Some(m) if m == "email" => DistributionMethod::Email,
@@ -159,56 +134,47 @@ pub fn compose(locale: &str, method: DistributionMethod, amount: &str, link: &st
     (language.to_string(), subject, text)
 }
 
-impl Simulator {
-    /// Klarna's distribution: the session must be live and payable, the
-    /// contact data valid; then the message lands in the outbox.
-    pub(super) fn distribute_link(
-        &self,
-        session_id: &str,
-        input: &DistributionInput,
-    ) -> Result<OutboxMessage, DistributionRefusal> {
-        let now = self.clock().now();
-        let mut sessions = self.sessions();
-        let session = sessions.hpp.get(session_id).filter(|s| !s.is_expired(now)).ok_or(DistributionRefusal {
-            status: StatusCode::NOT_FOUND,
-            code: "NOT_FOUND",
-            message: "HPP session not found or access token not found".into(),
-        })?;
-        match session.status {
-            SessionStatus::Disabled => {
-                return Err(refuse("CONSTRAINT_VIOLATION", "The session has been disabled by the merchant"))
-            }
-            ref status if status.is_final() => {
-                return Err(refuse(
-                    "CONSTRAINT_VIOLATION",
-                    format!("The session is {status} and can no longer be paid"),
-                ))
-            }
-            _ => {}
+/// Klarna's distribution: the session must be live and payable, the
+/// contact data valid; then the message, carrying `link`, lands in the
+/// outbox.
+pub fn send(
+    sessions: &mut Sessions,
+    session_id: &str,
+    input: &DistributionInput,
+    now: OffsetDateTime,
+    link: String,
+) -> Result<OutboxMessage, Refusal> {
+    let session = sessions
+        .live_hpp(session_id, now)
+        .ok_or_else(|| not_found("HPP session not found or access token not found"))?;
+    match session.status {
+        SessionStatus::Disabled => {
+            return Err(refuse("CONSTRAINT_VIOLATION", "The session has been disabled by the merchant"))
         }
-        let recipient = check(input)?;
-        let kp = sessions.kp.get(&session.kp_session_id);
-        let locale = kp.and_then(|kp| kp.request.locale.clone()).unwrap_or_else(|| "en-US".into());
-        let amount = kp
-            .map(|kp| super::pages::money(kp.request.order_amount, &kp.request.purchase_currency))
-            .unwrap_or_default();
-        let link = self.url(&format!("/pay/{session_id}"));
-        let (language, subject, text) = compose(&locale, recipient.method, &amount, &link);
-        let message = OutboxMessage {
-            id: uuid::Uuid::new_v4().to_string(),
-            hpp_session_id: session_id.to_string(),
-            method: recipient.method,
-            to: recipient.to,
-            phone_country: recipient.phone_country,
-            language,
-            subject,
-            text,
-            link,
-            sent_at: now,
-        };
-        sessions.outbox.push(message.clone());
-        Ok(message)
+        ref status if status.is_final() => {
+            return Err(refuse("CONSTRAINT_VIOLATION", format!("The session is {status} and can no longer be paid")))
+        }
+        _ => {}
     }
+    let recipient = check(input)?;
+    let kp = sessions.kp.get(&session.kp_session_id);
+    let locale = kp.and_then(|kp| kp.request.locale.clone()).unwrap_or_else(|| "en-US".into());
+    let amount = kp.map(|kp| money(kp.request.order_amount, &kp.request.purchase_currency)).unwrap_or_default();
+    let (language, subject, text) = compose(&locale, recipient.method, &amount, &link);
+    let message = OutboxMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        hpp_session_id: session_id.to_string(),
+        method: recipient.method,
+        to: recipient.to,
+        phone_country: recipient.phone_country,
+        language,
+        subject,
+        text,
+        link,
+        sent_at: now,
+    };
+    sessions.outbox.push(message.clone());
+    Ok(message)
 }
 
 #[cfg(test)]
@@ -219,7 +185,7 @@ mod tests {
         DistributionInput { method: Some(method.into()), contact_information: Some(contact) }
     }
 
-    fn code(result: Result<Recipient, DistributionRefusal>) -> &'static str {
+    fn code(result: Result<Recipient, Refusal>) -> &'static str {
         result.unwrap_err().code
     }
 

@@ -1,16 +1,15 @@
 //! Fault injection: added latency, 5xx answers and timeouts per endpoint,
 //! and status callbacks dropped, duplicated, delayed or reordered.
 //!
-//! Set with `POST /_sim/faults` (or [`Simulator::set_faults`]), reset with
+//! Set with `POST /_sim/faults` (or
+//! [`Simulator::set_faults`](super::Simulator::set_faults)), reset with
 //! `DELETE /_sim/faults`. Rates draw at random; the `*_next` counters fail
 //! exactly the next N calls, which is what tests should use.
+//!
+//! This module decides; the API routes' middleware (in `api`) applies the
+//! decision, and the callback sender follows its plan.
 
-use super::api::klarna_error;
-use super::Simulator;
-use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -191,34 +190,6 @@ impl FaultState {
             return CallbackPlan::Drop;
         }
         CallbackPlan::Deliver { duplicate: c.duplicate, delay: Duration::from_millis(c.delay_ms), reorder: c.reorder }
-    }
-}
-
-/// Middleware on Klarna's API routes: latency, then the call's fault.
-pub async fn inject(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let Some(endpoint) = Endpoint::classify(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
-    let (latency, fault) = {
-        let mut state = sim.fault_state();
-        let latency = Duration::from_millis(state.faults.latency_ms);
-        (latency, state.decide(endpoint))
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    match fault {
-        CallFault::None => next.run(request).await,
-        CallFault::Error(status) => {
-            klarna_error(status, "INTERNAL_SERVER_ERROR", "Simulated failure (fault injection). Please try again.")
-                .into_response()
-        }
-        CallFault::Timeout(hold) => {
-            // The work is done, but the answer arrives too late.
-            let response = next.run(request).await;
-            tokio::time::sleep(hold).await;
-            response
-        }
     }
 }
 

@@ -9,74 +9,28 @@
 
 mod api;
 mod callbacks;
+mod config;
 mod control;
 mod distribution;
+mod envelope;
 pub mod faults;
+mod format;
+mod outbox;
 mod pages;
 mod qr;
 pub mod state;
 
 pub use callbacks::{CallbackOutcome, CallbackRecord};
-pub use distribution::OutboxMessage;
+pub use config::{Channel, Profile, SimulatorConfig, View};
 pub use faults::{CallbackFaults, Endpoint, EndpointFaults, Faults};
+pub use outbox::OutboxMessage;
 pub use state::PlacedOrder;
 
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use distribution::DistributionInput;
+use envelope::Refusal;
 use state::{Authorization, AuthorizationState, Clock, Sessions};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// Which Distribution Module interface a profile shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum View {
-    /// For staff: a store associate or telesales agent.
-    Seller,
-    /// For the shopper at a self-checkout.
-    Consumer,
-}
-
-/// How the Distribution Module may get the link to the shopper.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Qr,
-    Sms,
-    Email,
-}
-
-/// A Klarna-side profile: what the Distribution Module shows for it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Profile {
-    pub id: String,
-    pub view: View,
-    pub channels: Vec<Channel>,
-}
-
-#[derive(Clone, Debug)]
-pub struct SimulatorConfig {
-    pub username: String,
-    pub password: String,
-    /// Absolute URL the router is reachable at, without a trailing slash.
-    pub public_base: String,
-    pub profiles: Vec<Profile>,
-}
-
-impl SimulatorConfig {
-    /// The profiles Kassa's default config uses: `seller`, `telesales` (a
-    /// seller view without QR: the shopper is on the phone) and `consumer`.
-    pub fn default_profiles() -> Vec<Profile> {
-        vec![
-            Profile {
-                id: "seller".into(),
-                view: View::Seller,
-                channels: vec![Channel::Qr, Channel::Sms, Channel::Email],
-            },
-            Profile { id: "telesales".into(), view: View::Seller, channels: vec![Channel::Sms, Channel::Email] },
-            Profile { id: "consumer".into(), view: View::Consumer, channels: vec![Channel::Qr, Channel::Sms] },
-        ]
-    }
-}
 
 /// The simulator; clones share one state.
 #[derive(Clone)]
@@ -198,7 +152,7 @@ impl Simulator {
     fn act(&self, session_id: &str, action: state::ConsumerAction) -> Result<ActionOutcome, ActionRefused> {
         let now = self.clock().now();
         let mut sessions = self.sessions();
-        let session = sessions.hpp.get_mut(session_id).filter(|s| !s.is_expired(now)).ok_or(ActionRefused::NotFound)?;
+        let session = sessions.live_hpp_mut(session_id, now).ok_or(ActionRefused::NotFound)?;
         let before = session.status.clone();
         let destination = session.apply(action, now).map_err(ActionRefused::NotAllowed)?;
         let session = session.clone();
@@ -243,6 +197,13 @@ impl Simulator {
             redirect: destination.and_then(|d| session.merchant_url(d)),
             status: session.status.clone(),
         })
+    }
+
+    /// Sends the payment link (API and Distribution Module alike).
+    fn distribute_link(&self, session_id: &str, input: &DistributionInput) -> Result<OutboxMessage, Refusal> {
+        let now = self.clock().now();
+        let link = self.url(&format!("/pay/{session_id}"));
+        distribution::send(&mut self.sessions(), session_id, input, now, link)
     }
 }
 

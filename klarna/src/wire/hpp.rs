@@ -1,5 +1,6 @@
 //! HPP API 1.1: `/hpp/v1/sessions` and friends.
 
+use super::distribution::DistributionModule;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use time::OffsetDateTime;
@@ -132,48 +133,6 @@ pub struct CreateSessionResponse {
     pub distribution_module: Option<DistributionModule>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DistributionModule {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    /// Carries the literal placeholders `{{profile_id}}` and `{{view_id}}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub standalone_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generation_url: Option<String>,
-}
-
-impl DistributionModule {
-    /// The standalone URL with the profile and view filled in (URL-encoded).
-    pub fn standalone_url_for(&self, profile_id: &str, view_id: &str) -> Option<String> {
-        let url = self.standalone_url.as_deref()?;
-        Some(
-            url.replace("{{profile_id}}", &encode_query_value(profile_id))
-                .replace("{{view_id}}", &encode_query_value(view_id)),
-        )
-    }
-}
-
-/// Answer of `POST {distribution_module.generation_url}`: a fresh token for
-/// the Distribution Module (shape inferred; Klarna does not document it).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DistributionModuleToken {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 /// `GET /hpp/v1/sessions/{id}`, also the `session` of a status callback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionResponse {
@@ -286,39 +245,10 @@ impl<'de> Deserialize<'de> for SessionStatus {
     }
 }
 
-/// `POST /hpp/v1/sessions/{id}/distribution`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DistributionRequest {
-    pub method: DistributionMethod,
-    pub contact_information: ContactInformation,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DistributionMethod {
-    Sms,
-    Email,
-    Token,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ContactInformation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// ISO 3166-1 alpha-2, required with `phone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_id: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::testing::round_trip;
 
     /// The real playground create-session response (klarna-hpp.md §2.1).
     const PLAYGROUND_CREATE: &str = r#"{
@@ -334,13 +264,6 @@ mod tests {
         "generation_url": "https://api.playground.klarna.com/hpp/v1/sessions/f52fc7d6-ee28-9c04-8674-8f7b8cdca5d4/distribution-module/token"
       }
     }"#;
-
-    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(body: &str) -> T {
-        let parsed: T = serde_json::from_str(body).unwrap();
-        let again: T = serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
-        assert_eq!(parsed, again);
-        parsed
-    }
 
     #[test]
     fn playground_create_response_round_trips() {
@@ -388,17 +311,6 @@ mod tests {
         assert_eq!(parsed.status, SessionStatus::Unknown("TIMEOUT".into()));
         assert_eq!(serde_json::to_value(&parsed).unwrap()["status"], "TIMEOUT");
         assert_eq!(SessionStatus::parse("in_progress"), SessionStatus::InProgress);
-    }
-
-    #[test]
-    fn documented_distribution_bodies_round_trip() {
-        let sms: DistributionRequest = round_trip(
-            r#"{"method":"sms","contact_information":{"phone":"07000212345","phone_country":"SE"},"template":"INSTORE_PURCHASE"}"#,
-        );
-        assert_eq!(sms.method, DistributionMethod::Sms);
-        let email: DistributionRequest =
-            round_trip(r#"{"method":"email","contact_information":{"email":"user@example.com"}}"#);
-        assert_eq!(email.contact_information.email.as_deref(), Some("user@example.com"));
     }
 
     #[test]

@@ -4,10 +4,16 @@
 //! fields are ignored, and unknown status strings are kept rather than
 //! failing the whole response.
 
+pub mod distribution;
 pub mod error;
 pub mod hpp;
 pub mod kp;
+pub mod percent;
+#[cfg(test)]
+mod testing;
 
+pub use distribution::*;
 pub use error::ErrorEnvelope;
 pub use hpp::*;
 pub use kp::*;
+pub use percent::*;

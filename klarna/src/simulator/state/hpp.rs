@@ -1,56 +1,11 @@
-//! The simulator's sessions and the HPP state machine (klarna-hpp.md §4).
+//! An HPP session and its state machine (klarna-hpp.md §4): what each
+//! shopper action does, and where the shopper is sent next.
 
-use crate::wire::{
-    AcquiringChannel, MerchantUrls, PaymentSessionRequest, PlaceOrderMode, SessionResponse, SessionStatus,
-};
-use serde::Serialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::wire::{AcquiringChannel, MerchantUrls, PlaceOrderMode, SessionResponse, SessionStatus};
 use time::{Duration, OffsetDateTime};
 
-/// KP sessions live 48 h; an HPP session ends one hour before its KP session.
-pub const KP_LIFETIME: Duration = Duration::hours(48);
+/// An HPP session ends one hour before its KP session (48 h).
 pub const HPP_LIFETIME: Duration = Duration::hours(47);
-/// An authorization token can place an order for 60 minutes.
-pub const AUTHORIZATION_LIFETIME: Duration = Duration::minutes(60);
-/// Klarna keeps an idempotency key's first answer for 24 hours.
-pub const IDEMPOTENCY_LIFETIME: Duration = Duration::hours(24);
-
-/// Simulated time: real time plus whatever tests advanced it by.
-#[derive(Debug, Default)]
-pub struct Clock {
-    offset: Mutex<Duration>,
-}
-
-impl Clock {
-    pub fn now(&self) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
-        // Klarna's timestamps carry milliseconds.
-        now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
-    }
-
-    pub fn advance(&self, by: Duration) {
-        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) += by;
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct KpSession {
-    pub id: String,
-    pub request: PaymentSessionRequest,
-    pub created_at: OffsetDateTime,
-    pub complete: bool,
-}
-
-impl KpSession {
-    pub fn expires_at(&self) -> OffsetDateTime {
-        self.created_at + KP_LIFETIME
-    }
-
-    pub fn channel(&self) -> AcquiringChannel {
-        self.request.acquiring_channel.unwrap_or_default()
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct HppSession {
@@ -225,94 +180,6 @@ fn klarna_reference(now: OffsetDateTime) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let random = uuid::Uuid::new_v4().as_u128() ^ now.unix_timestamp_nanos() as u128;
     (0..8).map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char).collect()
-}
-
-/// An authorization token a completed HPP session (mode NONE) handed out.
-#[derive(Clone, Debug)]
-pub struct Authorization {
-    pub kp_session_id: String,
-    pub hpp_session_id: String,
-    pub issued_at: OffsetDateTime,
-    pub state: AuthorizationState,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AuthorizationState {
-    Open,
-    /// Single use: the order it made.
-    Ordered(String),
-    Cancelled,
-}
-
-impl Authorization {
-    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
-        now >= self.issued_at + AUTHORIZATION_LIFETIME
-    }
-}
-
-/// An order placed through this simulator, by the merchant (place order
-/// with an authorization token) or by Klarna (PLACE_ORDER / CAPTURE_ORDER).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PlacedOrder {
-    pub order_id: String,
-    /// The token that placed it; `None` when Klarna placed it itself.
-    pub authorization_token: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub kp_session_id: String,
-    pub hpp_session_id: Option<String>,
-    pub order_amount: i64,
-    pub purchase_currency: String,
-    pub auto_capture: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub placed_at: OffsetDateTime,
-}
-
-/// Calls whose `Klarna-Idempotency-Key` the simulator honours.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IdempotentCall {
-    CreateHppSession,
-    PlaceOrder,
-}
-
-/// The first answer to an idempotent call, replayed for its key.
-#[derive(Clone, Debug)]
-pub struct StoredAnswer {
-    pub status: u16,
-    pub body: serde_json::Value,
-    pub stored_at: OffsetDateTime,
-}
-
-/// Every session the simulator knows, behind one lock.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    pub kp: HashMap<String, KpSession>,
-    pub hpp: HashMap<String, HppSession>,
-    pub by_distribution: HashMap<String, String>,
-    pub authorizations: HashMap<String, Authorization>,
-    pub orders: Vec<PlacedOrder>,
-    pub outbox: Vec<super::distribution::OutboxMessage>,
-    pub answers: HashMap<(IdempotentCall, String), StoredAnswer>,
-}
-
-impl Sessions {
-    /// The stored first answer for a key, if it is still within 24 h.
-    pub fn replay(&self, call: IdempotentCall, key: Option<&str>, now: OffsetDateTime) -> Option<StoredAnswer> {
-        let answer = self.answers.get(&(call, key?.to_string()))?;
-        (now < answer.stored_at + IDEMPOTENCY_LIFETIME).then(|| answer.clone())
-    }
-
-    pub fn remember(
-        &mut self,
-        call: IdempotentCall,
-        key: Option<&str>,
-        status: u16,
-        body: serde_json::Value,
-        now: OffsetDateTime,
-    ) {
-        if let Some(key) = key {
-            self.answers.insert((call, key.to_string()), StoredAnswer { status, body, stored_at: now });
-        }
-    }
 }
 
 #[cfg(test)]
