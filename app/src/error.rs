@@ -1,8 +1,8 @@
 //! The one error type of the UI boundary: what a server function can fail
 //! with, in words an associate can act on.
 
-use domain::Problem;
 use domain::FieldErrors;
+use domain::Problem;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};

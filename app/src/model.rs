@@ -1,36 +1,10 @@
-//! What the browser and API clients may know about a payment. Nothing here
-//! is secret: authorization tokens and callback secrets stay on the server.
+//! View models the screens use besides the payment itself (which, with
+//! its status, lives in `domain`): sessions, stores, link recipients.
 
-use domain::{Currency, MinorUnits};
+use domain::Currency;
 use serde::{Deserialize, Serialize};
 
-pub use domain::PaymentStatus;
-
-/// A payment as shown on a screen or returned by the JSON API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PaymentView {
-    pub id: String,
-    pub store_id: String,
-    pub status: PaymentStatus,
-    pub currency: Currency,
-    pub order_amount: MinorUnits,
-    pub order_tax_amount: MinorUnits,
-    /// The Distribution Module for this view's profile, ready for an iframe.
-    pub distribution_module_url: Option<String>,
-    /// The shopper's payment page (web checkout, or to send yourself).
-    pub redirect_url: Option<String>,
-    pub qr_code_url: Option<String>,
-    /// RFC 3339; after this the link cannot be paid.
-    pub expires_at: Option<String>,
-    pub order_id: Option<String>,
-    pub klarna_reference: Option<String>,
-    /// RFC 3339 time the payment was started.
-    pub created_at: String,
-    /// RFC 3339 time of the last status change.
-    pub updated_at: String,
-    /// Why the payment failed or ended early.
-    pub problem: Option<domain::Problem>,
-}
+pub use domain::payment::{LinkChannel, PaymentStatus, PaymentView};
 
 /// An associate signed in to a store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,15 +56,6 @@ impl StoreSummary {
     pub fn sends_first(&self) -> bool {
         !self.channels.is_empty() && !self.channels.contains(&LinkChannel::Qr)
     }
-}
-
-/// A way to get the payment link to the shopper.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkChannel {
-    Qr,
-    Sms,
-    Email,
 }
 
 /// Where the associate asks Klarna to send the link. Checked again on the

@@ -139,7 +139,6 @@ impl From<&Cart> for CartInput {
     }
 }
 
-
 fn validate_line(path: &str, line: &CartLineInput, errors: &mut FieldErrors) -> Option<CartLine> {
     let before = errors.0.len();
     let name = line.name.trim();

@@ -15,5 +15,5 @@ pub use cart::{Cart, CartInput, CartLine, CartLineInput, TaxRate};
 pub use contact::{Email, PhoneNumber, PHONE_COUNTRIES};
 pub use field::{FieldError, FieldErrors, FieldProblem};
 pub use money::{Currency, MinorUnits};
-pub use payment::{AttemptKey, CartRef, Door, PaymentId, PaymentStatus, Problem};
+pub use payment::{AttemptKey, CartRef, Door, LinkChannel, PaymentId, PaymentStatus, PaymentView, Problem};
 pub use region::{Country, Locale};

@@ -8,8 +8,8 @@
 //! Klarna is `kassa simulator` in its own process, so the memory figure is
 //! Kassa's alone; Kassa's service runs in this process with a file database.
 
-use domain::{CartInput, CartLineInput};
 use domain::Door;
+use domain::{CartInput, CartLineInput};
 use server::payments::StartRequest;
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
@@ -45,14 +45,7 @@ fn cart(n: u64) -> CartInput {
 
 /// A POS system's start through the API, for the store of the default config.
 fn api_start<'a>(key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
-    StartRequest {
-        store_id: "stockholm",
-        door: Door::Api,
-        attempt_key: key,
-        cart_ref: None,
-        cart,
-        return_urls: None,
-    }
+    StartRequest { store_id: "stockholm", door: Door::Api, attempt_key: key, cart_ref: None, cart, return_urls: None }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

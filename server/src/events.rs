@@ -1,7 +1,7 @@
 //! Live status: every change to a payment is broadcast here, to every open
 //! stream and to the kiosks that show it.
 
-use app::model::PaymentView;
+use domain::PaymentView;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 

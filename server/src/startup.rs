@@ -71,7 +71,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
-    let router = http::router(leptos, state, simulator.as_ref());
+    let router = router(leptos, state, simulator.as_ref());
 
     let url = &config.public_url;
     println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
@@ -112,6 +112,16 @@ pub async fn serve(path: &Path) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Every route Kassa serves: its own, the app's pages and, in simulator
+/// mode, the embedded simulator; all behind the kiosk gate.
+pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
+    let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));
+    if let Some(simulator) = simulator {
+        router = router.nest(http::SIMULATOR_PREFIX, simulator.router());
+    }
+    router.layer(axum::middleware::from_fn_with_state(state.kiosks.clone(), http::kiosks::gate))
 }
 
 /// How long a stopping Kassa lets open requests finish.

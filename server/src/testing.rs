@@ -46,7 +46,7 @@ impl TestKlarna {
     }
 
     /// The HPP session behind a payment, as Kassa recorded it.
-    pub async fn session_of(&self, kassa: &TestKassa, payment: &app::model::PaymentView) -> String {
+    pub async fn session_of(&self, kassa: &TestKassa, payment: &domain::PaymentView) -> String {
         let stored = kassa.service.storage().get(&payment.id).await.unwrap().unwrap();
         stored.hpp_session_id.expect("the payment has an HPP session")
     }

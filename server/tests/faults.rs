@@ -1,10 +1,10 @@
 //! Klarna failing in every way the simulator can: no lost payment, no
 //! second Klarna session, no second order.
 
-use app::model::PaymentStatus;
+use domain::Door;
+use domain::PaymentStatus;
 use domain::{CartInput, CartLineInput};
 use serde_json::json;
-use domain::Door;
 use server::payments::StartRequest;
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};

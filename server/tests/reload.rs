@@ -1,9 +1,9 @@
 //! A new configuration takes effect without a restart and without touching
 //! open payments; an invalid or restart-only change is refused whole.
 
-use app::model::PaymentStatus;
-use domain::{CartInput, CartLineInput};
 use domain::Door;
+use domain::PaymentStatus;
+use domain::{CartInput, CartLineInput};
 use server::config::Config;
 use server::payments::StartRequest;
 use server::storage::Storage;

@@ -2,11 +2,11 @@
 //! session per attempt and per cart, callbacks that are checked and
 //! de-duplicated, and status that ends right.
 
-use app::model::PaymentStatus;
+use domain::Door;
+use domain::PaymentStatus;
 use domain::Problem;
 use domain::{CartInput, CartLineInput};
 use klarna::wire::SessionStatus;
-use domain::Door;
 use server::payments::{Source, StartRequest};
 use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};

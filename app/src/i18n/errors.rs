@@ -4,9 +4,9 @@
 
 use super::{fill, pick, Lang};
 use crate::model::PaymentStatus;
-use domain::Problem;
 use crate::AppError;
 use domain::FieldProblem;
+use domain::Problem;
 
 /// A payment's status in words for the associate.
 pub fn status(lang: Lang, status: PaymentStatus) -> &'static str {

@@ -6,8 +6,10 @@ pub mod door;
 pub mod keys;
 pub mod problem;
 pub mod status;
+pub mod view;
 
 pub use door::Door;
 pub use keys::{AttemptKey, CartRef, PaymentId};
 pub use problem::Problem;
 pub use status::{admit, Ignored, PaymentStatus};
+pub use view::{LinkChannel, PaymentView};

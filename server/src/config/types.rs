@@ -3,7 +3,7 @@
 
 use super::Config;
 use crate::crypto;
-use app::model::LinkChannel;
+use domain::LinkChannel;
 use domain::{Country, Currency, Locale};
 use klarna::wire::PlaceOrderMode;
 use serde::Deserialize;

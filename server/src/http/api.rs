@@ -7,13 +7,13 @@ use super::sse;
 use crate::payments::web::ShopReturnUrls;
 use crate::payments::{PaymentService, StartRequest};
 use crate::state::AppState;
-use app::model::PaymentView;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use domain::PaymentView;
 use domain::{AttemptKey, CartInput, CartLineInput};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -129,15 +129,12 @@ async fn list_payments(
         return Err(ApiError::WrongStore(store));
     }
     let since = match query.since {
-        Some(text) => {
-            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
-                ApiError::BadQuery {
-                    field: "since",
-                    message: format!("since: {text:?} is not an RFC 3339 time such as 2026-11-27T00:00:00Z"),
-                }
+        Some(text) => time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| ApiError::BadQuery {
+                field: "since",
+                message: format!("since: {text:?} is not an RFC 3339 time such as 2026-11-27T00:00:00Z"),
             })
-            .map(crate::clock::millis)?
-        }
+            .map(crate::clock::millis)?,
         None => crate::clock::start_of_today_millis(),
     };
     Ok(Json(service.list(&store_id, since).await?))

@@ -66,6 +66,7 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
 mod tests {
     use super::*;
     use crate::config::LeaveButton;
+    use crate::payments::web::urls::tests::shop;
     use crate::payments::web::{merchant_urls, ShopReturnUrls};
     use crate::testing::{service_on_simulator, TestKlarna};
     use app::model::PaymentStatus;
@@ -74,16 +75,6 @@ mod tests {
     use klarna::simulator::state::expand_placeholders;
     use klarna::wire::MerchantUrls;
     use tower::ServiceExt;
-
-    fn shop() -> ShopReturnUrls {
-        ShopReturnUrls {
-            success: Some("https://shop.example/done?order=17".into()),
-            failure: Some("https://shop.example/failed".into()),
-            error: None,
-            back: Some("https://shop.example/cart#top".into()),
-            cancel: None,
-        }
-    }
 
     async fn started(
         service: &Arc<PaymentService>,

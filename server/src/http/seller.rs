@@ -10,9 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/seller/payments/{id}/events", get(payment_events))
-        .route("/seller/events", get(store_events))
+    Router::new().route("/seller/payments/{id}/events", get(payment_events)).route("/seller/events", get(store_events))
 }
 
 /// One payment of the associate's store.

@@ -5,9 +5,9 @@
 use crate::kiosks::{KioskError, Kiosks};
 use crate::payments::{PaymentError, PaymentService};
 use app::kiosk::KioskView;
-use app::model::{PaymentStatus, PaymentView};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use domain::{PaymentStatus, PaymentView};
 use futures::stream::{self, Stream, StreamExt};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -27,7 +27,11 @@ fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
 
 /// One payment of a store: its state now, then every change; the stream
 /// ends after a final state. The payment is read fast while it is open.
-pub async fn payment_stream(service: Arc<PaymentService>, store_id: String, id: String) -> Result<Response, PaymentError> {
+pub async fn payment_stream(
+    service: Arc<PaymentService>,
+    store_id: String,
+    id: String,
+) -> Result<Response, PaymentError> {
     let receiver = service.events().subscribe();
     let first = service.get(&store_id, &id).await?;
     struct Watch {
@@ -38,14 +42,7 @@ pub async fn payment_stream(service: Arc<PaymentService>, store_id: String, id: 
         receiver: broadcast::Receiver<Arc<PaymentView>>,
         _guard: crate::payments::WatchGuard,
     }
-    let watch = Watch {
-        _guard: service.watch(&id),
-        service,
-        store_id,
-        pending: Some(first),
-        done: false,
-        receiver,
-    };
+    let watch = Watch { _guard: service.watch(&id), service, store_id, pending: Some(first), done: false, receiver };
     let events = stream::unfold(watch, move |mut watch| {
         let id = id.clone();
         async move {
@@ -83,7 +80,9 @@ pub fn store_stream(store_id: String, receiver: broadcast::Receiver<Arc<PaymentV
                         return Some((Ok(json_event("payment", &*view)), receiver))
                     }
                     Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().event("resync").data("{}")), receiver)),
+                    Err(RecvError::Lagged(_)) => {
+                        return Some((Ok(Event::default().event("resync").data("{}")), receiver))
+                    }
                     Err(RecvError::Closed) => return None,
                 }
             }

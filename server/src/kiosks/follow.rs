@@ -1,7 +1,7 @@
 //! A kiosk's screen follows its payment's events.
 
 use super::Kiosks;
-use app::model::{PaymentStatus, PaymentView};
+use domain::{PaymentStatus, PaymentView};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ pub(crate) mod tests;
 use crate::config::{Environment, KioskConfig};
 use crate::payments::{PaymentError, PaymentService, WatchGuard};
 use app::kiosk::KioskView;
-use app::model::PaymentView;
+use domain::PaymentView;
 use domain::{Cart, CartInput};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

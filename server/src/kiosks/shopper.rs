@@ -4,8 +4,8 @@
 use super::{KioskError, Kiosks, Slot};
 use crate::payments::{PaymentError, StartRequest};
 use app::kiosk::KioskView;
-use app::model::{PaymentStatus, PaymentView};
 use domain::{Cart, CartInput, CartLineInput};
+use domain::{PaymentStatus, PaymentView};
 
 impl Kiosks {
     /// The self-checkout system hands over the basket, replacing the one
@@ -52,10 +52,7 @@ impl Kiosks {
         };
         let attempt_key = format!("kiosk-{}-{cart_id}-{attempt}", kiosk.id);
         let cart_ref = format!("kiosk-{}-{cart_id}", kiosk.id);
-        let started = self
-            .service
-            .start(StartRequest::kiosk(&kiosk.store, &attempt_key, &cart_ref, &input))
-            .await?;
+        let started = self.service.start(StartRequest::kiosk(&kiosk.store, &attempt_key, &cart_ref, &input)).await?;
         let payment = started.view;
         let forgotten = {
             let mut slots = self.slots();
@@ -173,4 +170,3 @@ pub fn demo_basket() -> CartInput {
         ],
     }
 }
-

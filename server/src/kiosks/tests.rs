@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::testing::TestKlarna;
-use app::model::PaymentStatus;
+use domain::PaymentStatus;
 
 /// A second store with its own key and kiosk, beside the shipped config.
 const SECOND_STORE: &str = r#"

@@ -1,7 +1,7 @@
 //! Klarna's failures turned into problems an associate or API client can
 //! act on; [`Problem::retry_later`] says whether trying again may help.
 
-use app::model::LinkRecipient;
+use super::LinkTarget;
 use domain::Problem;
 use klarna::KlarnaError;
 
@@ -22,11 +22,11 @@ pub fn klarna_advice(error: &KlarnaError) -> Problem {
 }
 
 /// Klarna's distribution errors as something the associate can do.
-pub fn distribution_advice(error: &KlarnaError, to: &LinkRecipient) -> Problem {
+pub fn distribution_advice(error: &KlarnaError, to: &LinkTarget) -> Problem {
     match error.error_code() {
         Some("UNSUPPORTED_COUNTRY") => Problem::SmsCountryUnsupported,
         Some("MISSING_CONTACT_DATA") | Some("CONSTRAINT_VIOLATION") => {
-            Problem::RecipientRefused { sms: matches!(to, LinkRecipient::Sms { .. }) }
+            Problem::RecipientRefused { sms: matches!(to, LinkTarget::Sms(_)) }
         }
         _ => match error {
             KlarnaError::NotFound(_) => Problem::LinkExpired,
@@ -44,7 +44,7 @@ mod tests {
     fn unreachable_is_worth_a_retry_and_a_refusal_is_not() {
         assert_eq!(klarna_advice(&KlarnaError::Timeout), Problem::KlarnaUnreachable);
         assert!(klarna_advice(&KlarnaError::Timeout).retry_later());
-        let email = LinkRecipient::Email { email: "a@b.se".into() };
+        let email = LinkTarget::Email(domain::Email::parse("a@b.se").unwrap());
         assert_eq!(distribution_advice(&KlarnaError::Timeout, &email), Problem::LinkNotSent);
         assert_eq!(distribution_advice(&KlarnaError::NotFound(Default::default()), &email), Problem::LinkExpired);
     }

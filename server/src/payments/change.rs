@@ -82,7 +82,10 @@ mod tests {
         let mut paid = crate::storage::tests::payment("a");
         paid.order_id = Some("order-1".into());
         let next = report(PaymentStatus::Completed, 5).apply_at(&paid, 99).unwrap();
-        assert_eq!((next.status, next.order_id.as_deref(), next.updated_at), (PaymentStatus::Completed, Some("order-1"), 99));
+        assert_eq!(
+            (next.status, next.order_id.as_deref(), next.updated_at),
+            (PaymentStatus::Completed, Some("order-1"), 99)
+        );
         let same = StatusChange { klarna_reference: Some("ref".into()), ..Default::default() };
         let next = same.apply_at(&crate::storage::tests::payment("b"), 99).unwrap();
         assert_eq!((next.klarna_reference.as_deref(), next.updated_at), (Some("ref"), 1));

@@ -138,7 +138,8 @@ mod tests {
             assert_eq!(change_from(&session(klarna.clone()), &record).status, kassa, "{klarna:?}");
         }
         // With an authorization token and no order yet, Kassa must still place the order.
-        let authorized = SessionResponse { authorization_token: Some("tok".into()), ..session(SessionStatus::Completed) };
+        let authorized =
+            SessionResponse { authorization_token: Some("tok".into()), ..session(SessionStatus::Completed) };
         assert_eq!(change_from(&authorized, &record).status, Some(PaymentStatus::Authorized));
         let placed = StoredPayment { order_id: Some("o-1".into()), ..record };
         assert_eq!(change_from(&authorized, &placed).status, Some(PaymentStatus::Completed));
@@ -149,7 +150,12 @@ mod tests {
         let klarna = TestKlarna::start().await;
         let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
         let cart = domain::CartInput {
-            lines: vec![domain::CartLineInput { name: "Tea".into(), quantity: 1, unit_price: 100, ..Default::default() }],
+            lines: vec![domain::CartLineInput {
+                name: "Tea".into(),
+                quantity: 1,
+                unit_price: 100,
+                ..Default::default()
+            }],
         };
         let started = service.start(StartRequest::api("stockholm", "k-order", None, &cart)).await.unwrap().view;
         let session = klarna.only_session_id();

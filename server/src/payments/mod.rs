@@ -27,7 +27,7 @@ use crate::config::{Config, StoreConfig};
 use crate::events::EventHub;
 use crate::live_config::LiveConfig;
 use crate::storage::{Storage, StorageError, StoredPayment};
-use app::model::PaymentView;
+use domain::PaymentView;
 use domain::{FieldErrors, Problem};
 use klarna::{KlarnaClient, KlarnaError};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -7,7 +7,7 @@ use super::{requests, PaymentError, PaymentService};
 use crate::clock::now_millis;
 use crate::config::{Config, StoreConfig};
 use crate::storage::StoredPayment;
-use app::model::PaymentView;
+use domain::PaymentView;
 use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus};
 use klarna::wire::MerchantUrls;
 
@@ -37,12 +37,7 @@ impl<'a> StartRequest<'a> {
     }
 
     /// A self-checkout kiosk: one live payment per basket.
-    pub fn kiosk(
-        store_id: &'a str,
-        attempt_key: &'a str,
-        basket: &'a str,
-        cart: &'a CartInput,
-    ) -> StartRequest<'a> {
+    pub fn kiosk(store_id: &'a str, attempt_key: &'a str, basket: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
         StartRequest { store_id, door: Door::Kiosk, attempt_key, cart_ref: Some(basket), cart, return_urls: None }
     }
 

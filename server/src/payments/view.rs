@@ -4,7 +4,7 @@
 use super::{requests, PaymentService};
 use crate::clock::rfc3339;
 use crate::storage::StoredPayment;
-use app::model::PaymentView;
+use domain::PaymentView;
 
 impl PaymentService {
     pub fn view(&self, payment: &StoredPayment) -> PaymentView {

@@ -5,7 +5,7 @@
 use super::change::{Source, StatusChange};
 use super::{PaymentError, PaymentService, StartRequest, Started};
 use crate::storage::StoredPayment;
-use app::model::PaymentView;
+use domain::PaymentView;
 use domain::{CartInput, Door, PaymentStatus, Problem};
 use klarna::KlarnaError;
 

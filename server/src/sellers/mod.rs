@@ -125,9 +125,11 @@ mod tests {
     #[tokio::test]
     async fn wrong_store_name_or_password_look_the_same() {
         let sellers = sellers().await;
-        for (store, name, password) in
-            [("nowhere", "demo", DEV_ASSOCIATE_PASSWORD), ("stockholm", "nobody", DEV_ASSOCIATE_PASSWORD), ("stockholm", "demo", "guess")]
-        {
+        for (store, name, password) in [
+            ("nowhere", "demo", DEV_ASSOCIATE_PASSWORD),
+            ("stockholm", "nobody", DEV_ASSOCIATE_PASSWORD),
+            ("stockholm", "demo", "guess"),
+        ] {
             let refused = sellers.sign_in(store, name, password).await;
             assert!(matches!(refused, Err(AuthError::WrongCredentials)), "{store} {name}");
         }

@@ -58,7 +58,6 @@ impl SignInThrottle {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

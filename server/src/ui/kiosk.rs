@@ -54,4 +54,3 @@ impl KioskBackend for Ports {
         })
     }
 }
-

@@ -3,6 +3,7 @@
 //! types become view models and service errors become [`AppError`].
 
 mod kiosk;
+pub mod pages;
 mod seller;
 
 use crate::config::StoreConfig;
@@ -19,7 +20,7 @@ use domain::Problem;
 pub struct Ports(pub AppState);
 
 /// A store as a screen shows it; `associate` is empty where nobody signs in.
-fn summary(store: &StoreConfig, associate: &str, channels: Vec<app::model::LinkChannel>) -> StoreSummary {
+fn summary(store: &StoreConfig, associate: &str, channels: Vec<domain::LinkChannel>) -> StoreSummary {
     StoreSummary {
         id: store.id.clone(),
         name: store.name.clone(),

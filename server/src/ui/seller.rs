@@ -6,6 +6,7 @@ use crate::clock::start_of_today_millis;
 use crate::config::{Config, StoreConfig};
 use crate::http::auth::seller_session;
 use crate::http::cookies::{cookie_value, seller_cookie, SELLER_COOKIE};
+use crate::payments::web::returns_to_shop;
 use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
 use crate::sellers::AuthError;
 use app::backend::{BoxFuture, PaymentBackend};
@@ -117,7 +118,7 @@ impl PaymentBackend for Ports {
         Box::pin(async move {
             let target = link_target(&to).map_err(AppError::Invalid)?;
             self.0.payments.send_link(&session.store_id, &id, &target).await.map_err(|error| match error {
-                PaymentError::Klarna(error) => AppError::Failed(distribution_advice(&error, &to)),
+                PaymentError::Klarna(error) => AppError::Failed(distribution_advice(&error, &target)),
                 other => other.into(),
             })
         })
@@ -153,12 +154,12 @@ impl PaymentBackend for Ports {
             let config = self.0.payments.config();
             let store = demo_shop(&config).ok_or(AppError::NotFound)?;
             let stored = self.0.payments.storage().get(&id).await.map_err(PaymentError::from)?;
-            // Only the shop's own web payments: never a till's or an API shop's
-            // (those carry the shop's own return URL, `&to=`).
+            // Only the demo shop's own web payments: never a till's, nor an
+            // API shop's (those return to the shop's own pages).
             let ours = stored.filter(|p| {
                 p.store_id == store.id
                     && p.door == Door::Web
-                    && p.return_urls.as_ref().and_then(|urls| urls.success.as_deref()).is_some_and(|u| !u.contains("&to="))
+                    && p.return_urls.as_ref().is_some_and(|urls| !returns_to_shop(urls))
             });
             match ours {
                 Some(payment) => Ok(self.0.payments.view(&payment)),

@@ -77,7 +77,8 @@ impl PaymentService {
             return Ok(None);
         };
         let Some(payment) = self.storage.by_attempt(store, attempt).await? else { return Ok(None) };
-        let matches = payment.hpp_session_id.as_deref().is_some_and(|known| crate::crypto::constant_time_eq(known, sid));
+        let matches =
+            payment.hpp_session_id.as_deref().is_some_and(|known| crate::crypto::constant_time_eq(known, sid));
         Ok((matches && payment.door == Door::Web).then_some(payment))
     }
 }

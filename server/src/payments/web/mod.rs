@@ -3,7 +3,7 @@
 //! happens when Klarna sends the shopper back.
 
 mod arrival;
-mod urls;
+pub(crate) mod urls;
 
 pub use arrival::{Arrival, ReturnQuery};
-pub use urls::{merchant_urls, verified_outcome, Outcome, ShopReturnUrls};
+pub use urls::{merchant_urls, returns_to_shop, verified_outcome, Outcome, ShopReturnUrls};

@@ -233,6 +233,12 @@ pub fn shop_target(urls: &MerchantUrls, outcome: Outcome) -> Option<String> {
     })
 }
 
+/// Whether a web payment returns to a shop's own pages (the API's web
+/// channel) rather than to Kassa's demo shop, decided as the return is.
+pub fn returns_to_shop(urls: &MerchantUrls) -> bool {
+    shop_target(urls, Outcome::Success).is_some()
+}
+
 /// The shop's URL with Kassa's payment id added, so the shop can read the
 /// payment through the API.
 pub fn with_payment_id(target: &str, payment_id: &str) -> Option<String> {
@@ -242,11 +248,12 @@ pub fn with_payment_id(target: &str, payment_id: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use klarna::simulator::state::expand_placeholders;
 
-    fn shop() -> ShopReturnUrls {
+    /// A shop's own pages, as the API's web channel would give them.
+    pub(crate) fn shop() -> ShopReturnUrls {
         ShopReturnUrls {
             success: Some("https://shop.example/done?order=17".into()),
             failure: Some("https://shop.example/failed".into()),
@@ -308,6 +315,9 @@ mod tests {
         };
         assert_eq!(shop_target(&expanded, Outcome::Success).as_deref(), Some("https://shop.example/done?order=17"));
         assert_eq!(shop_target(&urls, Outcome::Error).as_deref(), Some("https://shop.example/failed"));
+        assert!(returns_to_shop(&urls));
+        let demo = merchant_urls("https://kassa.test", "s", "k", PlaceOrderMode::None, LeaveButton::Back, None);
+        assert!(!returns_to_shop(&demo));
         assert_eq!(shop_target(&urls, Outcome::Cancel).as_deref(), Some("https://shop.example/cart#top"));
         assert_eq!(
             with_payment_id("https://shop.example/done?order=17", "p-1").as_deref(),

@@ -1,7 +1,7 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
+use super::Ports;
 use crate::state::AppState;
-use crate::ui::Ports;
 use app::backend::Backend;
 use app::kiosk::KioskBackendRef;
 use app::{shell, App};

@@ -1,0 +1,41 @@
+//! What the browser and API clients may know about a payment. Nothing here
+//! is secret: authorization tokens and callback secrets stay on the server.
+
+use super::{PaymentStatus, Problem};
+use crate::{Currency, MinorUnits};
+use serde::{Deserialize, Serialize};
+
+/// A payment as shown on a screen or returned by the JSON API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub id: String,
+    pub store_id: String,
+    pub status: PaymentStatus,
+    pub currency: Currency,
+    pub order_amount: MinorUnits,
+    pub order_tax_amount: MinorUnits,
+    /// The Distribution Module for this view's profile, ready for an iframe.
+    pub distribution_module_url: Option<String>,
+    /// The shopper's payment page (web checkout, or to send yourself).
+    pub redirect_url: Option<String>,
+    pub qr_code_url: Option<String>,
+    /// RFC 3339; after this the link cannot be paid.
+    pub expires_at: Option<String>,
+    pub order_id: Option<String>,
+    pub klarna_reference: Option<String>,
+    /// RFC 3339 time the payment was started.
+    pub created_at: String,
+    /// RFC 3339 time of the last status change.
+    pub updated_at: String,
+    /// Why the payment failed or ended early.
+    pub problem: Option<Problem>,
+}
+
+/// A way to get the payment link to the shopper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkChannel {
+    Qr,
+    Sms,
+    Email,
+}
