@@ -117,6 +117,13 @@ impl PhoneNumber {
     }
 }
 
+/// Where to send a payment link, already validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkTarget {
+    Sms(PhoneNumber),
+    Email(Email),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ pub mod payment;
 pub mod region;
 
 pub use cart::{Cart, CartInput, CartLine, CartLineInput, TaxRate};
-pub use contact::{Email, PhoneNumber, PHONE_COUNTRIES};
+pub use contact::{Email, LinkTarget, PhoneNumber, PHONE_COUNTRIES};
 pub use field::{FieldError, FieldErrors, FieldProblem};
 pub use money::{Currency, MinorUnits};
 pub use payment::{AttemptKey, CartRef, Door, LinkChannel, PaymentId, PaymentStatus, PaymentView, Problem};

@@ -1,14 +1,7 @@
 //! Getting the link to the shopper by SMS or e-mail, through Klarna.
 
 use super::{requests, PaymentError, PaymentService};
-use domain::Problem;
-
-/// Where to send a payment link, already validated.
-#[derive(Clone, Debug)]
-pub enum LinkTarget {
-    Sms(domain::PhoneNumber),
-    Email(domain::Email),
-}
+use domain::{LinkTarget, Problem};
 
 impl PaymentService {
     /// Has Klarna send the link by SMS or e-mail (resending is fine).

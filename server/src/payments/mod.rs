@@ -19,7 +19,7 @@ mod withdraw;
 
 pub use advice::{distribution_advice, klarna_advice};
 pub use change::{Source, StatusChange};
-pub use links::LinkTarget;
+pub use domain::LinkTarget;
 pub use poller::WatchGuard;
 pub use start::{StartRequest, Started};
 

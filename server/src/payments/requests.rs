@@ -1,10 +1,9 @@
 //! What Kassa sends Klarna for a payment, built from the stored record and
 //! the store's config, in one place per request.
 
-use super::links::LinkTarget;
 use crate::config::{StoreConfig, ViewProfile};
 use crate::storage::StoredPayment;
-use domain::Door;
+use domain::{Door, LinkTarget};
 use klarna::wire::{
     AcquiringChannel, ContactInformation, CreateOrderRequest, CreateSessionRequest, DistributionMethod,
     DistributionRequest, MerchantUrls, OrderLine, PaymentSessionRequest, SessionOptions,
