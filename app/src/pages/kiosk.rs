@@ -3,8 +3,9 @@
 //! paying, after idling, or on Cancel.
 
 use crate::i18n::{pick, Lang};
-use crate::kiosk::{kiosk_demo_basket, kiosk_pay, kiosk_reset, kiosk_state, kiosk_try_again, KioskView, ResetReason};
+use crate::kiosk::{KioskView, ResetReason};
 use crate::model::PaymentStatus;
+use crate::server_fns::kiosk::{kiosk_demo_basket, kiosk_pay, kiosk_reset, kiosk_state, kiosk_try_again};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -3,7 +3,8 @@
 //! Klarna sends the shopper back to (`/shop/payments/{id}/{outcome}`).
 
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
-use crate::shop::{shop_payment, shop_store, start_shop_payment, CheckoutOutcome, CATALOG, MAX_QUANTITY};
+use crate::server_fns::shop::{shop_payment, shop_store, start_shop_payment};
+use crate::shop::{CheckoutOutcome, CATALOG, MAX_QUANTITY};
 use crate::AppError;
 use domain::{FieldErrors, MinorUnits};
 use leptos::prelude::*;

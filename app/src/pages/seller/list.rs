@@ -3,9 +3,9 @@
 
 use super::live::Stream;
 use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::api::{cancel_payment, seller_store, todays_payments};
 use crate::i18n::{self, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
+use crate::server_fns::seller::{cancel_payment, seller_store, todays_payments};
 use crate::AppError;
 use leptos::prelude::*;
 

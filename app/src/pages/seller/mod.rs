@@ -11,9 +11,10 @@ mod sign_in;
 pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
 
-use crate::api::{seller_store, set_language, sign_out, start_payment};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
+use crate::server_fns::language::set_language;
+use crate::server_fns::seller::{seller_store, sign_out, start_payment};
 use crate::AppError;
 use cart::{CartForm, LineForm};
 use domain::{Currency, FieldErrors};

@@ -4,9 +4,9 @@
 
 use super::live::{minutes_seconds, parse_time, ticking_clock};
 use super::MaybeProblem;
-use crate::api::{cancel_payment, regenerate_payment, send_link};
 use crate::i18n::{self, fill, tr, use_lang, Word};
 use crate::model::{clock_time, LinkChannel, LinkRecipient, PaymentStatus, PaymentView, StoreSummary};
+use crate::server_fns::seller::{cancel_payment, regenerate_payment, send_link};
 use crate::AppError;
 use domain::{FieldErrors, PHONE_COUNTRIES};
 use leptos::prelude::*;

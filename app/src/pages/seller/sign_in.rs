@@ -1,9 +1,9 @@
 //! Associates sign in to their store before the till opens.
 
 use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::api::{sign_in, sign_in_stores};
 use crate::i18n::{provide_lang, tr, use_lang, Word};
 use crate::model::StoreChoice;
+use crate::server_fns::seller::{sign_in, sign_in_stores};
 use crate::AppError;
 use leptos::prelude::*;
 
