@@ -5,6 +5,8 @@
 
 #![recursion_limit = "256"]
 
+mod browser;
+mod components;
 pub mod cookies;
 pub mod error;
 pub mod i18n;

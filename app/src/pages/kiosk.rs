@@ -2,6 +2,7 @@
 //! Distribution Module's consumer view, and the screen forgets them after
 //! paying, after idling, or on Cancel.
 
+use crate::browser::{follow_kiosk, forget_browser_storage, now, parse_time};
 use crate::i18n::{pick, Lang};
 use crate::kiosk::{KioskView, ResetReason};
 use crate::model::PaymentStatus;
@@ -134,30 +135,6 @@ pub fn KioskPage() -> impl IntoView {
     }
 }
 
-/// The browser clock in Unix ms; `None` during SSR.
-fn now() -> Option<f64> {
-    #[cfg(feature = "hydrate")]
-    {
-        Some(js_sys::Date::now())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        None
-    }
-}
-
-/// Drops anything a page script may have kept for this shopper.
-fn forget_browser_storage() {
-    if let Some(window) = web_sys::window() {
-        if let Ok(Some(storage)) = window.session_storage() {
-            let _ = storage.clear();
-        }
-        if let Ok(Some(storage)) = window.local_storage() {
-            let _ = storage.clear();
-        }
-    }
-}
-
 #[component]
 fn Kiosk(initial: KioskView) -> impl IntoView {
     let state = RwSignal::new(initial);
@@ -207,7 +184,7 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
 
     // Browser only: the live stream, the clock and touches.
     Effect::new(move |_| {
-        open_stream(apply);
+        follow_kiosk(apply);
         let tick = move || clock.set(now());
         tick();
         last_touch.set(now().unwrap_or_default());
@@ -480,29 +457,6 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
             </Show>
         </main>
     }
-}
-
-/// Unix ms of an RFC 3339 time, read by the browser.
-fn parse_time(rfc3339: &str) -> Option<f64> {
-    let millis = js_sys::Date::parse(rfc3339);
-    (!millis.is_nan()).then_some(millis)
-}
-
-/// Follows `/kiosk/events` for the page's lifetime; the browser reconnects
-/// by itself and the server sends the current state on every connect.
-fn open_stream(on_view: impl Fn(KioskView) + 'static) {
-    use wasm_bindgen::JsCast;
-    let Ok(source) = web_sys::EventSource::new("/kiosk/events") else { return };
-    let listener =
-        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if let Some(view) = event.data().as_string().and_then(|text| serde_json::from_str::<KioskView>(&text).ok())
-            {
-                on_view(view);
-            }
-        });
-    let _ = source.add_event_listener_with_callback("kiosk", listener.as_ref().unchecked_ref());
-    // The kiosk page never leaves, so neither does its stream.
-    listener.forget();
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! redirects the browser to Klarna's payment page; and the result pages
 //! Klarna sends the shopper back to (`/shop/payments/{id}/{outcome}`).
 
+use crate::browser::{load_page, new_attempt_key};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::shop::{shop_payment, shop_store, start_shop_payment};
 use crate::shop::{CheckoutOutcome, CATALOG, MAX_QUANTITY};
@@ -31,11 +32,6 @@ pub fn ShopPage() -> impl IntoView {
     }
 }
 
-/// A fresh idempotency key for one cart attempt.
-fn new_attempt_key() -> String {
-    web_sys::window().and_then(|window| window.crypto().ok()).map(|crypto| crypto.random_uuid()).unwrap_or_default()
-}
-
 fn total(quantities: &[u32]) -> MinorUnits {
     MinorUnits(CATALOG.iter().zip(quantities).map(|(item, q)| item.unit_price * u64::from(*q)).sum())
 }
@@ -60,9 +56,7 @@ fn Checkout(store: StoreSummary) -> impl IntoView {
         Some(Ok(payment)) => match payment.redirect_url {
             Some(url) => {
                 leaving.set(true);
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().assign(&url);
-                }
+                load_page(&url);
             }
             None => problem.set(Some("Klarna did not give a payment page. Try again.".into())),
         },

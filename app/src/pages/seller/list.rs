@@ -1,8 +1,8 @@
 //! Today's payments of the store, live: open ones first, each with its
 //! details and a cancel for those still payable.
 
-use super::live::Stream;
-use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
+use crate::browser::Stream;
+use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle, Problem};
 use crate::i18n::{self, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::seller::{cancel_payment, seller_store, todays_payments};
@@ -90,7 +90,7 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
     };
     view! {
         <section class="payment-list" aria-label=move || tr(lang.get(), Word::Payments)>
-            <super::ConnectionLost connected/>
+            <ConnectionLost connected/>
             <Show
                 when=move || payments.with(|p| !p.is_empty())
                 fallback=move || view! { <p class="hint">{move || tr(lang.get(), Word::NoPaymentsYet)}</p> }
@@ -159,7 +159,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                 .then(|| {
                     let id = StoredValue::new(id.clone());
                     view! {
-                        <super::payment::ConfirmCancel
+                        <ConfirmCancel
                             pending=cancel.pending().into()
                             on_confirm=move || {
                                 cancel.dispatch(id.get_value());

@@ -11,15 +11,15 @@ mod sign_in;
 pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
 
-use crate::i18n::{self, fill, provide_lang, tr, use_lang, Lang, Word};
+use crate::browser::{load_page, new_attempt_key};
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle, Problem};
+use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
-use crate::server_fns::language::set_language;
 use crate::server_fns::seller::{seller_store, sign_out, start_payment};
 use crate::AppError;
 use cart::{CartForm, LineForm};
 use domain::{Currency, FieldErrors};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use payment::PaymentPanel;
 
 /// Tax rates the till offers, in basis points, by the store's country.
@@ -68,86 +68,6 @@ pub fn SellerPage() -> impl IntoView {
             }}
         </Suspense>
     }
-}
-
-/// The page title in the screen's language. The server renders it once
-/// (reading the language then: `<Title>` is rendered after this scope may be
-/// gone); in the browser it follows language switches.
-#[component]
-pub fn PageTitle(word: Word) -> impl IntoView {
-    let lang = use_lang();
-    Effect::new(move |_| {
-        let title = tr(lang.get(), word);
-        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            document.set_title(title);
-        }
-    });
-    view! { <Title text=tr(lang.get_untracked(), word)/> }
-}
-
-/// Shown while the live connection to Kassa is down: what is on screen may
-/// be out of date until it is back (the browser keeps retrying).
-#[component]
-pub fn ConnectionLost(connected: RwSignal<bool>, #[prop(optional)] when: Option<Signal<bool>>) -> impl IntoView {
-    let lang = use_lang();
-    let shown = move || !connected.get() && when.is_none_or(|when| when.get());
-    // Always in the page, hidden while connected: a <Show> here broke
-    // hydration of the payments list beside its own <Show>.
-    view! {
-        <p class="connection-lost" role="alert" hidden=move || !shown()>
-            {move || tr(lang.get(), Word::ConnectionLost)}
-        </p>
-    }
-}
-
-/// A failed call, in the screen's language.
-#[component]
-pub fn Problem(#[prop(into)] error: Signal<AppError>) -> impl IntoView {
-    let lang = use_lang();
-    view! { <p class="problem" role="alert">{move || i18n::app_error(lang.get(), &error.get())}</p> }
-}
-
-/// An optional failure shown while there is one.
-#[component]
-pub fn MaybeProblem(error: RwSignal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|error| view! { <Problem error/> })
-}
-
-/// The language picker: switches at once and is remembered on this device.
-#[component]
-pub fn LanguagePicker() -> impl IntoView {
-    let lang = use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En));
-    let remember = Action::new(|lang: &Lang| set_language(*lang));
-    view! {
-        <label class="field lang-picker">
-            <span>{move || tr(lang.get(), Word::Language)}</span>
-            <select
-                on:change=move |ev| {
-                    if let Some(chosen) = Lang::from_code(&event_target_value(&ev)) {
-                        lang.set(chosen);
-                        remember.dispatch(chosen);
-                    }
-                }
-                prop:value=move || lang.get().code()
-            >
-                {Lang::ALL
-                    .into_iter()
-                    .map(|choice| {
-                        view! {
-                            <option value=choice.code() lang=choice.code() selected=move || lang.get() == choice>
-                                {choice.name()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </label>
-    }
-}
-
-/// A fresh idempotency key for one cart attempt.
-fn new_attempt_key() -> String {
-    web_sys::window().and_then(|window| window.crypto().ok()).map(|crypto| crypto.random_uuid()).unwrap_or_default()
 }
 
 #[component]
@@ -293,9 +213,7 @@ pub fn SignOut(associate: String) -> impl IntoView {
     let leave = Action::new(|_: &()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/seller/sign-in");
-            }
+            load_page("/seller/sign-in");
         }
     });
     view! {

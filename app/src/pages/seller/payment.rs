@@ -2,8 +2,9 @@
 //! words, the countdown, other ways to send the link, cancel, regenerate,
 //! and the outcome.
 
-use super::live::{minutes_seconds, parse_time, ticking_clock};
-use super::MaybeProblem;
+use super::live::minutes_seconds;
+use crate::browser::{parse_time, ticking_clock};
+use crate::components::{ConfirmCancel, ConnectionLost, MaybeProblem};
 use crate::i18n::{self, fill, tr, use_lang, Word};
 use crate::model::{clock_time, LinkChannel, LinkRecipient, PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::seller::{cancel_payment, regenerate_payment, send_link};
@@ -55,7 +56,7 @@ pub fn PaymentPanel(
                         .into_any()
                 }
             }}
-            <super::ConnectionLost connected when=Signal::derive(open)/>
+            <ConnectionLost connected when=Signal::derive(open)/>
             <Show when=open>
                 <Countdown payment/>
             </Show>
@@ -322,37 +323,6 @@ fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
             <ConfirmCancel pending=cancel.pending().into() on_confirm=confirm/>
             <MaybeProblem error=problem/>
         </div>
-    }
-}
-
-/// "Cancel payment", then "Yes, cancel payment" or "Keep waiting": the one
-/// cancel the till and the payments list share.
-#[component]
-pub fn ConfirmCancel(pending: Signal<bool>, on_confirm: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let lang = use_lang();
-    let t = move |word: Word| tr(lang.get(), word);
-    let confirming = RwSignal::new(false);
-    view! {
-        <Show
-            when=move || confirming.get()
-            fallback=move || {
-                view! {
-                    <button type="button" on:click=move |_| confirming.set(true)>
-                        {move || t(Word::CancelPayment)}
-                    </button>
-                }
-            }
-        >
-            <p class="confirm-text">{move || t(Word::ConfirmCancel)}</p>
-            <div class="button-row">
-                <button type="button" class="danger" disabled=move || pending.get() on:click=move |_| on_confirm()>
-                    {move || t(Word::YesCancel)}
-                </button>
-                <button type="button" on:click=move |_| confirming.set(false)>
-                    {move || t(Word::KeepWaiting)}
-                </button>
-            </div>
-        </Show>
     }
 }
 

@@ -1,6 +1,7 @@
 //! Associates sign in to their store before the till opens.
 
-use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
+use crate::browser::load_page;
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle, Problem};
 use crate::i18n::{provide_lang, tr, use_lang, Word};
 use crate::model::StoreChoice;
 use crate::server_fns::seller::{sign_in, sign_in_stores};
@@ -59,9 +60,7 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(_)) => {
             // A full load, so the till starts with the new cookie.
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/seller");
-            }
+            load_page("/seller");
         }
         Some(Err(error)) => {
             password.set(String::new());
