@@ -1,6 +1,7 @@
 //! Today's payments of the store, live: open ones first, each with its
 //! details and a cancel for those still payable.
 
+use super::sign_out::SignOut;
 use crate::browser::Stream;
 use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle, Problem};
 use crate::i18n::{self, provide_lang, tr, use_lang, Word};
@@ -53,7 +54,7 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
                 </nav>
             </header>
             <nav class="store-nav list-nav" aria-label=move || t(Word::AccountNav)>
-                <super::SignOut associate=store.associate/>
+                <SignOut associate=store.associate/>
             </nav>
             <PaymentList initial=payments money_language=store.money_language/>
         </main>

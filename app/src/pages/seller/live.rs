@@ -1,4 +1,4 @@
-//! Live status of the till's payment, and its countdown text.
+//! Live status of the till's payment: it follows server-sent events.
 
 use crate::browser::Stream;
 use crate::model::PaymentView;
@@ -33,26 +33,4 @@ pub fn follow_while_open(payment: RwSignal<Option<PaymentView>>, connected: RwSi
             )
         })
     });
-}
-
-/// "14:32" from milliseconds left (never negative).
-pub fn minutes_seconds(millis: f64) -> String {
-    let total = (millis.max(0.0) / 1000.0).ceil() as u64;
-    let (hours, minutes, seconds) = (total / 3600, (total / 60) % 60, total % 60);
-    if hours > 0 {
-        format!("{hours}:{minutes:02}:{seconds:02}")
-    } else {
-        format!("{minutes}:{seconds:02}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn countdown_text() {
-        assert_eq!(super::minutes_seconds(872_000.0), "14:32");
-        assert_eq!(super::minutes_seconds(1.0), "0:01");
-        assert_eq!(super::minutes_seconds(-5.0), "0:00");
-        assert_eq!(super::minutes_seconds(3_723_000.0), "1:02:03");
-    }
 }
