@@ -61,6 +61,18 @@ pub fn LineFields(
             })
         })
     };
+    // Price and discount: amounts in the store's currency.
+    let money_field = move |word: Word, value: RwSignal<String>, field: &'static str| {
+        view! {
+            <TextField
+                label=Signal::derive(move || format!("{} ({})", label(word)(), currency.code()))
+                value
+                error=error(field)
+                on_edit
+                input_mode="decimal"
+            />
+        }
+    };
     view! {
         <div
             class="line"
@@ -76,13 +88,7 @@ pub fn LineFields(
                     on_edit
                     input_mode="numeric"
                 />
-                <TextField
-                    label=Signal::derive(move || format!("{} ({})", label(Word::UnitPrice)(), currency.code()))
-                    value=line.unit_price
-                    error=error("unit_price")
-                    on_edit
-                    input_mode="decimal"
-                />
+                {money_field(Word::UnitPrice, line.unit_price, "unit_price")}
             </div>
             <div class="line-numbers">
                 <label class="field">
@@ -100,13 +106,7 @@ pub fn LineFields(
                             .collect_view()}
                     </select>
                 </label>
-                <TextField
-                    label=Signal::derive(move || format!("{} ({})", label(Word::Discount)(), currency.code()))
-                    value=line.discount
-                    error=error("discount")
-                    on_edit
-                    input_mode="decimal"
-                />
+                {money_field(Word::Discount, line.discount, "discount")}
             </div>
             <Show when=move || several.get()>
                 <button

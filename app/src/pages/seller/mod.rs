@@ -14,3 +14,69 @@ mod till;
 pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
 pub use till::SellerPage;
+
+use crate::components::Problem;
+use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
+use crate::model::PaymentView;
+use crate::server_fns::seller::cancel_payment;
+use crate::AppError;
+use leptos::prelude::*;
+
+/// A seller screen once its data is in, in the associate's language.
+/// Without a session it goes to sign-in; a failure shows in place of the
+/// screen, in `<main class={main_class}>`.
+fn seller_screen<T: 'static>(
+    data: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+    main_class: &'static str,
+    lang_of: fn(&T) -> Lang,
+    screen: fn(T) -> AnyView,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p>"…"</p> }>
+            {move || {
+                data()
+                    .map(|result| match result {
+                        Ok(data) => {
+                            provide_lang(lang_of(&data));
+                            screen(data)
+                        }
+                        Err(AppError::SignInRequired) => {
+                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
+                        }
+                        Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Cancels a payment at Klarna (its link stops working). The payment as the
+/// server answers goes to `on_cancelled`, a failure to `problem`.
+fn cancel_action(
+    problem: RwSignal<Option<AppError>>,
+    on_cancelled: impl Fn(PaymentView) + Send + Sync + 'static,
+) -> Action<String, Result<PaymentView, AppError>> {
+    let cancel = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { cancel_payment(id).await }
+    });
+    Effect::new(move |_| match cancel.value().get() {
+        Some(Ok(view)) => on_cancelled(view),
+        Some(Err(error)) => problem.set(Some(error)),
+        None => {}
+    });
+    cancel
+}
+
+/// A payment's Klarna reference and order id, as rows of a `<dl>`.
+#[component]
+fn ReferenceRows(payment: PaymentView) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    view! {
+        <dt>{move || t(Word::KlarnaReference)}</dt>
+        <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
+        <dt>{move || t(Word::OrderId)}</dt>
+        <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
+    }
+}

@@ -1,8 +1,9 @@
 //! Associates sign in to their store before the till opens.
 
+use super::seller_screen;
 use crate::browser::load_page;
-use crate::components::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::i18n::{provide_lang, tr, use_lang, Word};
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
+use crate::i18n::{tr, use_lang, Word};
 use crate::model::StoreChoice;
 use crate::server_fns::seller::{sign_in, sign_in_stores};
 use crate::AppError;
@@ -12,21 +13,12 @@ use leptos::prelude::*;
 pub fn SignInPage() -> impl IntoView {
     // Blocking, so the page is rendered in its language from the start.
     let choices = Resource::new_blocking(|| (), |_| sign_in_stores());
-    view! {
-        <Suspense fallback=|| view! { <p>"…"</p> }>
-            {move || {
-                choices
-                    .get()
-                    .map(|result| match result {
-                        Ok(choices) => {
-                            provide_lang(choices.lang);
-                            view! { <SignInScreen stores=choices.stores/> }.into_any()
-                        }
-                        Err(error) => view! { <main class="sign-in"><Problem error/></main> }.into_any(),
-                    })
-            }}
-        </Suspense>
-    }
+    seller_screen(
+        move || choices.get(),
+        "sign-in",
+        |choices| choices.lang,
+        |choices| view! { <SignInScreen stores=choices.stores/> }.into_any(),
+    )
 }
 
 #[component]

@@ -3,12 +3,12 @@
 
 use super::cart::CartForm;
 use super::line_fields::{tax_rates, LineFields};
-use super::live;
 use super::payment::PaymentPanel;
 use super::sign_out::SignOut;
+use super::{live, seller_screen};
 use crate::browser::new_attempt_key;
-use crate::components::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
+use crate::i18n::{self, fill, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::seller::{seller_store, start_payment};
 use crate::AppError;
@@ -20,24 +20,7 @@ pub fn SellerPage() -> impl IntoView {
     // Blocking, so that SSR can answer "sign in first" with a redirect and
     // renders the page in the associate's language.
     let store = Resource::new_blocking(|| (), |_| seller_store());
-    view! {
-        <Suspense fallback=|| view! { <p>"…"</p> }>
-            {move || {
-                store
-                    .get()
-                    .map(|result| match result {
-                        Ok(store) => {
-                            provide_lang(store.lang);
-                            view! { <Till store/> }.into_any()
-                        }
-                        Err(AppError::SignInRequired) => {
-                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                        }
-                        Err(error) => view! { <main class="seller"><Problem error/></main> }.into_any(),
-                    })
-            }}
-        </Suspense>
-    }
+    seller_screen(move || store.get(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
 }
 
 #[component]

@@ -3,7 +3,8 @@
 use crate::components::{ConfirmCancel, MaybeProblem};
 use crate::i18n::{tr, use_lang, Word};
 use crate::model::PaymentView;
-use crate::server_fns::seller::{cancel_payment, regenerate_payment};
+use crate::pages::seller::cancel_action;
+use crate::server_fns::seller::regenerate_payment;
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -55,15 +56,7 @@ pub fn RegenerateControl(
 #[component]
 pub fn CancelControl(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
     let problem = RwSignal::new(None::<AppError>);
-    let cancel = Action::new(move |id: &String| {
-        let id = id.clone();
-        async move { cancel_payment(id).await }
-    });
-    Effect::new(move |_| match cancel.value().get() {
-        Some(Ok(view)) => payment.set(Some(view)),
-        Some(Err(error)) => problem.set(Some(error)),
-        None => {}
-    });
+    let cancel = cancel_action(problem, move |view| payment.set(Some(view)));
     let confirm = move || {
         if let Some(id) = payment.with_untracked(|p| p.as_ref().map(|p| p.id.clone())) {
             problem.set(None);

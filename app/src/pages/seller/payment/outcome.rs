@@ -1,5 +1,6 @@
 use crate::i18n::{self, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView};
+use crate::pages::seller::ReferenceRows;
 use leptos::prelude::*;
 
 /// The end of a payment: what Klarna requires the merchant to show when paid,
@@ -35,10 +36,7 @@ fn Receipt(payment: PaymentView, money_language: String) -> impl IntoView {
         <dl class="receipt">
             <dt>{move || t(Word::Amount)}</dt>
             <dd>{amount}</dd>
-            <dt>{move || t(Word::KlarnaReference)}</dt>
-            <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
-            <dt>{move || t(Word::OrderId)}</dt>
-            <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
+            <ReferenceRows payment=payment.clone()/>
             <dt>{move || t(Word::Time)}</dt>
             <dd>{clock_time(&payment.updated_at)}</dd>
         </dl>
