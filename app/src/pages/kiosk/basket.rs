@@ -1,6 +1,6 @@
 //! The kiosk before paying: a welcome, then the shopper's basket.
 
-use super::screen::KioskScreen;
+use super::screen::{CallButton, KioskScreen};
 use super::words::Text;
 use crate::server_fns::kiosk::{kiosk_demo_basket, kiosk_pay};
 use domain::Cart;
@@ -47,13 +47,7 @@ pub fn Basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
             <p class="kiosk-total">
                 {move || kiosk.t(Text::Total)} " " {move || kiosk.money(total)}
             </p>
-            <button
-                class="kiosk-button primary kiosk-pay"
-                disabled=move || kiosk.busy.get()
-                on:click=move |_| kiosk.run(Box::pin(kiosk_pay()))
-            >
-                {move || kiosk.t(Text::Pay)}
-            </button>
+            <CallButton kiosk classes="kiosk-button primary kiosk-pay" text=Text::Pay call=|| Box::pin(kiosk_pay())/>
         </section>
     }
 }

@@ -1,7 +1,7 @@
 //! The kiosk while paying: the status in words, the receipt once paid, and
 //! a way forward when something went wrong.
 
-use super::screen::KioskScreen;
+use super::screen::{CallButton, KioskScreen};
 use super::words::Text;
 use crate::browser::parse_time;
 use crate::model::{PaymentStatus, PaymentView};
@@ -71,13 +71,12 @@ pub fn PayOnPhone(kiosk: KioskScreen, payment: PaymentView) -> impl IntoView {
                 .then(|| {
                     view! {
                         <div class="kiosk-actions">
-                            <button
-                                class="kiosk-button primary"
-                                disabled=move || kiosk.busy.get()
-                                on:click=move |_| kiosk.run(Box::pin(kiosk_try_again()))
-                            >
-                                {move || kiosk.t(Text::TryAgain)}
-                            </button>
+                            <CallButton
+                                kiosk
+                                classes="kiosk-button primary"
+                                text=Text::TryAgain
+                                call=|| Box::pin(kiosk_try_again())
+                            />
                             <button class="kiosk-button" on:click=move |_| kiosk.help.set(true)>
                                 {move || kiosk.t(Text::AskStaff)}
                             </button>

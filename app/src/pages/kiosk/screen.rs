@@ -93,3 +93,13 @@ impl KioskScreen {
         amount.display(currency, self.lang.get().code())
     }
 }
+
+/// A main button: it makes its call unless one is already under way.
+#[component]
+pub fn CallButton(kiosk: KioskScreen, classes: &'static str, text: Text, call: fn() -> KioskCall) -> impl IntoView {
+    view! {
+        <button class=classes disabled=move || kiosk.busy.get() on:click=move |_| kiosk.run(call())>
+            {move || kiosk.t(text)}
+        </button>
+    }
+}
