@@ -1,7 +1,7 @@
 //! Kassa's user interface, rendered on the server and hydrated in the
 //! browser. Pages call server functions ([`server_fns`]), which check their
-//! input and hand over to the ports ([`ports`]) the server provides as
-//! context, so the app never imports the server crate.
+//! input and hand over to the ports (`ports`, server build only) the server
+//! provides as context, so the app never imports the server crate.
 
 #![recursion_limit = "256"]
 

@@ -1,5 +1,5 @@
 //! The kiosk screen's server functions. Each hands the request's kiosk
-//! cookie to the [`crate::ports::KioskBackend`], which checks it.
+//! cookie to the `crate::ports::KioskBackend`, which checks it.
 
 use crate::kiosk::{KioskView, ResetReason};
 use crate::AppError;

@@ -1,6 +1,7 @@
 //! Server functions, one file per area: each checks its input, then calls a
-//! port the server provides ([`crate::ports`]). URLs come from each
-//! function's name (and `prefix`), so renaming one changes its endpoint.
+//! port the server provides (`crate::ports`). An endpoint's URL is its
+//! prefix, the function's name and a hash of the module's path: server and
+//! browser agree because both build from this code; nothing hard-codes them.
 
 pub mod kiosk;
 pub mod language;
