@@ -1,17 +1,21 @@
 //! Kassa's user interface, rendered on the server and hydrated in the
-//! browser. Server functions here are thin: they check input and hand over
-//! to the [`backend::PaymentBackend`] the server provides as context.
+//! browser. Pages call server functions ([`server_fns`]), which check their
+//! input and hand over to the ports (`ports`, server build only) the server
+//! provides as context, so the app never imports the server crate.
 
 #![recursion_limit = "256"]
 
-pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
+mod browser;
+mod components;
+pub mod cookies;
 pub mod error;
 pub mod i18n;
 pub mod kiosk;
 pub mod model;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+pub mod server_fns;
 pub mod shop;
 
 use leptos::prelude::*;

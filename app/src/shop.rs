@@ -1,10 +1,8 @@
-//! The demo web shop's catalogue and server functions. The browser sends
-//! only quantities; prices come from this catalogue on the server.
+//! The demo web shop's catalogue and what its pages are shown. The browser
+//! sends only quantities; prices come from this catalogue on the server.
 
-use crate::model::{PaymentView, StoreSummary};
-use crate::AppError;
+use crate::model::PaymentView;
 use domain::{CartInput, CartLineInput, FieldErrors};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One thing the demo shop sells. Prices are in the store currency's minor
@@ -86,35 +84,11 @@ impl CheckoutOutcome {
     }
 }
 
-/// The store the demo shop sells for; `NotFound` when the shop is off.
-#[server]
-pub async fn shop_store() -> Result<StoreSummary, AppError> {
-    crate::backend::backend()?.web_shop().ok_or(AppError::NotFound)
-}
-
-/// Starts (or returns, for the same attempt key) the payment for a cart and
-/// answers with its `redirect_url`.
-#[server]
-pub async fn start_shop_payment(attempt_key: String, quantities: Vec<u32>) -> Result<PaymentView, AppError> {
-    crate::api::check_attempt_key(&attempt_key)?;
-    let cart = cart_for(&quantities).map_err(AppError::Invalid)?;
-    crate::backend::backend()?.start_shop_payment(attempt_key, cart).await
-}
-
 /// A demo shop payment and the language to show its amounts in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShopPaymentView {
     pub payment: PaymentView,
     pub language: String,
-}
-
-/// A demo shop payment as the server knows it now.
-#[server]
-pub async fn shop_payment(id: String) -> Result<ShopPaymentView, AppError> {
-    let backend = crate::backend::backend()?;
-    let store = backend.web_shop().ok_or(AppError::NotFound)?;
-    let payment = backend.shop_payment(id).await?;
-    Ok(ShopPaymentView { payment, language: store.money_language })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod cart;
 pub mod contact;
 pub mod field;
+pub mod kiosk;
 pub mod money;
 pub mod payment;
 pub mod region;

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// VAT rates offered where a country has none listed (Sweden's).
+pub const DEFAULT_TAX_RATES: &[u16] = &[2500, 1200, 600, 0];
+
 /// An ISO 3166-1 alpha-2 country code, upper case ("SE").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -36,7 +39,7 @@ impl Country {
             "AT" => &[2000, 1300, 1000, 0],
             "NL" => &[2100, 900, 0],
             "GB" => &[2000, 500, 0],
-            _ => &[2500, 1200, 600, 0],
+            _ => DEFAULT_TAX_RATES,
         }
     }
 }

@@ -69,9 +69,9 @@ mod tests {
     use crate::payments::web::urls::tests::shop;
     use crate::payments::web::{merchant_urls, ShopReturnUrls};
     use crate::testing::{service_on_simulator, TestKlarna};
-    use app::model::PaymentStatus;
     use axum::body::Body;
     use axum::http::{header, Request};
+    use domain::PaymentStatus;
     use klarna::simulator::state::expand_placeholders;
     use klarna::wire::MerchantUrls;
     use tower::ServiceExt;
@@ -80,7 +80,7 @@ mod tests {
         service: &Arc<PaymentService>,
         key: &str,
         shop: Option<&ShopReturnUrls>,
-    ) -> (app::model::PaymentView, MerchantUrls) {
+    ) -> (domain::PaymentView, MerchantUrls) {
         let cart = domain::CartInput {
             lines: vec![domain::CartLineInput {
                 name: "Mug".into(),

@@ -2,20 +2,16 @@
 //! `Secure` whenever Kassa is reached over https.
 
 use crate::sellers::SESSION_HOURS;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 
 /// The seller session cookie's name.
 pub const SELLER_COOKIE: &str = "kassa_seller";
-pub use app::kiosk::KIOSK_COOKIE;
+pub use app::cookies::KIOSK_COOKIE;
 
-/// The value of cookie `name` among the request's `Cookie` headers.
+/// The value of cookie `name` among the request's `Cookie` headers; an
+/// empty one (a cleared cookie) counts as none.
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|header| app::kiosk::cookie_value(header, name))
-        .filter(|value| !value.is_empty())
+    app::cookies::request_cookie(headers, name).filter(|value| !value.is_empty())
 }
 
 fn cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
@@ -40,6 +36,7 @@ pub fn kiosk_cookie(device: &str, secure: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     #[test]
     fn cookies_are_http_only_strict_and_secure_behind_https() {

@@ -10,13 +10,13 @@ use super::sse;
 use crate::config::KioskConfig;
 use crate::kiosks::{KioskError, Kiosks};
 use crate::state::AppState;
-use app::kiosk::KioskView;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use domain::kiosk::KioskView;
 use domain::{CartInput, CartLineInput};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -170,7 +170,7 @@ async fn api_events(
 mod tests {
     use super::*;
     use crate::kiosks::tests::{state_with_second_store, LINES};
-    use app::kiosk::cookie_value;
+    use app::cookies::cookie_value;
     use axum::body::Body;
     use http_body_util::BodyExt;
     use serde_json::Value;

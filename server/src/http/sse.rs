@@ -4,9 +4,9 @@
 
 use crate::kiosks::{KioskError, Kiosks};
 use crate::payments::{PaymentError, PaymentService};
-use app::kiosk::KioskView;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use domain::kiosk::KioskView;
 use domain::{PaymentStatus, PaymentView};
 use futures::stream::{self, Stream, StreamExt};
 use std::convert::Infallible;

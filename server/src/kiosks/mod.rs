@@ -10,7 +10,7 @@ pub(crate) mod tests;
 
 use crate::config::{Environment, KioskConfig};
 use crate::payments::{PaymentError, PaymentService, WatchGuard};
-use app::kiosk::KioskView;
+use domain::kiosk::KioskView;
 use domain::PaymentView;
 use domain::{Cart, CartInput};
 use std::collections::HashMap;

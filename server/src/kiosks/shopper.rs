@@ -3,7 +3,7 @@
 
 use super::{KioskError, Kiosks, Slot};
 use crate::payments::{PaymentError, StartRequest};
-use app::kiosk::KioskView;
+use domain::kiosk::KioskView;
 use domain::{Cart, CartInput, CartLineInput};
 use domain::{PaymentStatus, PaymentView};
 

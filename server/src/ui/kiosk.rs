@@ -2,8 +2,9 @@
 
 use super::Ports;
 use crate::kiosks::demo_basket;
-use app::backend::BoxFuture;
-use app::kiosk::{KioskBackend, KioskView, ResetReason};
+use app::kiosk::{KioskView, ResetReason};
+use app::ports::BoxFuture;
+use app::ports::KioskBackend;
 use app::AppError;
 
 impl KioskBackend for Ports {

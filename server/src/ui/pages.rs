@@ -2,8 +2,7 @@
 
 use super::Ports;
 use crate::state::AppState;
-use app::backend::Backend;
-use app::kiosk::KioskBackendRef;
+use app::ports::{Backend, KioskBackendRef};
 use app::{shell, App};
 use axum::extract::Request;
 use axum::http::StatusCode;

@@ -1,11 +1,13 @@
 //! Today's payments of the store, live: open ones first, each with its
 //! details and a cancel for those still payable.
 
-use super::live::Stream;
-use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::api::{cancel_payment, seller_store, todays_payments};
-use crate::i18n::{self, provide_lang, tr, use_lang, Word};
+use super::sign_out::SignOut;
+use super::{cancel_action, seller_screen, ReferenceRows};
+use crate::browser::Stream;
+use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
+use crate::i18n::{self, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
+use crate::server_fns::seller::{seller_store, todays_payments};
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -18,24 +20,12 @@ pub fn PaymentsPage() -> impl IntoView {
             Ok::<_, AppError>((store, todays_payments().await?))
         },
     );
-    view! {
-        <Suspense fallback=|| view! { <p>"…"</p> }>
-            {move || {
-                loaded
-                    .get()
-                    .map(|result| match result {
-                        Ok((store, payments)) => {
-                            provide_lang(store.lang);
-                            view! { <TodaysPayments store payments/> }.into_any()
-                        }
-                        Err(AppError::SignInRequired) => {
-                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                        }
-                        Err(error) => view! { <main class="seller"><Problem error/></main> }.into_any(),
-                    })
-            }}
-        </Suspense>
-    }
+    seller_screen(
+        move || loaded.get(),
+        "seller",
+        |(store, _)| store.lang,
+        |(store, payments)| view! { <TodaysPayments store payments/> }.into_any(),
+    )
 }
 
 #[component]
@@ -53,7 +43,7 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
                 </nav>
             </header>
             <nav class="store-nav list-nav" aria-label=move || t(Word::AccountNav)>
-                <super::SignOut associate=store.associate/>
+                <SignOut associate=store.associate/>
             </nav>
             <PaymentList initial=payments money_language=store.money_language/>
         </main>
@@ -90,7 +80,7 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
     };
     view! {
         <section class="payment-list" aria-label=move || tr(lang.get(), Word::Payments)>
-            <super::ConnectionLost connected/>
+            <ConnectionLost connected/>
             <Show
                 when=move || payments.with(|p| !p.is_empty())
                 fallback=move || view! { <p class="hint">{move || tr(lang.get(), Word::NoPaymentsYet)}</p> }
@@ -113,18 +103,12 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
         !payment.status.is_final() && !matches!(payment.status, PaymentStatus::Creating | PaymentStatus::Authorized);
     let id = payment.id.clone();
     let problem = RwSignal::new(None::<AppError>);
-    let cancel = Action::new(move |id: &String| {
-        let id = id.clone();
-        async move { cancel_payment(id).await }
-    });
-    Effect::new(move |_| match cancel.value().get() {
-        Some(Ok(view)) => payments.update(|list| {
+    let cancel = cancel_action(problem, move |view| {
+        payments.update(|list| {
             if let Some(existing) = list.iter_mut().find(|p| p.id == view.id) {
                 *existing = view;
             }
-        }),
-        Some(Err(error)) => problem.set(Some(error)),
-        None => {}
+        })
     });
     let (created, amount, status) = (
         clock_time(&payment.created_at),
@@ -140,10 +124,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                 <dl class="receipt">
                     <dt>{move || t(Word::Payment)}</dt>
                     <dd>{payment.id.clone()}</dd>
-                    <dt>{move || t(Word::KlarnaReference)}</dt>
-                    <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
-                    <dt>{move || t(Word::OrderId)}</dt>
-                    <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
+                    <ReferenceRows payment=payment.clone()/>
                     <dt>{move || t(Word::LastChange)}</dt>
                     <dd>{clock_time(&payment.updated_at)}</dd>
                     {note
@@ -159,7 +140,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                 .then(|| {
                     let id = StoredValue::new(id.clone());
                     view! {
-                        <super::payment::ConfirmCancel
+                        <ConfirmCancel
                             pending=cancel.pending().into()
                             on_confirm=move || {
                                 cancel.dispatch(id.get_value());

@@ -1,437 +1,82 @@
-//! The associate's till: build a cart, start the payment, hand the link to
-//! the shopper through the Distribution Module (or QR, SMS, e-mail), and
-//! watch it get paid.
+//! The associate's screens: sign-in, the till (build a cart, start the
+//! payment, hand the link to the shopper through the Distribution Module or
+//! QR, SMS, e-mail, and watch it get paid) and today's payments.
 
 mod cart;
+mod line_fields;
 mod list;
 mod live;
-pub(crate) mod payment;
+mod payment;
 mod sign_in;
+mod sign_out;
+mod till;
 
 pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
+pub use till::SellerPage;
 
-use crate::api::{seller_store, set_language, sign_out, start_payment};
-use crate::i18n::{self, fill, provide_lang, tr, use_lang, Lang, Word};
-use crate::model::{PaymentStatus, PaymentView, StoreSummary};
+use crate::components::Problem;
+use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
+use crate::model::PaymentView;
+use crate::server_fns::seller::cancel_payment;
 use crate::AppError;
-use cart::{CartForm, LineForm};
-use domain::{Currency, FieldErrors};
 use leptos::prelude::*;
-use leptos_meta::Title;
-use payment::PaymentPanel;
 
-/// Tax rates the till offers, in basis points, by the store's country.
-fn tax_rates(country: &str) -> &'static [u16] {
-    match country {
-        "SE" => &[2500, 1200, 600, 0],
-        "NO" => &[2500, 1500, 1200, 0],
-        "DK" => &[2500, 0],
-        "FI" => &[2550, 1400, 1000, 0],
-        "DE" => &[1900, 700, 0],
-        "AT" => &[2000, 1300, 1000, 0],
-        "NL" => &[2100, 900, 0],
-        "GB" => &[2000, 500, 0],
-        _ => &[2500, 1200, 600, 0],
-    }
-}
-
-fn percent(basis_points: u16) -> String {
-    if basis_points.is_multiple_of(100) {
-        format!("{} %", basis_points / 100)
-    } else {
-        format!("{}.{} %", basis_points / 100, (basis_points % 100) / 10)
-    }
-}
-
-#[component]
-pub fn SellerPage() -> impl IntoView {
-    // Blocking, so that SSR can answer "sign in first" with a redirect and
-    // renders the page in the associate's language.
-    let store = Resource::new_blocking(|| (), |_| seller_store());
+/// A seller screen once its data is in, in the associate's language.
+/// Without a session it goes to sign-in; a failure shows in place of the
+/// screen, in `<main class={main_class}>`.
+fn seller_screen<T: 'static>(
+    data: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+    main_class: &'static str,
+    lang_of: fn(&T) -> Lang,
+    screen: fn(T) -> AnyView,
+) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"…"</p> }>
             {move || {
-                store
-                    .get()
+                data()
                     .map(|result| match result {
-                        Ok(store) => {
-                            provide_lang(store.lang);
-                            view! { <Till store/> }.into_any()
+                        Ok(data) => {
+                            provide_lang(lang_of(&data));
+                            screen(data)
                         }
                         Err(AppError::SignInRequired) => {
                             view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
                         }
-                        Err(error) => view! { <main class="seller"><Problem error/></main> }.into_any(),
+                        Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
                     })
             }}
         </Suspense>
     }
 }
 
-/// The page title in the screen's language. The server renders it once
-/// (reading the language then: `<Title>` is rendered after this scope may be
-/// gone); in the browser it follows language switches.
-#[component]
-pub fn PageTitle(word: Word) -> impl IntoView {
-    let lang = use_lang();
-    Effect::new(move |_| {
-        let title = tr(lang.get(), word);
-        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            document.set_title(title);
-        }
+/// Cancels a payment at Klarna (its link stops working). The payment as the
+/// server answers goes to `on_cancelled`, a failure to `problem`.
+fn cancel_action(
+    problem: RwSignal<Option<AppError>>,
+    on_cancelled: impl Fn(PaymentView) + Send + Sync + 'static,
+) -> Action<String, Result<PaymentView, AppError>> {
+    let cancel = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { cancel_payment(id).await }
     });
-    view! { <Title text=tr(lang.get_untracked(), word)/> }
-}
-
-/// Shown while the live connection to Kassa is down: what is on screen may
-/// be out of date until it is back (the browser keeps retrying).
-#[component]
-pub fn ConnectionLost(connected: RwSignal<bool>, #[prop(optional)] when: Option<Signal<bool>>) -> impl IntoView {
-    let lang = use_lang();
-    let shown = move || !connected.get() && when.is_none_or(|when| when.get());
-    // Always in the page, hidden while connected: a <Show> here broke
-    // hydration of the payments list beside its own <Show>.
-    view! {
-        <p class="connection-lost" role="alert" hidden=move || !shown()>
-            {move || tr(lang.get(), Word::ConnectionLost)}
-        </p>
-    }
-}
-
-/// A failed call, in the screen's language.
-#[component]
-pub fn Problem(#[prop(into)] error: Signal<AppError>) -> impl IntoView {
-    let lang = use_lang();
-    view! { <p class="problem" role="alert">{move || i18n::app_error(lang.get(), &error.get())}</p> }
-}
-
-/// An optional failure shown while there is one.
-#[component]
-pub fn MaybeProblem(error: RwSignal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|error| view! { <Problem error/> })
-}
-
-/// The language picker: switches at once and is remembered on this device.
-#[component]
-pub fn LanguagePicker() -> impl IntoView {
-    let lang = use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En));
-    let remember = Action::new(|lang: &Lang| set_language(*lang));
-    view! {
-        <label class="field lang-picker">
-            <span>{move || tr(lang.get(), Word::Language)}</span>
-            <select
-                on:change=move |ev| {
-                    if let Some(chosen) = Lang::from_code(&event_target_value(&ev)) {
-                        lang.set(chosen);
-                        remember.dispatch(chosen);
-                    }
-                }
-                prop:value=move || lang.get().code()
-            >
-                {Lang::ALL
-                    .into_iter()
-                    .map(|choice| {
-                        view! {
-                            <option value=choice.code() lang=choice.code() selected=move || lang.get() == choice>
-                                {choice.name()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </label>
-    }
-}
-
-/// A fresh idempotency key for one cart attempt.
-fn new_attempt_key() -> String {
-    web_sys::window().and_then(|window| window.crypto().ok()).map(|crypto| crypto.random_uuid()).unwrap_or_default()
-}
-
-#[component]
-fn Till(store: StoreSummary) -> impl IntoView {
-    let lang = use_lang();
-    let t = move |word: Word| tr(lang.get(), word);
-    let currency = store.currency;
-    let rates = tax_rates(&store.country);
-    let form = CartForm::new(rates[0], tr(store.lang, Word::DefaultItem));
-    let errors = RwSignal::new(FieldErrors::default());
-    let problem = RwSignal::new(None::<AppError>);
-    let payment = RwSignal::new(None::<PaymentView>);
-    // One key per cart attempt: a double tap or a retry reuses it, so the
-    // server never starts a second payment for the same attempt.
-    let attempt_key = StoredValue::new(None::<String>);
-
-    let start = Action::new(move |(key, cart): &(String, domain::CartInput)| {
-        let (key, cart) = (key.clone(), cart.clone());
-        async move { start_payment(key, cart).await }
-    });
-    Effect::new(move |_| match start.value().get() {
-        Some(Ok(view)) => {
-            problem.set(None);
-            payment.set(Some(view));
-        }
-        Some(Err(AppError::Invalid(found))) => errors.set(found),
+    Effect::new(move |_| match cancel.value().get() {
+        Some(Ok(view)) => on_cancelled(view),
         Some(Err(error)) => problem.set(Some(error)),
         None => {}
     });
-
-    // Effects run only in the browser: until hydration the form cannot work,
-    // so the button stays disabled instead of submitting a plain GET.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
-    // While a payment is shown the cart is locked; New sale or Start again
-    // unlocks it.
-    let busy = move || start.pending().get() || status.get().is_some();
-    let connected = RwSignal::new(true);
-    live::follow_while_open(payment, connected);
-
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        if busy() {
-            return;
-        }
-        match form.cart(currency) {
-            Ok((input, _)) => {
-                errors.set(FieldErrors::default());
-                let key = attempt_key.get_value().unwrap_or_else(new_attempt_key);
-                attempt_key.set_value(Some(key.clone()));
-                start.dispatch((key, input));
-            }
-            Err(found) => errors.set(found),
-        }
-    };
-    // Editing the cart makes it a new attempt.
-    let edited = move || {
-        attempt_key.set_value(None);
-        errors.set(FieldErrors::default());
-    };
-    let new_sale = move |_| {
-        // After a paid sale the cart is done; after a failed one it is kept
-        // so the associate can start again at once.
-        if status.get_untracked() == Some(PaymentStatus::Completed) {
-            form.clear();
-        }
-        payment.set(None);
-        problem.set(None);
-        attempt_key.set_value(None);
-        start.value().set(None);
-    };
-
-    let money = store.money_language.clone();
-    let total = move || {
-        form.cart(currency).ok().map(|(_, cart)| {
-            fill(
-                t(Word::Total),
-                &[
-                    ("amount", &cart.order_amount.display(currency, &money)),
-                    ("tax", &cart.order_tax_amount.display(currency, &money)),
-                ],
-            )
-        })
-    };
-
-    view! {
-        <PageTitle word=Word::TitleTill/>
-        <main class="seller" lang=move || lang.get().code()>
-            <header class="store-bar">
-                <h1>{store.name.clone()}</h1>
-                <nav class="store-nav" aria-label=move || t(Word::SellerNav)>
-                    <a href="/seller/payments">{move || t(Word::TodaysPayments)}</a>
-                    <LanguagePicker/>
-                    <SignOut associate=store.associate.clone()/>
-                </nav>
-            </header>
-            <div class="till">
-                <form class="cart" on:submit=submit novalidate>
-                    <h2>{move || t(Word::Cart)}</h2>
-                    <fieldset prop:disabled=busy>
-                        <For each=move || form.lines.get() key=|line| line.key let:line>
-                            <LineFields line form currency rates errors on_edit=edited/>
-                        </For>
-                        <button
-                            type="button"
-                            class="add-line"
-                            on:click=move |_| {
-                                form.add_line();
-                                edited();
-                            }
-                        >
-                            {move || t(Word::AddItem)}
-                        </button>
-                        <p class="total" aria-live="polite">{total}</p>
-                        {move || {
-                            errors
-                                .with(|e| e.for_field("lines").cloned())
-                                .map(|found| {
-                                    view! {
-                                        <p class="field-error" role="alert">
-                                            {move || i18n::field_problem(lang.get(), &found)}
-                                        </p>
-                                    }
-                                })
-                        }}
-                        <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
-                            {move || if start.pending().get() { t(Word::Starting) } else { t(Word::StartPayment) }}
-                        </button>
-                    </fieldset>
-                    <MaybeProblem error=problem/>
-                </form>
-                <PaymentPanel payment store=store.clone() connected new_attempt_key new_sale/>
-            </div>
-        </main>
-    }
+    cancel
 }
 
-/// Ends the associate's session on this device.
+/// A payment's Klarna reference and order id, as rows of a `<dl>`.
 #[component]
-pub fn SignOut(associate: String) -> impl IntoView {
+fn ReferenceRows(payment: PaymentView) -> impl IntoView {
     let lang = use_lang();
-    let leave = Action::new(|_: &()| sign_out());
-    Effect::new(move |_| {
-        if leave.value().get().is_some() {
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/seller/sign-in");
-            }
-        }
-    });
+    let t = move |word: Word| tr(lang.get(), word);
     view! {
-        <button type="button" class="sign-out" on:click=move |_| {
-            leave.dispatch(());
-        }>{move || fill(tr(lang.get(), Word::SignOut), &[("name", &associate)])}</button>
-    }
-}
-
-/// One order line's inputs; labels carry the line number when there are
-/// several, so every control has a unique accessible name.
-#[component]
-fn LineFields(
-    line: LineForm,
-    form: CartForm,
-    currency: Currency,
-    rates: &'static [u16],
-    errors: RwSignal<FieldErrors>,
-    on_edit: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let lang = use_lang();
-    let index = Memo::new(move |_| form.index_of(line.key).unwrap_or(0));
-    let several = Memo::new(move |_| form.lines.with(Vec::len) > 1);
-    let number = move || (index.get() + 1).to_string();
-    let label = move |word: Word| {
-        move || {
-            let text = tr(lang.get(), word);
-            if several.get() {
-                fill(tr(lang.get(), Word::NumberedLabel), &[("label", text), ("n", &number())])
-            } else {
-                text.to_string()
-            }
-        }
-    };
-    let error = move |field: &'static str| {
-        Signal::derive(move || {
-            errors.with(|e| {
-                e.for_field(&format!("lines[{}].{field}", index.get()))
-                    .map(|found| i18n::field_problem(lang.get(), found))
-            })
-        })
-    };
-    view! {
-        <div
-            class="line"
-            role="group"
-            aria-label=move || fill(tr(lang.get(), Word::ItemGroup), &[("n", &number())])
-        >
-            <TextField label=Signal::derive(label(Word::Item)) value=line.item error=error("name") on_edit/>
-            <div class="line-numbers">
-                <TextField
-                    label=Signal::derive(label(Word::Quantity))
-                    value=line.quantity
-                    error=error("quantity")
-                    on_edit
-                    input_mode="numeric"
-                />
-                <TextField
-                    label=Signal::derive(move || format!("{} ({})", label(Word::UnitPrice)(), currency.code()))
-                    value=line.unit_price
-                    error=error("unit_price")
-                    on_edit
-                    input_mode="decimal"
-                />
-            </div>
-            <div class="line-numbers">
-                <label class="field">
-                    <span>{label(Word::TaxRate)}</span>
-                    <select
-                        on:change=move |ev| {
-                            line.tax_rate.set(event_target_value(&ev));
-                            on_edit();
-                        }
-                        prop:value=move || line.tax_rate.get()
-                    >
-                        {rates
-                            .iter()
-                            .map(|rate| view! { <option value=rate.to_string()>{percent(*rate)}</option> })
-                            .collect_view()}
-                    </select>
-                </label>
-                <TextField
-                    label=Signal::derive(move || format!("{} ({})", label(Word::Discount)(), currency.code()))
-                    value=line.discount
-                    error=error("discount")
-                    on_edit
-                    input_mode="decimal"
-                />
-            </div>
-            <Show when=move || several.get()>
-                <button
-                    type="button"
-                    class="remove-line"
-                    on:click=move |_| {
-                        form.remove_line(line.key);
-                        on_edit();
-                    }
-                >
-                    {move || fill(tr(lang.get(), Word::RemoveItem), &[("n", &number())])}
-                </button>
-            </Show>
-        </div>
-    }
-}
-
-#[component]
-fn TextField(
-    label: Signal<String>,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-    on_edit: impl Fn() + Copy + Send + Sync + 'static,
-    #[prop(optional)] input_mode: &'static str,
-) -> impl IntoView {
-    view! {
-        <label class="field">
-            <span>{move || label.get()}</span>
-            <input
-                type="text"
-                inputmode=if input_mode.is_empty() { "text" } else { input_mode }
-                prop:value=move || value.get()
-                on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    on_edit();
-                }
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-            />
-            {move || error.get().map(|m| view! { <span class="field-error">{m}</span> })}
-        </label>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tax_rates_read_as_percent() {
-        assert_eq!(super::percent(2500), "25 %");
-        assert_eq!(super::percent(2550), "25.5 %");
-        assert_eq!(super::tax_rates("DE")[0], 1900);
+        <dt>{move || t(Word::KlarnaReference)}</dt>
+        <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
+        <dt>{move || t(Word::OrderId)}</dt>
+        <dd>{payment.order_id.clone().unwrap_or_else(|| "–".into())}</dd>
     }
 }

@@ -1,9 +1,11 @@
 //! Associates sign in to their store before the till opens.
 
-use super::{LanguagePicker, MaybeProblem, PageTitle, Problem};
-use crate::api::{sign_in, sign_in_stores};
-use crate::i18n::{provide_lang, tr, use_lang, Word};
+use super::seller_screen;
+use crate::browser::load_page;
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
+use crate::i18n::{tr, use_lang, Word};
 use crate::model::StoreChoice;
+use crate::server_fns::seller::{sign_in, sign_in_stores};
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -11,21 +13,12 @@ use leptos::prelude::*;
 pub fn SignInPage() -> impl IntoView {
     // Blocking, so the page is rendered in its language from the start.
     let choices = Resource::new_blocking(|| (), |_| sign_in_stores());
-    view! {
-        <Suspense fallback=|| view! { <p>"…"</p> }>
-            {move || {
-                choices
-                    .get()
-                    .map(|result| match result {
-                        Ok(choices) => {
-                            provide_lang(choices.lang);
-                            view! { <SignInScreen stores=choices.stores/> }.into_any()
-                        }
-                        Err(error) => view! { <main class="sign-in"><Problem error/></main> }.into_any(),
-                    })
-            }}
-        </Suspense>
-    }
+    seller_screen(
+        move || choices.get(),
+        "sign-in",
+        |choices| choices.lang,
+        |choices| view! { <SignInScreen stores=choices.stores/> }.into_any(),
+    )
 }
 
 #[component]
@@ -59,9 +52,7 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(_)) => {
             // A full load, so the till starts with the new cookie.
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/seller");
-            }
+            load_page("/seller");
         }
         Some(Err(error)) => {
             password.set(String::new());

@@ -1,7 +1,8 @@
-//! The seam between the UI and the server: the server implements
-//! [`PaymentBackend`] and provides it as context, so the app never imports
-//! the server crate.
+//! The seams between the UI and the server: the server implements these
+//! traits and provides them as context, so the app never imports the server
+//! crate. Server functions check their input, then call one of these.
 
+use crate::kiosk::{KioskView, ResetReason};
 use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
@@ -9,8 +10,9 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What the views ask of the server. Seller calls carry the session the
-/// request's cookie belongs to; the store comes from it, never from the page.
+/// What the seller views and the demo shop ask of the server. Seller calls
+/// carry the session the request's cookie belongs to; the store comes from
+/// it, never from the page.
 pub trait PaymentBackend: Send + Sync + 'static {
     /// The stores an associate can sign in to.
     fn sign_in_stores(&self) -> Vec<StoreChoice>;
@@ -77,32 +79,28 @@ pub trait PaymentBackend: Send + Sync + 'static {
     fn shop_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 }
 
-/// The context value server functions read.
+/// The context value seller and shop server functions read.
 pub type Backend = Arc<dyn PaymentBackend>;
 
-/// The backend provided by the server; a missing one is a wiring bug.
-pub fn backend() -> Result<Backend, AppError> {
-    leptos::prelude::use_context::<Backend>().ok_or_else(|| AppError::other("the payment backend is not available"))
+/// What the kiosk screen asks of the server. `device` is the raw kiosk
+/// cookie; the server checks it.
+pub trait KioskBackend: Send + Sync + 'static {
+    fn kiosk_state(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
+    /// Fills the cart with a fixed basket; refused unless on the simulator.
+    fn kiosk_demo_basket(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
+    /// Starts the payment for the current cart, or returns the one it has.
+    fn kiosk_pay(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
+    /// Disables the current unpaid payment and starts a new one for the cart.
+    fn kiosk_try_again(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
+    /// Forgets the shopper of `session` (a no-op once a newer session began)
+    /// and disables an unpaid payment at Klarna.
+    fn kiosk_reset(
+        &self,
+        device: Option<String>,
+        session: u64,
+        reason: ResetReason,
+    ) -> BoxFuture<'_, Result<KioskView, AppError>>;
 }
 
-/// The backend and the signed-in associate of the current request.
-pub async fn seller() -> Result<(Backend, SellerSession), AppError> {
-    let backend = backend()?;
-    let headers = request_headers();
-    let session = backend.seller_session(&headers).await?;
-    Ok((backend, session))
-}
-
-/// The current request's headers (empty outside a request).
-pub fn request_headers() -> http::HeaderMap {
-    leptos::prelude::use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default()
-}
-
-/// Adds a `Set-Cookie` header to the current response.
-pub fn set_cookie(value: &str) {
-    if let (Some(response), Ok(value)) =
-        (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
-    {
-        response.append_header(http::header::SET_COOKIE, value);
-    }
-}
+/// The context value kiosk server functions read.
+pub type KioskBackendRef = Arc<dyn KioskBackend>;

@@ -1,0 +1,14 @@
+//! UI pieces the seller screens share; each follows the screen's language
+//! ([`crate::i18n::use_lang`]).
+
+mod confirm_cancel;
+mod connection_lost;
+mod language_picker;
+mod page_title;
+mod problem;
+
+pub use confirm_cancel::ConfirmCancel;
+pub use connection_lost::ConnectionLost;
+pub use language_picker::LanguagePicker;
+pub use page_title::PageTitle;
+pub use problem::{MaybeProblem, Problem};

@@ -1,0 +1,201 @@
+//! The self-checkout kiosk: the shopper pays on their own phone through the
+//! Distribution Module's consumer view, and the screen forgets them after
+//! paying, after idling, or on Cancel.
+
+mod basket;
+mod payment;
+mod screen;
+mod words;
+
+use crate::browser::{follow_kiosk, forget_browser_storage, now};
+use crate::i18n::Lang;
+use crate::kiosk::{KioskView, ResetReason};
+use crate::model::PaymentStatus;
+use crate::server_fns::kiosk::kiosk_state;
+use basket::{Basket, Welcome};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use payment::PayOnPhone;
+use screen::KioskScreen;
+use words::{shopper_words, Text};
+
+#[component]
+pub fn KioskPage() -> impl IntoView {
+    // The server renders the screen without the shopper: what a Resource
+    // resolves to stays in the HTML for hydration, and a reset could not take
+    // it back out of the DOM. The live stream brings the basket right after.
+    let initial = Resource::new(
+        || (),
+        |_| async { kiosk_state().await.map(|view| KioskView { cart: None, payment: None, revision: 0, ..view }) },
+    );
+    view! {
+        <Title text="Self-checkout · Kassa"/>
+        <Suspense fallback=|| view! { <main class="kiosk"><p>"…"</p></main> }>
+            {move || {
+                initial
+                    .get()
+                    .map(|result| match result {
+                        Ok(state) => view! { <Kiosk initial=state/> }.into_any(),
+                        Err(error) => {
+                            view! {
+                                <main class="kiosk">
+                                    <p class="problem" role="alert">{error.to_string()}</p>
+                                </main>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Kiosk(initial: KioskView) -> impl IntoView {
+    let kiosk = KioskScreen::new(initial);
+    let KioskScreen { state, lang, problem, help, clock, last_touch, .. } = kiosk;
+    // Set once hydrated and following the stream (tests wait for it).
+    let live = RwSignal::new(false);
+
+    // Browser only: the live stream, the clock and touches.
+    Effect::new(move |_| {
+        follow_kiosk(move |view| kiosk.apply(view));
+        let tick = move || clock.set(now());
+        tick();
+        kiosk.touched();
+        let _ = set_interval_with_handle(tick, std::time::Duration::from_millis(500));
+        let _ = window_event_listener(leptos::ev::pointerdown, move |_| kiosk.touched());
+        let _ = window_event_listener(leptos::ev::keydown, move |_| kiosk.touched());
+        live.set(true);
+    });
+
+    // A new shopper: nothing of the last one survives in the page's own state.
+    let session = Memo::new(move |_| state.with(|s| s.session));
+    Effect::new(move |previous: Option<u64>| {
+        let current = session.get();
+        if previous.is_some_and(|p| p != current) {
+            lang.set(Lang::En);
+            problem.set(None);
+            help.set(false);
+            forget_browser_storage();
+            kiosk.touched();
+        }
+        current
+    });
+    // A move on the shopper's phone counts as a touch: they are paying.
+    let payment_status = Memo::new(move |_| state.with(|s| s.payment.as_ref().map(|p| p.status)));
+    Effect::new(move |_| {
+        payment_status.track();
+        kiosk.touched();
+    });
+
+    let paid = move || payment_status.get() == Some(PaymentStatus::Completed);
+    let occupied = move || state.with(|s| s.cart.is_some() || s.payment.is_some());
+    let idle_left = Memo::new(move |_| {
+        let now = clock.get()?;
+        if !occupied() || paid() {
+            return None;
+        }
+        let idle = f64::from(state.with(|s| s.idle_seconds));
+        Some(((idle * 1000.0 - (now - last_touch.get())) / 1000.0).ceil().max(0.0) as u32)
+    });
+    let warn_from = move || (state.with(|s| s.idle_seconds) / 2).min(15);
+    let idle_requested = StoredValue::new(None::<u64>);
+    Effect::new(move |_| {
+        if idle_left.get() == Some(0) {
+            let session = state.with_untracked(|s| s.session);
+            if idle_requested.get_value() != Some(session) {
+                idle_requested.set_value(Some(session));
+                kiosk.reset(ResetReason::Idle);
+            }
+        }
+    });
+
+    let t = move |text: Text| kiosk.t(text);
+    // Its own memo, so a status change never reloads the consumer view.
+    let module_url = Memo::new(move |_| {
+        state.with(|s| {
+            s.payment
+                .as_ref()
+                .filter(|p| matches!(p.status, PaymentStatus::Waiting | PaymentStatus::InProgress))
+                .and_then(|p| p.distribution_module_url.clone())
+        })
+    });
+
+    let screen = move || {
+        let (cart, payment) = state.with(|s| (s.cart.clone(), s.payment.clone()));
+        match (cart, payment) {
+            (None, None) => view! { <Welcome kiosk/> }.into_any(),
+            (Some(cart), None) => view! { <Basket kiosk cart/> }.into_any(),
+            (_, Some(payment)) => view! { <PayOnPhone kiosk payment/> }.into_any(),
+        }
+    };
+
+    view! {
+        <main class="kiosk" lang=move || lang.get().code() data-live=move || live.get().to_string()>
+            <header class="kiosk-bar">
+                <p class="kiosk-store">{move || state.with(|s| s.store_name.clone())}</p>
+                <nav aria-label=move || t(Text::Language)>
+                    {Lang::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            view! {
+                                <button
+                                    class="kiosk-lang"
+                                    lang=choice.code()
+                                    aria-pressed=move || (lang.get() == choice).to_string()
+                                    on:click=move |_| lang.set(choice)
+                                >
+                                    {choice.name()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+            </header>
+            {screen}
+            // Outside `screen`, so a status change never reloads the consumer view.
+            {move || {
+                module_url
+                    .get()
+                    .map(|url| {
+                        view! {
+                            // No popups or top navigation: the kiosk itself never leaves for the payment page.
+                            <iframe
+                                class="kiosk-module"
+                                title="Klarna Distribution Module"
+                                sandbox="allow-scripts allow-forms allow-same-origin"
+                                src=url
+                            ></iframe>
+                        }
+                    })
+            }}
+            <Show when=move || problem.get().is_some()>
+                <p class="problem kiosk-lead" role="alert">
+                    {move || problem.with(|found| found.as_ref().map(|error| shopper_words(lang.get(), error)))}
+                </p>
+            </Show>
+            <Show when=move || occupied() && !paid()>
+                <div class="kiosk-actions">
+                    <button class="kiosk-button kiosk-cancel" on:click=move |_| kiosk.reset(ResetReason::Cancel)>
+                        {move || t(Text::Cancel)}
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || idle_left.get().is_some_and(|left| left <= warn_from())>
+                <div class="kiosk-idle" role="alertdialog" aria-modal="true" aria-labelledby="kiosk-idle-heading">
+                    <h2 id="kiosk-idle-heading">{move || t(Text::StillThere)}</h2>
+                    <p>
+                        {move || t(Text::ClearsIn)} " "
+                        <span class="kiosk-countdown">
+                            {move || idle_left.get().map(|s| format!("{s} s")).unwrap_or_default()}
+                        </span>
+                    </p>
+                    <button class="kiosk-button primary" on:click=move |_| kiosk.touched()>
+                        {move || t(Text::StillHere)}
+                    </button>
+                </div>
+            </Show>
+        </main>
+    }
+}

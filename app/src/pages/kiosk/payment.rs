@@ -1,0 +1,91 @@
+//! The kiosk while paying: the status in words, the receipt once paid, and
+//! a way forward when something went wrong.
+
+use super::screen::{CallButton, KioskScreen};
+use super::words::Text;
+use crate::browser::parse_time;
+use crate::model::{PaymentStatus, PaymentView};
+use crate::server_fns::kiosk::kiosk_try_again;
+use leptos::prelude::*;
+
+#[component]
+pub fn PayOnPhone(kiosk: KioskScreen, payment: PaymentView) -> impl IntoView {
+    let status = payment.status;
+    let (icon, words) = match status {
+        PaymentStatus::Creating => ("⏳", Text::Creating),
+        PaymentStatus::Waiting => ("📱", Text::Waiting),
+        PaymentStatus::InProgress => ("📱", Text::Paying),
+        PaymentStatus::Authorized => ("⏳", Text::Confirming),
+        PaymentStatus::Completed => ("✅", Text::PaidThanks),
+        PaymentStatus::Declined => ("⛔", Text::Declined),
+        PaymentStatus::Back => ("↩", Text::Back),
+        PaymentStatus::Error => ("⚠", Text::Error),
+        _ => ("⛔", Text::Stopped),
+    };
+    let heading = if status == PaymentStatus::Completed { Text::PaidThanks } else { Text::PayOnPhone };
+    let trouble = !matches!(
+        status,
+        PaymentStatus::Creating
+            | PaymentStatus::Waiting
+            | PaymentStatus::InProgress
+            | PaymentStatus::Authorized
+            | PaymentStatus::Completed
+    );
+    let amount = payment.order_amount;
+    let reference = payment.klarna_reference.clone().unwrap_or_default();
+    let updated = payment.updated_at.clone();
+    view! {
+        <section class="kiosk-screen" aria-labelledby="kiosk-heading">
+            <h1 id="kiosk-heading">{move || kiosk.t(heading)}</h1>
+            <p class=format!("kiosk-status status-{status:?}").to_lowercase() role="status">
+                <span class="kiosk-icon" aria-hidden="true">{icon}</span>
+                " "
+                {move || kiosk.t(words)}
+            </p>
+            {(status == PaymentStatus::Completed)
+                .then(|| {
+                    view! {
+                        <dl class="receipt kiosk-receipt">
+                            <dt>{move || kiosk.t(Text::Amount)}</dt>
+                            <dd>{move || kiosk.money(amount)}</dd>
+                            <dt>{move || kiosk.t(Text::Reference)}</dt>
+                            <dd>{reference.clone()}</dd>
+                        </dl>
+                        <p class="kiosk-lead">
+                            {move || kiosk.t(Text::ResetsIn)} " "
+                            {move || {
+                                let left = kiosk
+                                    .clock
+                                    .get()
+                                    .and_then(|now| parse_time(&updated).map(|at| (now, at)))
+                                    .map(|(now, at)| {
+                                        let total = f64::from(kiosk.state.with(|s| s.reset_after_paid_seconds)) * 1000.0;
+                                        ((total - (now - at)) / 1000.0).ceil().max(0.0)
+                                    });
+                                left.map(|s| format!("{s} s")).unwrap_or_default()
+                            }}
+                        </p>
+                    }
+                })}
+            {trouble
+                .then(|| {
+                    view! {
+                        <div class="kiosk-actions">
+                            <CallButton
+                                kiosk
+                                classes="kiosk-button primary"
+                                text=Text::TryAgain
+                                call=|| Box::pin(kiosk_try_again())
+                            />
+                            <button class="kiosk-button" on:click=move |_| kiosk.help.set(true)>
+                                {move || kiosk.t(Text::AskStaff)}
+                            </button>
+                        </div>
+                        <Show when=move || kiosk.help.get()>
+                            <p class="kiosk-lead" role="status">{move || kiosk.t(Text::StaffComing)}</p>
+                        </Show>
+                    }
+                })}
+        </section>
+    }
+}

@@ -1,0 +1,112 @@
+//! The kiosk's words, in the shopper's language.
+
+use crate::i18n::{pick, Lang};
+use crate::AppError;
+
+/// The kiosk's words.
+#[derive(Clone, Copy, Debug)]
+pub enum Text {
+    Welcome,
+    ScanItems,
+    DemoBasket,
+    YourBasket,
+    Total,
+    Pay,
+    Cancel,
+    PayOnPhone,
+    Creating,
+    Waiting,
+    Paying,
+    Confirming,
+    Declined,
+    Back,
+    Error,
+    Stopped,
+    TryAgain,
+    AskStaff,
+    StaffComing,
+    PaidThanks,
+    Amount,
+    Reference,
+    ResetsIn,
+    StillThere,
+    ClearsIn,
+    StillHere,
+    Language,
+}
+
+pub fn tr(lang: Lang, text: Text) -> &'static str {
+    let row = match text {
+        Text::Welcome => ["Welcome", "Välkommen", "Willkommen"],
+        Text::ScanItems => [
+            "Scan your items to start.",
+            "Skanna dina varor för att börja.",
+            "Scannen Sie Ihre Artikel, um zu beginnen.",
+        ],
+        Text::DemoBasket => ["Demo basket", "Demokorg", "Demo-Warenkorb"],
+        Text::YourBasket => ["Your basket", "Din varukorg", "Ihr Warenkorb"],
+        Text::Total => ["Total", "Totalt", "Gesamt"],
+        Text::Pay => ["Pay with Klarna", "Betala med Klarna", "Mit Klarna bezahlen"],
+        Text::Cancel => ["Cancel", "Avbryt", "Abbrechen"],
+        Text::PayOnPhone => ["Pay on your phone", "Betala med din telefon", "Bezahlen Sie mit Ihrem Handy"],
+        Text::Creating => ["Getting your payment ready…", "Förbereder betalningen…", "Zahlung wird vorbereitet…"],
+        Text::Waiting => [
+            "Scan the code with your phone, or have the link sent to it",
+            "Skanna koden med telefonen eller få länken skickad",
+            "Scannen Sie den Code mit Ihrem Handy oder lassen Sie sich den Link senden",
+        ],
+        Text::Paying => {
+            ["Finish paying on your phone", "Slutför betalningen i telefonen", "Bezahlen Sie auf Ihrem Handy"]
+        }
+        Text::Confirming => ["Approved, confirming…", "Godkänt, bekräftar…", "Genehmigt, wird bestätigt…"],
+        Text::Declined => ["Payment declined", "Betalningen nekades", "Zahlung abgelehnt"],
+        Text::Back => ["You left the payment", "Du lämnade betalningen", "Sie haben die Zahlung verlassen"],
+        Text::Error => ["Something went wrong", "Något gick fel", "Etwas ist schiefgelaufen"],
+        Text::Stopped => ["The payment was stopped", "Betalningen avbröts", "Die Zahlung wurde beendet"],
+        Text::TryAgain => ["Try again", "Försök igen", "Erneut versuchen"],
+        Text::AskStaff => ["Ask staff for help", "Be personalen om hjälp", "Personal um Hilfe bitten"],
+        Text::StaffComing => [
+            "Please wait here: a member of staff will help you.",
+            "Vänta här: personalen hjälper dig.",
+            "Bitte warten Sie hier: Unser Personal hilft Ihnen.",
+        ],
+        Text::PaidThanks => ["Paid, thank you", "Betalt, tack", "Bezahlt, danke"],
+        Text::Amount => ["Amount", "Belopp", "Betrag"],
+        Text::Reference => ["Reference", "Referens", "Referenz"],
+        Text::ResetsIn => ["This screen clears in", "Skärmen rensas om", "Der Bildschirm wird geleert in"],
+        Text::StillThere => ["Are you still there?", "Är du kvar?", "Sind Sie noch da?"],
+        Text::ClearsIn => [
+            "For your privacy this screen clears in",
+            "För din integritet rensas skärmen om",
+            "Zu Ihrem Schutz wird der Bildschirm geleert in",
+        ],
+        Text::StillHere => ["I'm still here", "Jag är kvar", "Ich bin noch da"],
+        Text::Language => ["Language", "Språk", "Sprache"],
+    };
+    pick(lang, row)
+}
+
+/// A failed call in the shopper's language. The associate-facing wording
+/// ("ask an administrator") is not for shoppers: they get what to do next,
+/// and the details go to the browser's console for staff.
+pub fn shopper_words(lang: Lang, error: &AppError) -> String {
+    leptos::logging::error!("kiosk call failed: {error}");
+    let retry = matches!(error, AppError::Transport(_)) || matches!(error, AppError::Failed(p) if p.retry_later());
+    let next = if retry { tr(lang, Text::TryAgain) } else { tr(lang, Text::AskStaff) };
+    format!("{}. {next}.", tr(lang, Text::Error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Problem;
+
+    #[test]
+    fn shoppers_are_told_what_to_do_in_their_language() {
+        let unreachable = AppError::Failed(Problem::KlarnaUnreachable);
+        assert_eq!(shopper_words(Lang::Sv, &unreachable), "Något gick fel. Försök igen.");
+        let refused = AppError::Failed(Problem::KlarnaCredentials);
+        assert_eq!(shopper_words(Lang::De, &refused), "Etwas ist schiefgelaufen. Personal um Hilfe bitten.");
+        assert_eq!(shopper_words(Lang::En, &AppError::Transport("offline".into())), "Something went wrong. Try again.");
+    }
+}

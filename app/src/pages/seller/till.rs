@@ -1,0 +1,160 @@
+//! The till: build a cart, start the payment, and hand over to the payment
+//! panel beside it.
+
+use super::cart::CartForm;
+use super::line_fields::{tax_rates, LineFields};
+use super::payment::PaymentPanel;
+use super::sign_out::SignOut;
+use super::{live, seller_screen};
+use crate::browser::new_attempt_key;
+use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
+use crate::i18n::{self, fill, tr, use_lang, Word};
+use crate::model::{PaymentStatus, PaymentView, StoreSummary};
+use crate::server_fns::seller::{seller_store, start_payment};
+use crate::AppError;
+use domain::FieldErrors;
+use leptos::prelude::*;
+
+#[component]
+pub fn SellerPage() -> impl IntoView {
+    // Blocking, so that SSR can answer "sign in first" with a redirect and
+    // renders the page in the associate's language.
+    let store = Resource::new_blocking(|| (), |_| seller_store());
+    seller_screen(move || store.get(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
+}
+
+#[component]
+fn Till(store: StoreSummary) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    let currency = store.currency;
+    let rates = tax_rates(&store.country);
+    let form = CartForm::new(rates[0], tr(store.lang, Word::DefaultItem));
+    let errors = RwSignal::new(FieldErrors::default());
+    let problem = RwSignal::new(None::<AppError>);
+    let payment = RwSignal::new(None::<PaymentView>);
+    // One key per cart attempt: a double tap or a retry reuses it, so the
+    // server never starts a second payment for the same attempt.
+    let attempt_key = StoredValue::new(None::<String>);
+
+    let start = Action::new(move |(key, cart): &(String, domain::CartInput)| {
+        let (key, cart) = (key.clone(), cart.clone());
+        async move { start_payment(key, cart).await }
+    });
+    Effect::new(move |_| match start.value().get() {
+        Some(Ok(view)) => {
+            problem.set(None);
+            payment.set(Some(view));
+        }
+        Some(Err(AppError::Invalid(found))) => errors.set(found),
+        Some(Err(error)) => problem.set(Some(error)),
+        None => {}
+    });
+
+    // Effects run only in the browser: until hydration the form cannot work,
+    // so the button stays disabled instead of submitting a plain GET.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let status = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.status)));
+    // While a payment is shown the cart is locked; New sale or Start again
+    // unlocks it.
+    let busy = move || start.pending().get() || status.get().is_some();
+    let connected = RwSignal::new(true);
+    live::follow_while_open(payment, connected);
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if busy() {
+            return;
+        }
+        match form.cart(currency) {
+            Ok((input, _)) => {
+                errors.set(FieldErrors::default());
+                let key = attempt_key.get_value().unwrap_or_else(new_attempt_key);
+                attempt_key.set_value(Some(key.clone()));
+                start.dispatch((key, input));
+            }
+            Err(found) => errors.set(found),
+        }
+    };
+    // Editing the cart makes it a new attempt.
+    let edited = move || {
+        attempt_key.set_value(None);
+        errors.set(FieldErrors::default());
+    };
+    let new_sale = move |_| {
+        // After a paid sale the cart is done; after a failed one it is kept
+        // so the associate can start again at once.
+        if status.get_untracked() == Some(PaymentStatus::Completed) {
+            form.clear();
+        }
+        payment.set(None);
+        problem.set(None);
+        attempt_key.set_value(None);
+        start.value().set(None);
+    };
+
+    let money = store.money_language.clone();
+    let total = move || {
+        form.cart(currency).ok().map(|(_, cart)| {
+            fill(
+                t(Word::Total),
+                &[
+                    ("amount", &cart.order_amount.display(currency, &money)),
+                    ("tax", &cart.order_tax_amount.display(currency, &money)),
+                ],
+            )
+        })
+    };
+
+    view! {
+        <PageTitle word=Word::TitleTill/>
+        <main class="seller" lang=move || lang.get().code()>
+            <header class="store-bar">
+                <h1>{store.name.clone()}</h1>
+                <nav class="store-nav" aria-label=move || t(Word::SellerNav)>
+                    <a href="/seller/payments">{move || t(Word::TodaysPayments)}</a>
+                    <LanguagePicker/>
+                    <SignOut associate=store.associate.clone()/>
+                </nav>
+            </header>
+            <div class="till">
+                <form class="cart" on:submit=submit novalidate>
+                    <h2>{move || t(Word::Cart)}</h2>
+                    <fieldset prop:disabled=busy>
+                        <For each=move || form.lines.get() key=|line| line.key let:line>
+                            <LineFields line form currency rates errors on_edit=edited/>
+                        </For>
+                        <button
+                            type="button"
+                            class="add-line"
+                            on:click=move |_| {
+                                form.add_line();
+                                edited();
+                            }
+                        >
+                            {move || t(Word::AddItem)}
+                        </button>
+                        <p class="total" aria-live="polite">{total}</p>
+                        {move || {
+                            errors
+                                .with(|e| e.for_field("lines").cloned())
+                                .map(|found| {
+                                    view! {
+                                        <p class="field-error" role="alert">
+                                            {move || i18n::field_problem(lang.get(), &found)}
+                                        </p>
+                                    }
+                                })
+                        }}
+                        <button type="submit" class="primary" disabled=move || !hydrated.get() || busy()>
+                            {move || if start.pending().get() { t(Word::Starting) } else { t(Word::StartPayment) }}
+                        </button>
+                    </fieldset>
+                    <MaybeProblem error=problem/>
+                </form>
+                <PaymentPanel payment store=store.clone() connected new_attempt_key new_sale/>
+            </div>
+        </main>
+    }
+}
