@@ -1,7 +1,10 @@
 //! The seams between the UI and the server: the server implements these
 //! traits and provides them as context, so the app never imports the server
-//! crate. Server functions check their input, then call one of these.
+//! crate. Server functions check their input, then call one of these. No
+//! HTTP types cross: a session comes in as its token, and a cookie to set
+//! goes out as a [`CookieChange`].
 
+use crate::cookies::CookieChange;
 use crate::kiosk::{KioskView, ResetReason};
 use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
 use crate::AppError;
@@ -10,27 +13,28 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What the seller views and the demo shop ask of the server. Seller calls
-/// carry the session the request's cookie belongs to; the store comes from
-/// it, never from the page.
-pub trait PaymentBackend: Send + Sync + 'static {
+/// What the seller views ask of the server. Calls after sign-in carry the
+/// session of the request's cookie; the store comes from it, never from
+/// the page.
+pub trait SellerPort: Send + Sync + 'static {
     /// The stores an associate can sign in to.
     fn sign_in_stores(&self) -> Vec<StoreChoice>;
 
-    /// Checks the associate's password; returns the session and the
-    /// `Set-Cookie` value that keeps it in this browser.
+    /// Checks the associate's password; returns the session and the cookie
+    /// that keeps it in this browser.
     fn sign_in(
         &self,
         store_id: String,
         name: String,
         password: String,
-    ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>>;
+    ) -> BoxFuture<'_, Result<(SellerSession, CookieChange), AppError>>;
 
-    /// Ends the request's session; returns the `Set-Cookie` that clears it.
-    fn sign_out<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<String, AppError>>;
+    /// Ends the session of `token` (the request's session cookie, if any);
+    /// returns the cookie change that clears it.
+    fn sign_out(&self, token: Option<String>) -> BoxFuture<'_, Result<CookieChange, AppError>>;
 
-    /// The session the request's cookie belongs to, or `SignInRequired`.
-    fn seller_session<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<SellerSession, AppError>>;
+    /// The session `token` belongs to, or `SignInRequired`.
+    fn seller_session(&self, token: Option<String>) -> BoxFuture<'_, Result<SellerSession, AppError>>;
 
     /// The store this seller screen works for.
     fn seller_store(&self, session: &SellerSession) -> Result<StoreSummary, AppError>;
@@ -66,7 +70,10 @@ pub trait PaymentBackend: Send + Sync + 'static {
         id: String,
         attempt_key: String,
     ) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+}
 
+/// What the demo web shop asks of the server.
+pub trait ShopPort: Send + Sync + 'static {
     /// The store the demo web shop sells for, or `None` when the shop is off.
     fn web_shop(&self) -> Option<StoreSummary>;
 
@@ -79,12 +86,9 @@ pub trait PaymentBackend: Send + Sync + 'static {
     fn shop_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>>;
 }
 
-/// The context value seller and shop server functions read.
-pub type Backend = Arc<dyn PaymentBackend>;
-
-/// What the kiosk screen asks of the server. `device` is the raw kiosk
-/// cookie; the server checks it.
-pub trait KioskBackend: Send + Sync + 'static {
+/// What the kiosk screen asks of the server. `device` is the kiosk cookie's
+/// value as sent; the server checks it.
+pub trait KioskPort: Send + Sync + 'static {
     fn kiosk_state(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
     /// Fills the cart with a fixed basket; refused unless on the simulator.
     fn kiosk_demo_basket(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>>;
@@ -102,5 +106,7 @@ pub trait KioskBackend: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<KioskView, AppError>>;
 }
 
-/// The context value kiosk server functions read.
-pub type KioskBackendRef = Arc<dyn KioskBackend>;
+/// The context values server functions read.
+pub type SellerPortRef = Arc<dyn SellerPort>;
+pub type ShopPortRef = Arc<dyn ShopPort>;
+pub type KioskPortRef = Arc<dyn KioskPort>;

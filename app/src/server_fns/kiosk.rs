@@ -1,5 +1,5 @@
 //! The kiosk screen's server functions. Each hands the request's kiosk
-//! cookie to the `crate::ports::KioskBackend`, which checks it.
+//! cookie to the `crate::ports::KioskPort`, which checks it.
 
 use crate::kiosk::{KioskView, ResetReason};
 use crate::AppError;
@@ -11,16 +11,16 @@ use leptos::prelude::*;
 async fn for_device<F>(call: F) -> Result<KioskView, AppError>
 where
     F: for<'a> FnOnce(
-        &'a dyn crate::ports::KioskBackend,
+        &'a dyn crate::ports::KioskPort,
         Option<String>,
     ) -> crate::ports::BoxFuture<'a, Result<KioskView, AppError>>,
 {
-    let backend = use_context::<crate::ports::KioskBackendRef>()
-        .ok_or_else(|| AppError::other("the kiosk backend is not available"))?;
+    let port = use_context::<crate::ports::KioskPortRef>()
+        .ok_or_else(|| AppError::other("the kiosk port is not available"))?;
     let headers: http::HeaderMap =
         leptos_axum::extract().await.map_err(|e| AppError::other(format!("cannot read the request: {e}")))?;
     let device = crate::cookies::request_cookie(&headers, crate::cookies::KIOSK_COOKIE).map(str::to_string);
-    let result = call(&*backend, device).await;
+    let result = call(&*port, device).await;
     if let Err(AppError::Forbidden(_)) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::FORBIDDEN);
@@ -31,25 +31,25 @@ where
 
 #[server(prefix = "/kiosk/fn")]
 pub async fn kiosk_state() -> Result<KioskView, AppError> {
-    for_device(|backend, device| backend.kiosk_state(device)).await
+    for_device(|port, device| port.kiosk_state(device)).await
 }
 
 #[server(prefix = "/kiosk/fn")]
 pub async fn kiosk_demo_basket() -> Result<KioskView, AppError> {
-    for_device(|backend, device| backend.kiosk_demo_basket(device)).await
+    for_device(|port, device| port.kiosk_demo_basket(device)).await
 }
 
 #[server(prefix = "/kiosk/fn")]
 pub async fn kiosk_pay() -> Result<KioskView, AppError> {
-    for_device(|backend, device| backend.kiosk_pay(device)).await
+    for_device(|port, device| port.kiosk_pay(device)).await
 }
 
 #[server(prefix = "/kiosk/fn")]
 pub async fn kiosk_try_again() -> Result<KioskView, AppError> {
-    for_device(|backend, device| backend.kiosk_try_again(device)).await
+    for_device(|port, device| port.kiosk_try_again(device)).await
 }
 
 #[server(prefix = "/kiosk/fn")]
 pub async fn kiosk_reset(session: u64, reason: ResetReason) -> Result<KioskView, AppError> {
-    for_device(move |backend, device| backend.kiosk_reset(device, session, reason)).await
+    for_device(move |port, device| port.kiosk_reset(device, session, reason)).await
 }

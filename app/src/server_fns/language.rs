@@ -15,10 +15,11 @@ pub(super) fn chosen_lang() -> Option<Lang> {
 /// Remembers the seller view's language on this device (a year).
 #[server]
 pub async fn set_language(lang: Lang) -> Result<(), AppError> {
-    super::request::set_cookie(&format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly",
+    super::request::set_cookie(&crate::cookies::CookieChange::set(
         crate::i18n::LANG_COOKIE,
-        lang.code()
+        lang.code(),
+        31_536_000,
+        false,
     ));
     Ok(())
 }

@@ -1,22 +1,35 @@
 //! The current request and response, and the ports the server provided for
 //! them: what every server function starts from.
 
+use crate::cookies::{request_cookie, CookieChange, SELLER_COOKIE};
 use crate::model::SellerSession;
-use crate::ports::Backend;
+use crate::ports::{SellerPortRef, ShopPortRef};
 use crate::AppError;
 use leptos::prelude::use_context;
 
-/// The backend provided by the server; a missing one is a wiring bug.
-pub fn backend() -> Result<Backend, AppError> {
-    use_context::<Backend>().ok_or_else(|| AppError::other("the payment backend is not available"))
+/// A port the server provides; a missing one is a wiring bug.
+fn port<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, AppError> {
+    use_context::<T>().ok_or_else(|| AppError::other(format!("the {what} port is not available")))
 }
 
-/// The backend and the signed-in associate of the current request.
-pub async fn seller() -> Result<(Backend, SellerSession), AppError> {
-    let backend = backend()?;
-    let headers = request_headers();
-    let session = backend.seller_session(&headers).await?;
-    Ok((backend, session))
+pub fn seller_port() -> Result<SellerPortRef, AppError> {
+    port("seller")
+}
+
+pub fn shop_port() -> Result<ShopPortRef, AppError> {
+    port("shop")
+}
+
+/// The seller port and the signed-in associate of the current request.
+pub async fn seller() -> Result<(SellerPortRef, SellerSession), AppError> {
+    let port = seller_port()?;
+    let session = port.seller_session(session_token()).await?;
+    Ok((port, session))
+}
+
+/// The session token of the request's cookie, if any.
+pub fn session_token() -> Option<String> {
+    request_cookie(&request_headers(), SELLER_COOKIE).map(str::to_string)
 }
 
 /// The current request's headers (empty outside a request).
@@ -24,10 +37,10 @@ pub fn request_headers() -> http::HeaderMap {
     use_context::<http::request::Parts>().map(|parts| parts.headers).unwrap_or_default()
 }
 
-/// Adds a `Set-Cookie` header to the current response.
-pub fn set_cookie(value: &str) {
+/// Sends a cookie change with the current response.
+pub fn set_cookie(change: &CookieChange) {
     if let (Some(response), Ok(value)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&change.header_value()))
     {
         response.append_header(http::header::SET_COOKIE, value);
     }

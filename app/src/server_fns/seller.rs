@@ -5,7 +5,7 @@
 use super::{
     check_attempt_key,
     language::chosen_lang,
-    request::{backend, request_headers, seller, set_cookie},
+    request::{seller, seller_port, session_token, set_cookie},
 };
 use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
@@ -15,30 +15,29 @@ use leptos::prelude::*;
 /// The stores, in this device's language or else the first store's.
 #[server]
 pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
-    let stores = backend()?.sign_in_stores();
+    let stores = seller_port()?.sign_in_stores();
     let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
     Ok(SignInChoices { stores, lang })
 }
 
 #[server]
 pub async fn sign_in(store: String, name: String, password: String) -> Result<SellerSession, AppError> {
-    let (session, cookie) = backend()?.sign_in(store, name, password).await?;
+    let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
     set_cookie(&cookie);
     Ok(session)
 }
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    let headers = request_headers();
-    let cookie = backend()?.sign_out(&headers).await?;
+    let cookie = seller_port()?.sign_out(session_token()).await?;
     set_cookie(&cookie);
     Ok(())
 }
 
 #[server]
 pub async fn seller_store() -> Result<StoreSummary, AppError> {
-    let (backend, session) = seller().await?;
-    let mut store = backend.seller_store(&session)?;
+    let (port, session) = seller().await?;
+    let mut store = port.seller_store(&session)?;
     store.lang = chosen_lang().unwrap_or(store.lang);
     Ok(store)
 }
@@ -46,37 +45,37 @@ pub async fn seller_store() -> Result<StoreSummary, AppError> {
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    let (backend, session) = seller().await?;
-    backend.start_seller_payment(session, attempt_key, cart).await
+    let (port, session) = seller().await?;
+    port.start_seller_payment(session, attempt_key, cart).await
 }
 
 #[server]
 pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
-    let (backend, session) = seller().await?;
-    backend.seller_payment(session, id).await
+    let (port, session) = seller().await?;
+    port.seller_payment(session, id).await
 }
 
 #[server]
 pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
-    let (backend, session) = seller().await?;
-    backend.cancel_seller_payment(session, id).await
+    let (port, session) = seller().await?;
+    port.cancel_seller_payment(session, id).await
 }
 
 #[server]
 pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
-    let (backend, session) = seller().await?;
-    backend.todays_payments(session).await
+    let (port, session) = seller().await?;
+    port.todays_payments(session).await
 }
 
 #[server]
 pub async fn send_link(id: String, to: LinkRecipient) -> Result<(), AppError> {
-    let (backend, session) = seller().await?;
-    backend.send_link(session, id, to).await
+    let (port, session) = seller().await?;
+    port.send_link(session, id, to).await
 }
 
 #[server]
 pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
-    let (backend, session) = seller().await?;
-    backend.regenerate_payment(session, id, attempt_key).await
+    let (port, session) = seller().await?;
+    port.regenerate_payment(session, id, attempt_key).await
 }

@@ -2,7 +2,7 @@
 //! prices come from the catalogue on the server.
 
 #[cfg(feature = "ssr")]
-use super::{check_attempt_key, request::backend};
+use super::{check_attempt_key, request::shop_port};
 use crate::model::{PaymentView, StoreSummary};
 use crate::shop::ShopPaymentView;
 use crate::AppError;
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 /// The store the demo shop sells for; `NotFound` when the shop is off.
 #[server]
 pub async fn shop_store() -> Result<StoreSummary, AppError> {
-    backend()?.web_shop().ok_or(AppError::NotFound)
+    shop_port()?.web_shop().ok_or(AppError::NotFound)
 }
 
 /// Starts (or returns, for the same attempt key) the payment for a cart and
@@ -20,14 +20,14 @@ pub async fn shop_store() -> Result<StoreSummary, AppError> {
 pub async fn start_shop_payment(attempt_key: String, quantities: Vec<u32>) -> Result<PaymentView, AppError> {
     check_attempt_key(&attempt_key)?;
     let cart = crate::shop::cart_for(&quantities).map_err(AppError::Invalid)?;
-    backend()?.start_shop_payment(attempt_key, cart).await
+    shop_port()?.start_shop_payment(attempt_key, cart).await
 }
 
 /// A demo shop payment as the server knows it now.
 #[server]
 pub async fn shop_payment(id: String) -> Result<ShopPaymentView, AppError> {
-    let backend = backend()?;
-    let store = backend.web_shop().ok_or(AppError::NotFound)?;
-    let payment = backend.shop_payment(id).await?;
+    let port = shop_port()?;
+    let store = port.web_shop().ok_or(AppError::NotFound)?;
+    let payment = port.shop_payment(id).await?;
     Ok(ShopPaymentView { payment, language: store.money_language })
 }

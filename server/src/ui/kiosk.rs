@@ -4,10 +4,10 @@ use super::Ports;
 use crate::kiosks::demo_basket;
 use app::kiosk::{KioskView, ResetReason};
 use app::ports::BoxFuture;
-use app::ports::KioskBackend;
+use app::ports::KioskPort;
 use app::AppError;
 
-impl KioskBackend for Ports {
+impl KioskPort for Ports {
     fn kiosk_state(&self, device: Option<String>) -> BoxFuture<'_, Result<KioskView, AppError>> {
         Box::pin(async move {
             let kiosk = self.0.kiosks.authenticate(device.as_deref())?;

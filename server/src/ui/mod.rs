@@ -1,10 +1,11 @@
-//! The app's ports, implemented over the services: seller and shop calls
-//! ([`PaymentBackend`]) and kiosk calls ([`KioskBackend`]). Here domain
+//! The app's ports, implemented over the services: the seller view's, the
+//! demo shop's and the kiosk screen's. Here domain
 //! types become view models and service errors become [`AppError`].
 
 mod kiosk;
 pub mod pages;
 mod seller;
+mod shop;
 
 use crate::config::StoreConfig;
 use crate::kiosks::KioskError;

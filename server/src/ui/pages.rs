@@ -2,7 +2,7 @@
 
 use super::Ports;
 use crate::state::AppState;
-use app::ports::{Backend, KioskBackendRef};
+use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
 use app::{shell, App};
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -15,16 +15,16 @@ use std::sync::Arc;
 
 pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
     let ports = Arc::new(Ports(state.clone()));
-    let backend: Backend = ports.clone();
-    let kiosk_backend: KioskBackendRef = ports;
+    let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
     Router::new()
         .leptos_routes_with_context(
             &options,
             generate_route_list(App),
             move || {
-                provide_context(backend.clone());
-                provide_context(kiosk_backend.clone());
+                provide_context(seller.clone());
+                provide_context(shop.clone());
+                provide_context(kiosk.clone());
             },
             {
                 let options = options.clone();

@@ -1,22 +1,18 @@
-//! The seller view's and the demo shop's port. Seller calls work for the
-//! store the associate signed in to, never one the page names.
+//! The seller view's port. Calls after sign-in work for the store the
+//! associate signed in to, never one the page names.
 
 use super::{summary, Ports};
 use crate::clock::start_of_today_millis;
-use crate::config::{Config, StoreConfig};
-use crate::http::auth::seller_session;
-use crate::http::cookies::{cookie_value, seller_cookie, SELLER_COOKIE};
-use crate::payments::web::returns_to_shop;
 use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
-use crate::sellers::AuthError;
+use crate::sellers::{AuthError, SESSION_HOURS};
+use app::cookies::{CookieChange, SELLER_COOKIE};
 use app::i18n::Lang;
 use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
-use app::ports::{BoxFuture, PaymentBackend};
+use app::ports::{BoxFuture, SellerPort};
 use app::AppError;
-use axum::http;
 use domain::{CartInput, Door, FieldErrors, FieldProblem, Problem};
 
-impl PaymentBackend for Ports {
+impl SellerPort for Ports {
     fn sign_in_stores(&self) -> Vec<StoreChoice> {
         self.0
             .payments
@@ -36,13 +32,13 @@ impl PaymentBackend for Ports {
         store_id: String,
         name: String,
         password: String,
-    ) -> BoxFuture<'_, Result<(SellerSession, String), AppError>> {
+    ) -> BoxFuture<'_, Result<(SellerSession, CookieChange), AppError>> {
         Box::pin(async move {
             match self.0.sellers.sign_in(&store_id, &name, &password).await {
                 Ok((token, session)) => {
                     tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
                     let session = SellerSession { store_id: session.store_id, associate: session.associate };
-                    Ok((session, seller_cookie(Some(&token), self.0.https())))
+                    Ok((session, CookieChange::set(SELLER_COOKIE, &token, SESSION_HOURS * 3600, self.0.https())))
                 }
                 Err(AuthError::WrongCredentials) => {
                     tracing::warn!(store = %store_id, "failed sign-in");
@@ -57,18 +53,19 @@ impl PaymentBackend for Ports {
         })
     }
 
-    fn sign_out<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<String, AppError>> {
+    fn sign_out(&self, token: Option<String>) -> BoxFuture<'_, Result<CookieChange, AppError>> {
         Box::pin(async move {
-            if let Some(token) = cookie_value(headers, SELLER_COOKIE) {
-                self.0.sellers.sign_out(token).await.map_err(PaymentError::from)?;
+            if let Some(token) = token {
+                self.0.sellers.sign_out(&token).await.map_err(PaymentError::from)?;
             }
-            Ok(seller_cookie(None, self.0.https()))
+            Ok(CookieChange::clear(SELLER_COOKIE, self.0.https()))
         })
     }
 
-    fn seller_session<'a>(&'a self, headers: &'a http::HeaderMap) -> BoxFuture<'a, Result<SellerSession, AppError>> {
+    fn seller_session(&self, token: Option<String>) -> BoxFuture<'_, Result<SellerSession, AppError>> {
         Box::pin(async move {
-            let session = seller_session(&self.0.sellers, headers).await.map_err(PaymentError::from)?;
+            let Some(token) = token else { return Err(AppError::SignInRequired) };
+            let session = self.0.sellers.session(&token).await.map_err(PaymentError::from)?;
             session
                 .map(|s| SellerSession { store_id: s.store_id, associate: s.associate })
                 .ok_or(AppError::SignInRequired)
@@ -134,45 +131,6 @@ impl PaymentBackend for Ports {
             Ok(self.0.payments.regenerate(&session.store_id, &id, Door::Seller, &attempt_key).await?.view)
         })
     }
-
-    fn web_shop(&self) -> Option<StoreSummary> {
-        let config = self.0.payments.config();
-        demo_shop(&config).map(|store| summary(store, "", Vec::new()))
-    }
-
-    fn start_shop_payment(&self, attempt_key: String, cart: CartInput) -> BoxFuture<'_, Result<PaymentView, AppError>> {
-        Box::pin(async move {
-            let config = self.0.payments.config();
-            let store = demo_shop(&config).ok_or(AppError::NotFound)?;
-            let request = StartRequest::web(&config, store, &attempt_key, None, &cart, None);
-            Ok(self.0.payments.start(request).await?.view)
-        })
-    }
-
-    fn shop_payment(&self, id: String) -> BoxFuture<'_, Result<PaymentView, AppError>> {
-        Box::pin(async move {
-            let config = self.0.payments.config();
-            let store = demo_shop(&config).ok_or(AppError::NotFound)?;
-            let stored = self.0.payments.storage().get(&id).await.map_err(PaymentError::from)?;
-            // Only the demo shop's own web payments: never a till's, nor an
-            // API shop's (those return to the shop's own pages).
-            let ours = stored.filter(|p| {
-                p.store_id == store.id
-                    && p.door == Door::Web
-                    && p.return_urls.as_ref().is_some_and(|urls| !returns_to_shop(urls))
-            });
-            match ours {
-                Some(payment) => Ok(self.0.payments.view(&payment)),
-                None => Err(AppError::NotFound),
-            }
-        })
-    }
-}
-
-/// The store the demo web shop sells for, when the shop is on.
-fn demo_shop(config: &Config) -> Option<&StoreConfig> {
-    let web = &config.web_checkout;
-    config.store(&web.store).filter(|_| web.demo_shop)
 }
 
 /// Checks what the associate typed; errors name the form's fields.
