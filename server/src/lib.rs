@@ -9,7 +9,6 @@ pub mod crypto;
 pub mod events;
 pub mod http;
 pub mod kiosks;
-pub mod live_config;
 pub mod payments;
 pub mod sellers;
 pub mod startup;

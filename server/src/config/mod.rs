@@ -6,11 +6,13 @@
 
 mod checks;
 mod env;
+mod live;
 mod reload;
 #[cfg(test)]
 mod tests;
 mod types;
 
+pub use live::LiveConfig;
 pub use reload::reload_refusal;
 pub use types::{
     ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, RegionName, StoreConfig,

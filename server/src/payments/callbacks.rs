@@ -4,6 +4,7 @@
 
 use super::change::Source;
 use super::{PaymentError, PaymentService};
+use domain::PaymentId;
 use std::sync::Arc;
 
 impl PaymentService {
@@ -11,6 +12,9 @@ impl PaymentService {
     /// read in the background (Klarna gets its answer at once). A wrong
     /// secret looks like an unknown payment.
     pub async fn callback(self: &Arc<Self>, id: &str, secret: &str, event_id: &str) -> Result<(), PaymentError> {
+        // Anything that is not a payment id names no payment: no lookup for it.
+        let id = PaymentId::parse(id).map_err(|_| PaymentError::NotFound)?;
+        let id = id.as_str();
         let payment = self.storage.get(id).await?.ok_or(PaymentError::NotFound)?;
         if !crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), &payment.callback_secret_hash) {
             return Err(PaymentError::NotFound);
@@ -48,6 +52,8 @@ mod tests {
         let forged = service.callback(&started.id, &stored.callback_secret_hash, "e0").await;
         assert!(matches!(forged, Err(PaymentError::NotFound)));
         assert!(matches!(service.callback("nobody", "guess", "e1").await, Err(PaymentError::NotFound)));
+        let junk = "x".repeat(10_000);
+        assert!(matches!(service.callback(&junk, "guess", "e1").await, Err(PaymentError::NotFound)));
 
         // Klarna's copy of the URL holds the secret; here the test knows one.
         let secret = "a-secret-only-klarna-knows";

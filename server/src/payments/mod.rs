@@ -23,12 +23,12 @@ pub use domain::LinkTarget;
 pub use poller::WatchGuard;
 pub use start::{StartRequest, Started};
 
+use crate::config::LiveConfig;
 use crate::config::{Config, StoreConfig};
 use crate::events::EventHub;
-use crate::live_config::LiveConfig;
 use crate::storage::{Storage, StorageError, StoredPayment};
 use domain::PaymentView;
-use domain::{FieldErrors, Problem};
+use domain::{FieldErrors, PaymentId, Problem};
 use klarna::{KlarnaClient, KlarnaError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -127,7 +127,8 @@ impl PaymentService {
 
     /// A payment of this store, as stored.
     async fn stored(&self, store_id: &str, id: &str) -> Result<StoredPayment, PaymentError> {
-        self.storage.get(id).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)
+        let id = PaymentId::parse(id).map_err(|_| PaymentError::NotFound)?;
+        self.storage.get(id.as_str()).await?.filter(|p| p.store_id == store_id).ok_or(PaymentError::NotFound)
     }
 
     /// The payment as last recorded.

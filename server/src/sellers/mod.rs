@@ -7,8 +7,8 @@ mod throttle;
 pub use throttle::SignInThrottle;
 
 use crate::clock::now_millis;
+use crate::config::LiveConfig;
 use crate::crypto::{random_hex, sha256_hex, verify_password};
-use crate::live_config::LiveConfig;
 use crate::storage::{Storage, StorageError};
 use std::time::Instant;
 
