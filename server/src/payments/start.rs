@@ -72,6 +72,19 @@ impl<'a> StartRequest<'a> {
         StartRequest { store_id: &store.id, door: Door::Web, attempt_key, cart_ref, cart, return_urls: Some(urls) }
     }
 
+    /// A new link for a payment's cart: the same door, cart and return
+    /// pages, under a new attempt key.
+    pub fn new_link(old: &'a StoredPayment, door: Door, attempt_key: &'a str, cart: &'a CartInput) -> StartRequest<'a> {
+        StartRequest {
+            store_id: &old.store_id,
+            door,
+            attempt_key,
+            cart_ref: old.cart_ref.as_deref(),
+            cart,
+            return_urls: old.return_urls.clone(),
+        }
+    }
+
     /// Checks the keys by their one rule each; errors name the field.
     fn checked_keys(&self) -> Result<(AttemptKey, Option<CartRef>), PaymentError> {
         let mut errors = FieldErrors::default();

@@ -39,15 +39,7 @@ impl PaymentService {
             return Err(PaymentError::Conflict(Problem::AlreadyPaid));
         }
         let input = CartInput::from(&old.cart);
-        self.start(StartRequest {
-            store_id,
-            door,
-            attempt_key,
-            cart_ref: old.cart_ref.as_deref(),
-            cart: &input,
-            return_urls: old.return_urls.clone(),
-        })
-        .await
+        self.start(StartRequest::new_link(&old, door, attempt_key, &input)).await
     }
 
     /// Disables the HPP session at Klarna, then records why it ended.
