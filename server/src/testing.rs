@@ -98,6 +98,13 @@ impl TestKlarna {
     }
 }
 
+/// A cart of one line, `quantity` times `unit_price` (minor units, no tax).
+pub fn cart_of(name: &str, quantity: i64, unit_price: i64) -> domain::CartInput {
+    domain::CartInput {
+        lines: vec![domain::CartLineInput { name: name.into(), quantity, unit_price, ..Default::default() }],
+    }
+}
+
 /// The payment service on a fresh simulator, with an in-memory database.
 /// Callbacks go nowhere (port 9 refuses them), so tests drive reads
 /// themselves; see [`TestKassa`] for the whole loop over HTTP.

@@ -36,15 +36,13 @@ impl PaymentService {
 mod tests {
     use super::*;
     use crate::payments::StartRequest;
-    use crate::testing::{eventually, service_on_simulator};
-    use domain::{CartInput, CartLineInput, PaymentStatus};
+    use crate::testing::{cart_of, eventually, service_on_simulator};
+    use domain::PaymentStatus;
 
     #[tokio::test]
     async fn only_the_right_secret_counts_and_each_event_reads_once() {
         let (service, klarna) = service_on_simulator().await;
-        let cart = CartInput {
-            lines: vec![CartLineInput { name: "Tea".into(), quantity: 1, unit_price: 100, ..Default::default() }],
-        };
+        let cart = cart_of("Tea", 1, 100);
         let started = service.start(StartRequest::api("stockholm", "k-cb", None, &cart)).await.unwrap().view;
         let stored = service.storage().get(&started.id).await.unwrap().unwrap();
         assert_eq!(stored.callback_secret_hash.len(), 64, "only a hash is kept");

@@ -111,7 +111,7 @@ mod tests {
     use super::*;
     use crate::payments::StartRequest;
     use crate::storage::tests::payment;
-    use crate::testing::{service_with, TestKlarna};
+    use crate::testing::{cart_of, service_with, TestKlarna};
 
     fn session(status: SessionStatus) -> SessionResponse {
         serde_json::from_value(serde_json::json!({"session_id": "hpp-1", "status": "WAITING"}))
@@ -149,14 +149,7 @@ mod tests {
     async fn an_authorization_is_followed_by_exactly_one_order() {
         let klarna = TestKlarna::start().await;
         let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
-        let cart = domain::CartInput {
-            lines: vec![domain::CartLineInput {
-                name: "Tea".into(),
-                quantity: 1,
-                unit_price: 100,
-                ..Default::default()
-            }],
-        };
+        let cart = cart_of("Tea", 1, 100);
         let started = service.start(StartRequest::api("stockholm", "k-order", None, &cart)).await.unwrap().view;
         let session = klarna.only_session_id();
         klarna.act(&session, "open").await;

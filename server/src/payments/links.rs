@@ -22,15 +22,13 @@ impl PaymentService {
 mod tests {
     use super::*;
     use crate::payments::StartRequest;
-    use crate::testing::service_on_simulator;
-    use domain::{CartInput, CartLineInput, Email};
+    use crate::testing::{cart_of, service_on_simulator};
+    use domain::Email;
 
     #[tokio::test]
     async fn a_link_goes_out_while_the_payment_is_open_only() {
         let (service, _klarna) = service_on_simulator().await;
-        let cart = CartInput {
-            lines: vec![CartLineInput { name: "Tea".into(), quantity: 1, unit_price: 100, ..Default::default() }],
-        };
+        let cart = cart_of("Tea", 1, 100);
         let started = service.start(StartRequest::seller("stockholm", "k-send", &cart)).await.unwrap().view;
         let to = LinkTarget::Email(Email::parse("shopper@example.com").unwrap());
         service.send_link("stockholm", &started.id, &to).await.unwrap();

@@ -225,13 +225,10 @@ impl PaymentService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::service_on_simulator;
-    use domain::CartLineInput;
+    use crate::testing::{cart_of, service_on_simulator};
 
     fn cart(price: i64) -> CartInput {
-        CartInput {
-            lines: vec![CartLineInput { name: "Shoes".into(), quantity: 1, unit_price: price, ..Default::default() }],
-        }
+        cart_of("Shoes", 1, price)
     }
 
     #[tokio::test]

@@ -72,13 +72,10 @@ impl PaymentService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::service_on_simulator;
-    use domain::CartLineInput;
+    use crate::testing::{cart_of, service_on_simulator};
 
     fn cart() -> CartInput {
-        CartInput {
-            lines: vec![CartLineInput { name: "Tea".into(), quantity: 2, unit_price: 100, ..Default::default() }],
-        }
+        cart_of("Tea", 2, 100)
     }
 
     #[tokio::test]
