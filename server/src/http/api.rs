@@ -334,6 +334,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_cart_ref_with_a_live_payment_for_another_cart_is_a_409_naming_it() {
+        let (router, klarna) = api().await;
+        let with_ref = CART.replace(r#"{"lines""#, r#"{"cart_ref":"till-3-cart-9","lines""#);
+        let (status, first) = call(&router, "POST", "/api/v1/payments", Some("pos-1"), &with_ref).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let (status, again) = call(&router, "POST", "/api/v1/payments", Some("pos-2"), &with_ref).await;
+        assert_eq!((status, &again["id"]), (StatusCode::OK, &first["id"]), "the same cart gets its live payment");
+        let other = with_ref.replace("\"quantity\":2", "\"quantity\":3");
+        let (status, error) = call(&router, "POST", "/api/v1/payments", Some("pos-3"), &other).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{error}");
+        assert_eq!(
+            (error["error"]["code"].as_str(), error["error"]["field"].as_str()),
+            (Some("cart_ref_in_use"), Some("cart_ref"))
+        );
+        assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    #[tokio::test]
     async fn klarna_outage_is_a_503_and_starts_nothing() {
         let (service, klarna) = service_on_simulator().await;
         klarna.stop();

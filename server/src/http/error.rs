@@ -19,6 +19,7 @@ pub enum ApiError {
     BadJson { field: Option<String>, message: String },
     Invalid(FieldErrors),
     KeyReused,
+    CartRefInUse,
     NotFound,
     Conflict(String),
     BadQuery { field: &'static str, message: String },
@@ -70,6 +71,15 @@ impl IntoResponse for ApiError {
                 "idempotency_key_reused",
                 "this Idempotency-Key was already used for a different cart; use a new key for a new payment".into(),
                 Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::CartRefInUse => (
+                StatusCode::CONFLICT,
+                "cart_ref_in_use",
+                "this cart_ref has a live payment for a different cart; cancel that payment first, or use another \
+                 cart_ref"
+                    .into(),
+                Some("cart_ref".to_string()),
                 None,
             ),
             ApiError::NotFound => {
@@ -127,6 +137,7 @@ impl From<PaymentError> for ApiError {
         match error {
             PaymentError::Invalid(errors) => ApiError::Invalid(errors),
             PaymentError::KeyReused => ApiError::KeyReused,
+            PaymentError::CartRefInUse => ApiError::CartRefInUse,
             PaymentError::NotFound => ApiError::NotFound,
             PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
             PaymentError::Klarna(error) => ApiError::Klarna(error),

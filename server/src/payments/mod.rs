@@ -48,6 +48,9 @@ pub enum PaymentError {
     Invalid(FieldErrors),
     #[error("this idempotency key was used for a different cart")]
     KeyReused,
+    /// The cart reference has a live payment for a different cart.
+    #[error("this cart_ref has a live payment for a different cart")]
+    CartRefInUse,
     #[error("payment not found")]
     NotFound,
     #[error("{0}")]

@@ -116,6 +116,10 @@ impl PaymentService {
         }
         if let Some(cart_ref) = &cart_ref {
             if let Some(live) = self.storage.live_for_cart(&store.id, cart_ref.as_str()).await? {
+                // The live payment is for this cart only if it is the same cart.
+                if live.cart != cart {
+                    return Err(PaymentError::CartRefInUse);
+                }
                 return Ok(Started { view: self.view(&live), created: false });
             }
         }
@@ -155,8 +159,12 @@ impl PaymentService {
                 },
             };
             let winner = winner.ok_or(PaymentError::NotFound)?;
-            if winner.attempt_key == record.attempt_key && winner.cart != record.cart {
-                return Err(PaymentError::KeyReused);
+            if winner.cart != record.cart {
+                return Err(if winner.attempt_key == record.attempt_key {
+                    PaymentError::KeyReused
+                } else {
+                    PaymentError::CartRefInUse
+                });
             }
             return Ok(Started { view: self.view(&winner), created: false });
         }
@@ -252,6 +260,16 @@ mod tests {
         let first = service.start(StartRequest::kiosk("stockholm", "attempt-1", "basket-1", &shoes)).await.unwrap();
         let second = service.start(StartRequest::kiosk("stockholm", "attempt-2", "basket-1", &shoes)).await.unwrap();
         assert_eq!((second.created, second.view.id), (false, first.view.id));
+        assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_live_cart_ref_with_another_cart_is_refused_not_answered_with_the_old_payment() {
+        let (service, klarna) = service_on_simulator().await;
+        let (shoes, boots) = (cart(49_900), cart(89_900));
+        service.start(StartRequest::api("stockholm", "pos-1", Some("till-3-cart-9"), &shoes)).await.unwrap();
+        let other = service.start(StartRequest::api("stockholm", "pos-2", Some("till-3-cart-9"), &boots)).await;
+        assert!(matches!(other, Err(PaymentError::CartRefInUse)), "a 200 here would show the wrong amount as paid");
         assert_eq!(klarna.hpp_sessions(), 1);
     }
 

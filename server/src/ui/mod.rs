@@ -40,7 +40,7 @@ impl From<PaymentError> for AppError {
             PaymentError::Invalid(errors) => AppError::Invalid(errors),
             PaymentError::NotFound => AppError::NotFound,
             PaymentError::Klarna(error) => AppError::Failed(klarna_advice(&error)),
-            PaymentError::KeyReused => AppError::Failed(Problem::CartChanged),
+            PaymentError::KeyReused | PaymentError::CartRefInUse => AppError::Failed(Problem::CartChanged),
             PaymentError::Conflict(problem) => AppError::Failed(problem),
             PaymentError::Storage(error) => {
                 tracing::error!(%error, "storage failed");
