@@ -1,10 +1,10 @@
 //! Who a request comes from: a POS by its store's API key, an associate's
 //! browser by its session cookie.
 
-use super::cookies::{cookie_value, SELLER_COOKIE};
 use super::error::ApiError;
 use crate::config::Config;
 use crate::sellers::{SellerSession, Sellers};
+use app::cookies::{request_cookie, SELLER_COOKIE};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -31,7 +31,7 @@ pub async fn seller_session(
     sellers: &Sellers,
     headers: &HeaderMap,
 ) -> Result<Option<SellerSession>, crate::storage::StorageError> {
-    match cookie_value(headers, SELLER_COOKIE) {
+    match request_cookie(headers, SELLER_COOKIE) {
         Some(token) => sellers.session(token).await,
         None => Ok(None),
     }

@@ -1,16 +1,7 @@
-//! Kassa's cookies on the HTTP side: read through the app's one parser,
-//! written in the app's one format (`app::cookies::CookieChange`).
+//! The kiosk's device cookie, written in the app's one cookie format
+//! (reading goes through `app::cookies::request_cookie`).
 
-use app::cookies::CookieChange;
-use axum::http::HeaderMap;
-
-pub use app::cookies::{KIOSK_COOKIE, SELLER_COOKIE};
-
-/// The value of cookie `name` among the request's `Cookie` headers; an
-/// empty one (a cleared cookie) counts as none.
-pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    app::cookies::request_cookie(headers, name)
-}
+use app::cookies::{CookieChange, KIOSK_COOKIE};
 
 /// The enrolled kiosk's device cookie (`{id}.{key}`), kept for a year.
 pub fn kiosk_cookie(device: &str, secure: bool) -> String {

@@ -3,13 +3,14 @@
 //! and the self-checkout system's JSON API (`/api/v1/kiosks/...`).
 
 use super::auth::api_store;
-use super::cookies::{cookie_value, kiosk_cookie, KIOSK_COOKIE};
+use super::cookies::kiosk_cookie;
 use super::error::ApiError;
 use super::json::parse_json;
 use super::sse;
 use crate::config::KioskConfig;
 use crate::kiosks::{KioskError, Kiosks};
 use crate::state::AppState;
+use app::cookies::{request_cookie, KIOSK_COOKIE};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn device_cookie(headers: &HeaderMap) -> Option<&str> {
-    cookie_value(headers, KIOSK_COOKIE)
+    request_cookie(headers, KIOSK_COOKIE)
 }
 
 fn forbidden(message: &str) -> Response {

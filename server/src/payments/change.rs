@@ -97,7 +97,7 @@ mod tests {
         storage.insert(&crate::storage::tests::payment("a")).await.unwrap();
         let apply = |change: StatusChange, source: &'static str| {
             let storage = storage.clone();
-            async move { storage.update("a", source, |current| change.apply_to(current)).await.unwrap() }
+            async move { storage.update("a", source, |current| change.apply_to(current)).await.unwrap().changed() }
         };
         assert!(apply(report(PaymentStatus::InProgress, 10), "poll").await.is_some());
         // A read that started earlier but answered later says less.

@@ -15,8 +15,7 @@ use std::sync::atomic::Ordering;
 impl PaymentService {
     /// Reads the payment from Klarna, applies it, and takes the next step.
     pub async fn refresh(&self, id: &str, source: Source) -> Result<(), PaymentError> {
-        self.read_from_klarna(id, source).await?;
-        let Some(payment) = self.storage.get(id).await? else { return Ok(()) };
+        let Some(payment) = self.read_from_klarna(id, source).await? else { return Ok(()) };
         if payment.status == PaymentStatus::Authorized {
             self.place_order(&payment).await?;
         } else if !payment.status.is_final() && payment.deadline_at <= now_millis() {
@@ -26,24 +25,31 @@ impl PaymentService {
     }
 
     /// Reads the HPP session and applies what it says; nothing more, so
-    /// withdrawing can use it without starting another withdrawal.
-    pub(super) async fn read_from_klarna(&self, id: &str, source: Source) -> Result<(), PaymentError> {
-        let Some(payment) = self.storage.get(id).await? else { return Ok(()) };
-        let (Some(session_id), false) = (&payment.hpp_session_id, payment.status.is_final()) else { return Ok(()) };
+    /// withdrawing can use it without starting another withdrawal. Returns
+    /// the payment as it stands afterwards (`None`: no such payment).
+    pub(super) async fn read_from_klarna(
+        &self,
+        id: &str,
+        source: Source,
+    ) -> Result<Option<StoredPayment>, PaymentError> {
+        let Some(payment) = self.storage.get(id).await? else { return Ok(None) };
+        let (Some(session_id), false) = (&payment.hpp_session_id, payment.status.is_final()) else {
+            return Ok(Some(payment));
+        };
         let _permit = self.reads.acquire().await.map_err(|_| PaymentError::NotFound)?;
         self.klarna_reads.fetch_add(1, Ordering::Relaxed);
-        match self.klarna.read_hpp_session(session_id).await {
-            Ok(session) => {
-                self.commit(id, &change_from(&session, &payment), source).await?;
-            }
+        let change = match self.klarna.read_hpp_session(session_id).await {
+            Ok(session) => change_from(&session, &payment),
             Err(KlarnaError::NotFound(_)) => {
-                let change = StatusChange::to(PaymentStatus::Expired, Some(Problem::LinkUnknownAtKlarna));
-                self.commit(id, &change, source).await?;
+                StatusChange::to(PaymentStatus::Expired, Some(Problem::LinkUnknownAtKlarna))
             }
-            // The last known state stands; the next check tries again.
-            Err(error) => tracing::warn!(payment = %id, %error, "could not read the payment from Klarna"),
-        }
-        Ok(())
+            Err(error) => {
+                // The last known state stands; the next check tries again.
+                tracing::warn!(payment = %id, %error, "could not read the payment from Klarna");
+                return Ok(Some(payment));
+            }
+        };
+        self.apply(id, &change, source).await.map(Some)
     }
 
     /// Places the order for an authorization (place_order_mode NONE). The

@@ -26,7 +26,7 @@ pub use start::{StartRequest, Started};
 use crate::config::LiveConfig;
 use crate::config::{Config, StoreConfig};
 use crate::events::EventHub;
-use crate::storage::{Storage, StorageError, StoredPayment};
+use crate::storage::{Storage, StorageError, StoredPayment, Updated};
 use domain::PaymentView;
 use domain::{FieldErrors, PaymentId, Problem};
 use klarna::{KlarnaClient, KlarnaError};
@@ -72,15 +72,12 @@ pub struct PaymentService {
 }
 
 impl PaymentService {
+    /// The configuration it is given is the one in force; a reload swaps it
+    /// for every service that shares it (see [`PaymentService::live_config`]).
     pub fn new(klarna: KlarnaClient, config: Arc<Config>, storage: Storage) -> PaymentService {
-        PaymentService::with_live_config(klarna, LiveConfig::new(config), storage)
-    }
-
-    /// A service that reads the configuration others may reload.
-    pub fn with_live_config(klarna: KlarnaClient, config: LiveConfig, storage: Storage) -> PaymentService {
         PaymentService {
             klarna,
-            config,
+            config: LiveConfig::new(config),
             storage,
             events: EventHub::default(),
             schedule: poller::Schedule::default(),
@@ -146,19 +143,25 @@ impl PaymentService {
         Ok(payments.iter().map(|p| self.view(p)).collect())
     }
 
-    /// Applies a change, and pushes it to screens if anything changed.
-    async fn commit(&self, id: &str, change: &StatusChange, source: Source) -> Result<PaymentView, PaymentError> {
+    /// Applies a change and pushes it to screens if anything changed.
+    /// Returns the payment as it stands afterwards.
+    async fn apply(&self, id: &str, change: &StatusChange, source: Source) -> Result<StoredPayment, PaymentError> {
         match self.storage.update(id, source.as_str(), |current| change.apply_to(current)).await? {
-            Some(updated) => {
-                let view = self.view(&updated);
+            Updated::Changed(updated) => {
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
-                self.events.publish(view.clone());
+                self.events.publish(self.view(&updated));
                 if updated.status.is_final() {
                     self.schedule.forget(id);
                 }
-                Ok(view)
+                Ok(updated)
             }
-            None => Ok(self.view(&self.storage.get(id).await?.ok_or(PaymentError::NotFound)?)),
+            Updated::Unchanged(current) => Ok(current),
+            Updated::Missing => Err(PaymentError::NotFound),
         }
+    }
+
+    /// [`PaymentService::apply`], answered as a screen sees it.
+    async fn commit(&self, id: &str, change: &StatusChange, source: Source) -> Result<PaymentView, PaymentError> {
+        Ok(self.view(&self.apply(id, change, source).await?))
     }
 }

@@ -174,21 +174,23 @@ impl PaymentService {
     /// Puts a payment whose creation failed before Klarna made a link back
     /// to Creating, for a retry with its key; `None` for any other payment.
     async fn reopen_failed_creation(&self, payment: &StoredPayment) -> Result<Option<StoredPayment>, PaymentError> {
-        if payment.status != PaymentStatus::Failed || payment.hpp_session_id.is_some() {
+        // Checked before the write lock too, so an ordinary repeat takes none.
+        let retryable = |p: &StoredPayment| p.status == PaymentStatus::Failed && p.hpp_session_id.is_none();
+        if !retryable(payment) {
             return Ok(None);
         }
         let reopened = self
             .storage
             .update(&payment.id, Source::User.as_str(), |current| {
-                let retryable = current.status == PaymentStatus::Failed && current.hpp_session_id.is_none();
-                retryable.then(|| StoredPayment {
+                retryable(current).then(|| StoredPayment {
                     status: PaymentStatus::Creating,
                     problem: None,
                     updated_at: now_millis(),
                     ..current.clone()
                 })
             })
-            .await?;
+            .await?
+            .changed();
         Ok(reopened)
     }
 

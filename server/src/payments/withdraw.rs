@@ -54,8 +54,7 @@ impl PaymentService {
                 Err(KlarnaError::Rejected { .. }) => {
                     // Klarna refuses to disable a completed session: read what
                     // happened (a read only, so this never withdraws again).
-                    self.read_from_klarna(&payment.id, Source::Poll).await?;
-                    let now = self.storage.get(&payment.id).await?.ok_or(PaymentError::NotFound)?;
+                    let now = self.read_from_klarna(&payment.id, Source::Poll).await?.ok_or(PaymentError::NotFound)?;
                     if now.status.is_paid() {
                         return Err(PaymentError::Conflict(Problem::AlreadyPaid));
                     }

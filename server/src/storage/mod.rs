@@ -11,7 +11,7 @@ mod payments;
 mod rows;
 mod seller_sessions;
 
-pub use payments::{StatusEvent, StoredPayment};
+pub use payments::{StatusEvent, StoredPayment, Updated};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -35,6 +35,27 @@ pub struct StoredPayment {
     pub return_urls: Option<MerchantUrls>,
 }
 
+/// What a compare-and-swap found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Updated {
+    /// No such payment.
+    Missing,
+    /// The payment as it was: the decision changed nothing.
+    Unchanged(StoredPayment),
+    /// The payment as written.
+    Changed(StoredPayment),
+}
+
+impl Updated {
+    /// The payment as written, when it changed.
+    pub fn changed(self) -> Option<StoredPayment> {
+        match self {
+            Updated::Changed(payment) => Some(payment),
+            Updated::Missing | Updated::Unchanged(_) => None,
+        }
+    }
+}
+
 /// One entry of a payment's history.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusEvent {
@@ -176,9 +197,10 @@ impl Storage {
 
     /// Compare-and-swap: reads the payment under the write lock, lets
     /// `decide` compute what it becomes, and writes that when it differs.
-    /// A status change is added to the history with its `source`. Returns
-    /// the payment as written, or `None` when nothing changed.
-    pub async fn update<F>(&self, id: &str, source: &str, decide: F) -> Result<Option<StoredPayment>, StorageError>
+    /// A status change is added to the history with its `source`. The
+    /// answer carries the payment as it stands afterwards, so no second
+    /// read is needed.
+    pub async fn update<F>(&self, id: &str, source: &str, decide: F) -> Result<Updated, StorageError>
     where
         F: FnOnce(&StoredPayment) -> Option<StoredPayment>,
     {
@@ -190,9 +212,11 @@ impl Storage {
             .map(|r| rows::payment(&r))
             .transpose()?
         else {
-            return Ok(None);
+            return Ok(Updated::Missing);
         };
-        let Some(next) = decide(&current).filter(|next| *next != current) else { return Ok(None) };
+        let Some(next) = decide(&current).filter(|next| *next != current) else {
+            return Ok(Updated::Unchanged(current));
+        };
         sqlx::query(
             "UPDATE payments SET status = ?, live = ?, problem = ?, klarna_updated_at = ?, authorization_token = ?, \
              order_id = ?, klarna_reference = ?, updated_at = ? WHERE id = ?",
@@ -213,7 +237,7 @@ impl Storage {
             insert_event(&mut tx, id, next.status, source, detail.as_deref(), next.updated_at).await?;
         }
         tx.commit().await?;
-        Ok(Some(next))
+        Ok(Updated::Changed(next))
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<StatusEvent>, StorageError> {
@@ -257,7 +281,7 @@ mod tests {
 
     /// Writes `status` whatever the payment holds (the rules are the caller's).
     async fn set(storage: &Storage, id: &str, status: PaymentStatus, source: &str) -> Option<StoredPayment> {
-        storage.update(id, source, |current| Some(StoredPayment { status, ..current.clone() })).await.unwrap()
+        storage.update(id, source, |current| Some(StoredPayment { status, ..current.clone() })).await.unwrap().changed()
     }
 
     #[tokio::test]
@@ -288,6 +312,7 @@ mod tests {
             })
             .await
             .unwrap()
+            .changed()
             .unwrap();
         assert_eq!(storage.get("a").await.unwrap().unwrap(), paid);
         assert!(storage.open_payments().await.unwrap().is_empty());
@@ -297,7 +322,7 @@ mod tests {
             history,
             [(PaymentStatus::Waiting, "user".to_string()), (PaymentStatus::Completed, "callback".to_string())]
         );
-        assert!(storage.update("nobody", "poll", |p| Some(p.clone())).await.unwrap().is_none());
+        assert_eq!(storage.update("nobody", "poll", |p| Some(p.clone())).await.unwrap(), Updated::Missing);
     }
 
     #[tokio::test]
