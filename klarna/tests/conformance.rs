@@ -1089,6 +1089,46 @@ async fn posts_with_an_idempotency_key_are_retried() {
     assert_eq!(h.sim.orders().len(), 1);
 }
 
+#[tokio::test]
+async fn a_429_is_retried_for_any_call_after_klarnas_retry_after() {
+    let h = start().await;
+    // Klarna did nothing on a 429, so even a POST without a key may go again.
+    h.set_faults(json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 429, "retry_after_s": 1}}})).await;
+    let patient = h.client.clone().with_retry_policy(RetryPolicy { max_delay: Duration::from_secs(2), ..fast_retries() });
+    let started = std::time::Instant::now();
+    patient.create_payment_session(&cart(None, "en-US")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_eq!(h.sim.call_count(Endpoint::KpCreate), 2);
+
+    // A pause longer than the policy holds a caller is handed back to it.
+    h.set_faults(json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 429, "retry_after_s": 30}}})).await;
+    match h.client.create_payment_session(&cart(None, "en-US")).await {
+        Err(error @ KlarnaError::RateLimited { .. }) => {
+            assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
+            assert_eq!(error.error_code(), Some("RATE_LIMITED"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.sim.call_count(Endpoint::KpCreate), 3);
+}
+
+#[tokio::test]
+async fn injected_409_and_400_are_refusals_that_do_no_work() {
+    let h = start().await;
+    let session = h.pair(PlaceOrderMode::None, MerchantUrls::default()).await;
+    h.set_faults(json!({"endpoints": {"hpp_disable": {"fail_next": 1, "status": 409}}})).await;
+    assert!(matches!(h.client.disable_hpp_session(&session.session_id).await, Err(KlarnaError::Conflict(_))));
+    h.set_faults(json!({"endpoints": {"hpp_disable": {"fail_next": 1, "status": 400}}})).await;
+    assert!(matches!(
+        h.client.disable_hpp_session(&session.session_id).await,
+        Err(KlarnaError::Rejected { status: 400, .. })
+    ));
+    assert_eq!(h.sim.call_count(Endpoint::HppDisable), 2, "refusals are not retried");
+    assert_eq!(h.status(&session.session_id).await, SessionStatus::Waiting, "and the link still pays");
+    // A 404 is no fault Klarna gives on demand: the config refuses it.
+    assert!(h.sim.set_faults(serde_json::from_value(json!({"endpoints": {"hpp_read": {"status": 404}}})).unwrap()).is_err());
+}
+
 /// The answer is lost after Klarna did the work; the retry with the same
 /// key gets the first answer instead of a second session.
 #[tokio::test]

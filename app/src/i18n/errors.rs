@@ -65,6 +65,11 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             "Klarna går inte att nå just nu. Vänta en stund och försök igen; ingen betalning startades.",
             "Klarna ist gerade nicht erreichbar. Kurz warten und erneut versuchen; es wurde keine Zahlung gestartet.",
         ],
+        Problem::KlarnaBusy => [
+            "Klarna is busy right now. Wait a moment and try again; nothing was changed.",
+            "Klarna är upptaget just nu. Vänta en stund och försök igen; inget ändrades.",
+            "Klarna ist gerade ausgelastet. Kurz warten und erneut versuchen; es wurde nichts geändert.",
+        ],
         Problem::KlarnaCredentials => [
             "Klarna refused this store's credentials. Ask an administrator to check the Klarna settings.",
             "Klarna godtog inte butikens inloggningsuppgifter. Be en administratör kontrollera Klarna-inställningarna.",
@@ -96,6 +101,12 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             "Klarna no longer knows this payment link; it has expired.",
             "Klarna känner inte längre till betalningslänken; den har gått ut.",
             "Klarna kennt diesen Zahlungslink nicht mehr; er ist abgelaufen.",
+        ],
+        Problem::LinkStillLive => [
+            "Klarna did not confirm that the link was withdrawn, so it may still be paid. Try again in a moment.",
+            "Klarna bekräftade inte att länken drogs tillbaka, så den kan fortfarande betalas. Försök igen om en stund.",
+            "Klarna hat nicht bestätigt, dass der Link zurückgezogen wurde; er kann noch bezahlt werden. Gleich \
+             erneut versuchen.",
         ],
         Problem::NotPaidInTime => [
             "Not paid in time; the link was withdrawn.",
@@ -333,6 +344,8 @@ mod tests {
         // The API speaks English through Display; the screens must say the same.
         for found in [
             Problem::KlarnaUnreachable,
+            Problem::KlarnaBusy,
+            Problem::LinkStillLive,
             Problem::NotPaidInTime,
             Problem::AlreadyPaid,
             Problem::LinkNotSent,

@@ -10,6 +10,8 @@ use std::fmt;
 pub enum Problem {
     /// Klarna did not answer (network, timeout, 5xx); nothing was started.
     KlarnaUnreachable,
+    /// Klarna asked Kassa to slow down (429); nothing was done.
+    KlarnaBusy,
     /// Klarna refused the store's credentials.
     KlarnaCredentials,
     /// The Klarna session is gone (404).
@@ -26,6 +28,9 @@ pub enum Problem {
     NotPaidInTime,
     /// The store cancelled; the link was withdrawn.
     CancelledByStore,
+    /// Klarna did not confirm that the link was withdrawn: it may still be
+    /// paid, so nothing that assumes it ended (a new link) went ahead.
+    LinkStillLive,
     /// Kassa restarted before the link was made.
     RestartedBeforeLink,
     /// Klarna sends no text messages to that country.
@@ -59,7 +64,12 @@ impl Problem {
     pub fn retry_later(&self) -> bool {
         matches!(
             self,
-            Problem::KlarnaUnreachable | Problem::KlarnaUnexpected | Problem::LinkNotSent | Problem::StorageFailed
+            Problem::KlarnaUnreachable
+                | Problem::KlarnaBusy
+                | Problem::KlarnaUnexpected
+                | Problem::LinkNotSent
+                | Problem::StorageFailed
+                | Problem::LinkStillLive
         )
     }
 }
@@ -69,6 +79,9 @@ impl fmt::Display for Problem {
         match self {
             Problem::KlarnaUnreachable => {
                 f.write_str("Klarna cannot be reached right now. Wait a moment and try again; no payment was started.")
+            }
+            Problem::KlarnaBusy => {
+                f.write_str("Klarna is busy right now. Wait a moment and try again; nothing was changed.")
             }
             Problem::KlarnaCredentials => f.write_str(
                 "Klarna refused this store's credentials. Ask an administrator to check the Klarna settings.",
@@ -89,6 +102,9 @@ impl fmt::Display for Problem {
             Problem::LinkUnknownAtKlarna => f.write_str("Klarna no longer knows this payment link; it has expired."),
             Problem::NotPaidInTime => f.write_str("Not paid in time; the link was withdrawn."),
             Problem::CancelledByStore => f.write_str("Cancelled by the store; the link was withdrawn."),
+            Problem::LinkStillLive => f.write_str(
+                "Klarna did not confirm that the link was withdrawn, so it may still be paid. Try again in a moment.",
+            ),
             Problem::RestartedBeforeLink => {
                 f.write_str("Kassa restarted before the payment link was made; start again.")
             }

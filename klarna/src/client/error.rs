@@ -4,6 +4,7 @@
 use crate::wire::ErrorEnvelope;
 use reqwest::StatusCode;
 use std::fmt;
+use std::time::Duration;
 
 /// What Klarna said about a failed call.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,6 +44,10 @@ pub enum KlarnaError {
     NotFound(ErrorDetails),
     #[error("Klarna says the request conflicts with the session: {0}")]
     Conflict(ErrorDetails),
+    /// 429: Klarna did no work; the same call may be made again once
+    /// `retry_after` (Klarna's `Retry-After`, when it sent one) has passed.
+    #[error("Klarna asked Kassa to slow down (HTTP 429): {details}")]
+    RateLimited { retry_after: Option<Duration>, details: ErrorDetails },
     #[error("Klarna rejected the request (HTTP {status}): {details}")]
     Rejected { status: u16, details: ErrorDetails },
     #[error("Klarna had a problem on its side (HTTP {status}): {details}")]
@@ -54,7 +59,24 @@ pub enum KlarnaError {
 impl KlarnaError {
     /// Whether the same call may succeed if tried again later.
     pub fn is_transient(&self) -> bool {
-        matches!(self, KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. })
+        matches!(
+            self,
+            KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. } | KlarnaError::RateLimited { .. }
+        )
+    }
+
+    /// Whether Klarna certainly did none of the call's work, so that even a
+    /// call it cannot recognise as a repeat may be made again.
+    pub fn nothing_done(&self) -> bool {
+        matches!(self, KlarnaError::RateLimited { .. })
+    }
+
+    /// How long Klarna asked Kassa to wait before the next call, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            KlarnaError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     /// What a store associate should be told, in words they can act on.
@@ -82,6 +104,9 @@ impl KlarnaError {
                 "Klarna refused the payment details. Check the cart and try again.".to_string()
             }
             KlarnaError::Server { .. } => "Klarna has a temporary problem. Wait a moment and try again.".to_string(),
+            KlarnaError::RateLimited { .. } => {
+                "Klarna is busy right now. Wait a moment and try again; nothing was charged.".to_string()
+            }
             KlarnaError::InvalidResponse(_) => "Klarna answered in an unexpected way. \
                  Try again; if it keeps happening, contact support."
                 .to_string(),
@@ -102,6 +127,7 @@ impl KlarnaError {
             KlarnaError::Credentials { details, .. }
             | KlarnaError::Rejected { details, .. }
             | KlarnaError::Server { details, .. }
+            | KlarnaError::RateLimited { details, .. }
             | KlarnaError::NotFound(details)
             | KlarnaError::Conflict(details) => Some(details),
             _ => None,
@@ -124,8 +150,13 @@ pub(super) fn transport_error(error: reqwest::Error) -> KlarnaError {
 }
 
 /// Maps any non-2xx answer; the body may be Klarna's envelope, empty, or
-/// HTML from a proxy.
-pub(super) fn error_from(status: StatusCode, body: &[u8], header_correlation_id: Option<String>) -> KlarnaError {
+/// HTML from a proxy. `retry_after` is the answer's `Retry-After` header.
+pub(super) fn error_from(
+    status: StatusCode,
+    body: &[u8],
+    header_correlation_id: Option<String>,
+    retry_after: Option<&str>,
+) -> KlarnaError {
     let envelope: ErrorEnvelope = serde_json::from_slice(body).unwrap_or_default();
     let details = ErrorDetails {
         messages: envelope.messages(),
@@ -137,9 +168,17 @@ pub(super) fn error_from(status: StatusCode, body: &[u8], header_correlation_id:
         401 | 403 if details.error_code.is_none() || status == 401 => KlarnaError::Credentials { status, details },
         404 => KlarnaError::NotFound(details),
         409 => KlarnaError::Conflict(details),
+        429 => KlarnaError::RateLimited { retry_after: retry_after.and_then(parse_retry_after), details },
         500..=599 => KlarnaError::Server { status, details },
         _ => KlarnaError::Rejected { status, details },
     }
+}
+
+/// `Retry-After` in delay-seconds. The HTTP-date form is not used by
+/// Klarna's APIs; an unreadable value counts as absent (the caller's own
+/// back-off applies).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 #[cfg(test)]
@@ -150,34 +189,47 @@ mod tests {
     fn errors_are_told_apart() {
         let envelope =
             br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c1"}"#;
-        match error_from(StatusCode::BAD_REQUEST, envelope, None) {
+        match error_from(StatusCode::BAD_REQUEST, envelope, None, None) {
             KlarnaError::Rejected { status: 400, details } => {
                 assert_eq!(details.error_code.as_deref(), Some("BAD_VALUE"));
                 assert_eq!(details.correlation_id.as_deref(), Some("c1"));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(error_from(StatusCode::UNAUTHORIZED, b"", None), KlarnaError::Credentials { .. }));
+        assert!(matches!(error_from(StatusCode::UNAUTHORIZED, b"", None, None), KlarnaError::Credentials { .. }));
         // A DDoS-protection 403 comes without a body.
-        assert!(matches!(error_from(StatusCode::FORBIDDEN, b"<html>", None), KlarnaError::Credentials { .. }));
-        assert!(matches!(error_from(StatusCode::NOT_FOUND, b"", None), KlarnaError::NotFound(_)));
-        assert!(matches!(error_from(StatusCode::CONFLICT, b"", None), KlarnaError::Conflict(_)));
-        let server = error_from(StatusCode::SERVICE_UNAVAILABLE, b"oops", Some("h1".into()));
+        assert!(matches!(error_from(StatusCode::FORBIDDEN, b"<html>", None, None), KlarnaError::Credentials { .. }));
+        assert!(matches!(error_from(StatusCode::NOT_FOUND, b"", None, None), KlarnaError::NotFound(_)));
+        assert!(matches!(error_from(StatusCode::CONFLICT, b"", None, None), KlarnaError::Conflict(_)));
+        let server = error_from(StatusCode::SERVICE_UNAVAILABLE, b"oops", Some("h1".into()), None);
         assert!(server.is_transient());
         assert!(server.to_string().contains("h1"));
+    }
+
+    #[test]
+    fn a_429_is_transient_did_nothing_and_carries_retry_after() {
+        let limited = error_from(StatusCode::TOO_MANY_REQUESTS, b"", None, Some("3"));
+        assert!(matches!(limited, KlarnaError::RateLimited { .. }), "{limited:?}");
+        assert!(limited.is_transient() && limited.nothing_done());
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(error_from(StatusCode::TOO_MANY_REQUESTS, b"", None, Some("soon")).retry_after(), None);
+        // Not "Klarna refused the payment details": the associate should simply wait.
+        let text = limited.associate_message();
+        assert!(text.contains("busy") && !text.contains("refused"), "{text}");
+        assert!(!error_from(StatusCode::CONFLICT, b"", None, None).nothing_done());
     }
 
     #[test]
     fn associates_get_actionable_messages() {
         let envelope =
             br#"{"error_code":"BAD_VALUE","error_messages":["Bad value: order_amount"],"correlation_id":"c-42"}"#;
-        let rejected = error_from(StatusCode::BAD_REQUEST, envelope, None);
+        let rejected = error_from(StatusCode::BAD_REQUEST, envelope, None, None);
         let text = rejected.associate_message();
         assert!(text.contains("Bad value: order_amount"), "{text}");
         assert!(text.contains("c-42"), "{text}");
-        let credentials = error_from(StatusCode::UNAUTHORIZED, b"", None).associate_message();
+        let credentials = error_from(StatusCode::UNAUTHORIZED, b"", None, None).associate_message();
         assert!(credentials.contains("credentials"), "{credentials}");
-        let gone = error_from(StatusCode::NOT_FOUND, b"", None).associate_message();
+        let gone = error_from(StatusCode::NOT_FOUND, b"", None, None).associate_message();
         assert!(gone.contains("new payment"), "{gone}");
         assert!(KlarnaError::Timeout.associate_message().contains("try again"));
     }

@@ -220,8 +220,8 @@ impl KlarnaClient {
         loop {
             let result = self.attempt(method.clone(), path, body.as_deref(), idempotency_key).await;
             match result {
-                Err(error) if retry_safe && error.is_transient() && attempt < self.retry.max_attempts => {
-                    let wait = self.retry.delay(attempt);
+                Err(error) if attempt < self.retry.max_attempts && (error.nothing_done() || retry_safe) => {
+                    let Some(wait) = self.retry.wait_before_retry(attempt, &error) else { return Err(error) };
                     tracing::info!(
                         %method, path = %redact_path(path), attempt,
                         wait_ms = wait.as_millis() as u64, error = %error,
@@ -246,8 +246,8 @@ impl KlarnaClient {
         let response =
             self.request(method.clone(), path, body, idempotency_key).send().await.map_err(transport_error)?;
         let status = response.status();
-        let correlation_id =
-            response.headers().get("Klarna-Correlation-Id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (correlation_id, retry_after) = (header("Klarna-Correlation-Id"), header("Retry-After"));
         let bytes = response.bytes().await.map_err(transport_error)?.to_vec();
         // Bodies are never logged: they may carry authorization tokens.
         tracing::debug!(
@@ -258,6 +258,6 @@ impl KlarnaClient {
         if status.is_success() {
             return Ok(bytes);
         }
-        Err(error_from(status, &bytes, correlation_id))
+        Err(error_from(status, &bytes, correlation_id, retry_after.as_deref()))
     }
 }

@@ -1,13 +1,15 @@
 //! When a failed call is tried again, and how long to wait first.
 
+use super::KlarnaError;
 use reqwest::Method;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// When a failed call is tried again. Only transient failures (transport,
-/// timeout, 5xx) of safe calls are retried: reads, DELETEs, and POSTs that
-/// carry a `Klarna-Idempotency-Key`. Waits grow exponentially from
+/// When a failed call is tried again. Transient failures (transport,
+/// timeout, 5xx, 429) of safe calls are retried: reads, DELETEs, and POSTs
+/// that carry a `Klarna-Idempotency-Key`; a 429 of any call, since Klarna did
+/// none of its work. Waits grow exponentially from
 /// `base_delay`, capped at `max_delay`, each with random jitter (half to
 /// all of the step) so that many tills do not retry in lockstep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +30,22 @@ impl RetryPolicy {
     /// Every call is made once.
     pub fn never() -> Self {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+    }
+
+    /// The wait before retry number `retry` after `error`, or `None` when the
+    /// error is not worth the same call again now: not transient, or Klarna
+    /// asked for a longer pause (`Retry-After`) than the policy holds a caller
+    /// for, which is then the caller's to schedule.
+    pub fn wait_before_retry(&self, retry: u32, error: &KlarnaError) -> Option<Duration> {
+        if !error.is_transient() {
+            return None;
+        }
+        let backoff = self.delay(retry);
+        match error.retry_after() {
+            Some(asked) if asked > self.max_delay => None,
+            Some(asked) => Some(asked.max(backoff)),
+            None => Some(backoff),
+        }
     }
 
     /// The wait before retry number `retry` (1 for the first retry).
@@ -61,6 +79,21 @@ mod tests {
         assert!(is_retry_safe(&Method::DELETE, None));
         assert!(is_retry_safe(&Method::POST, Some("key")));
         assert!(!is_retry_safe(&Method::POST, None));
+    }
+
+    #[test]
+    fn klarnas_retry_after_is_honoured_within_the_cap() {
+        let policy = RetryPolicy::default();
+        let limited = |secs| KlarnaError::RateLimited {
+            retry_after: Some(Duration::from_secs(secs)),
+            details: Default::default(),
+        };
+        assert_eq!(policy.wait_before_retry(1, &limited(2)), Some(Duration::from_secs(2)));
+        assert_eq!(policy.wait_before_retry(1, &limited(60)), None, "too long to hold an associate");
+        let without = KlarnaError::RateLimited { retry_after: None, details: Default::default() };
+        assert!(policy.wait_before_retry(1, &without).is_some_and(|wait| wait <= policy.base_delay));
+        let refused = KlarnaError::Rejected { status: 400, details: Default::default() };
+        assert_eq!(policy.wait_before_retry(1, &refused), None);
     }
 
     #[test]

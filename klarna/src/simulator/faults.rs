@@ -1,5 +1,8 @@
-//! Fault injection: added latency, 5xx answers and timeouts per endpoint,
-//! and status callbacks dropped, duplicated, delayed or reordered.
+//! Fault injection: added latency, error answers (5xx; 429 with
+//! `Retry-After`; 409; 400) and timeouts per endpoint, and status callbacks
+//! dropped, duplicated, delayed or reordered. Every error answer is given
+//! before any work, as Klarna's are; a timeout does the work and loses the
+//! answer.
 //!
 //! Set with `POST /_sim/faults` (or
 //! [`Simulator::set_faults`](super::Simulator::set_faults)), reset with
@@ -66,8 +69,15 @@ pub struct EndpointFaults {
     pub timeout_rate: f64,
     /// Hold back exactly the next N answers.
     pub timeout_next: u32,
-    /// The 5xx status for errors; 503 when absent.
+    /// The status for errors: a 5xx, or 400, 409 or 429; 503 when absent.
     pub status: Option<u16>,
+    /// With status 429: the `Retry-After` seconds sent; none when absent.
+    pub retry_after_s: Option<u64>,
+}
+
+/// The error statuses fault injection can answer with.
+fn injectable(status: u16) -> bool {
+    matches!(status, 400 | 409 | 429 | 500..=599)
 }
 
 /// Faults for status callbacks.
@@ -108,8 +118,8 @@ impl Faults {
                 return Err(format!("{endpoint:?}: rates must be between 0 and 1"));
             }
             if let Some(status) = f.status {
-                if !(500..=599).contains(&status) {
-                    return Err(format!("{endpoint:?}: status must be a 5xx"));
+                if !injectable(status) {
+                    return Err(format!("{endpoint:?}: status must be a 5xx, 400, 409 or 429"));
                 }
             }
         }
@@ -124,8 +134,21 @@ impl Faults {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallFault {
     None,
-    Error(StatusCode),
+    /// An error answer, with `Retry-After` seconds for a 429.
+    Error(StatusCode, Option<u64>),
     Timeout(Duration),
+}
+
+impl CallFault {
+    /// Klarna's error code and message for an injected error.
+    pub fn refusal(status: StatusCode) -> (&'static str, &'static str) {
+        match status.as_u16() {
+            400 => ("BAD_VALUE", "Bad value: simulated refusal (fault injection)"),
+            409 => ("CONFLICT", "A request with this idempotency key is in progress (fault injection)"),
+            429 => ("RATE_LIMITED", "Too many requests (fault injection)"),
+            _ => ("INTERNAL_SERVER_ERROR", "Simulated failure (fault injection). Please try again."),
+        }
+    }
 }
 
 /// What happens to one status callback event.
@@ -161,12 +184,12 @@ impl FaultState {
             let status = StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             fault = if f.fail_next > 0 {
                 f.fail_next -= 1;
-                CallFault::Error(status)
+                CallFault::Error(status, f.retry_after_s)
             } else if f.timeout_next > 0 {
                 f.timeout_next -= 1;
                 CallFault::Timeout(hold)
             } else if f.error_rate > 0.0 && draw() < f.error_rate {
-                CallFault::Error(status)
+                CallFault::Error(status, f.retry_after_s)
             } else if f.timeout_rate > 0.0 && draw() < f.timeout_rate {
                 CallFault::Timeout(hold)
             } else {
@@ -227,7 +250,11 @@ mod tests {
         let decided: Vec<CallFault> = (0..3).map(|_| state.decide(Endpoint::HppRead)).collect();
         assert_eq!(
             decided,
-            [CallFault::Error(StatusCode::BAD_GATEWAY), CallFault::Error(StatusCode::BAD_GATEWAY), CallFault::None]
+            [
+                CallFault::Error(StatusCode::BAD_GATEWAY, None),
+                CallFault::Error(StatusCode::BAD_GATEWAY, None),
+                CallFault::None
+            ]
         );
         assert_eq!(state.decide(Endpoint::HppCreate), CallFault::None);
         assert_eq!(state.calls[&Endpoint::HppRead], 3);
@@ -253,5 +280,15 @@ mod tests {
         let bad_rate =
             Faults { callbacks: CallbackFaults { drop_rate: 2.0, ..Default::default() }, ..Default::default() };
         assert!(bad_rate.validate().is_err());
+        let status = |code| Faults {
+            endpoints: [(Endpoint::HppDisable, EndpointFaults { status: Some(code), ..Default::default() })].into(),
+            ..Default::default()
+        };
+        for allowed in [400, 409, 429, 500, 503] {
+            assert!(status(allowed).validate().is_ok(), "{allowed}");
+        }
+        for refused in [200, 302, 404, 418] {
+            assert!(status(refused).validate().is_err(), "{refused}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::payments::{klarna_advice, PaymentError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use domain::FieldErrors;
+use domain::{FieldErrors, Problem};
 use serde_json::json;
 
 /// The API boundary's one error type.
@@ -24,6 +24,8 @@ pub enum ApiError {
     Conflict(String),
     BadQuery { field: &'static str, message: String },
     Klarna(klarna::KlarnaError),
+    /// A cancel Klarna did not confirm: the link may still be paid.
+    NotWithdrawn(klarna::KlarnaError),
     Internal,
 }
 
@@ -103,6 +105,10 @@ impl IntoResponse for ApiError {
                 let code = if retry_later { "klarna_unavailable" } else { "klarna_rejected" };
                 (status, code, message, None, None)
             }
+            ApiError::NotWithdrawn(error) => {
+                tracing::warn!(%error, "a cancel was not confirmed by Klarna");
+                (StatusCode::SERVICE_UNAVAILABLE, "not_withdrawn", Problem::LinkStillLive.to_string(), None, None)
+            }
         };
         let mut error = json!({ "code": code, "message": message });
         if let Some(field) = field {
@@ -142,6 +148,7 @@ impl From<PaymentError> for ApiError {
             PaymentError::UnknownStore(store) => ApiError::WrongStore(store),
             PaymentError::Klarna(error) => ApiError::Klarna(error),
             PaymentError::Conflict(problem) => ApiError::Conflict(problem.to_string()),
+            PaymentError::NotWithdrawn(error) => ApiError::NotWithdrawn(error),
             PaymentError::Storage(error) => {
                 tracing::error!(%error, "storage failed");
                 ApiError::Internal

@@ -144,10 +144,9 @@ impl Kiosks {
         if payment.status.is_final() {
             return;
         }
-        match self.service.cancel(store_id, &payment.id).await {
-            Ok(_) | Err(PaymentError::Conflict(_)) => {}
-            // The store's payment timeout still withdraws it.
-            Err(error) => tracing::warn!(payment = %payment.id, %error, "could not disable the kiosk's payment"),
+        // Not confirmed yet: the service keeps withdrawing in the background.
+        if let Err(error) = self.service.cancel_until_withdrawn(store_id, &payment.id).await {
+            tracing::warn!(payment = %payment.id, %error, "could not disable the kiosk's payment yet");
         }
     }
 }

@@ -8,6 +8,7 @@ use klarna::KlarnaError;
 pub fn klarna_advice(error: &KlarnaError) -> Problem {
     match error {
         KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. } => Problem::KlarnaUnreachable,
+        KlarnaError::RateLimited { .. } => Problem::KlarnaBusy,
         KlarnaError::Credentials { .. } => Problem::KlarnaCredentials,
         KlarnaError::NotFound(_) => Problem::KlarnaSessionEnded,
         KlarnaError::Conflict(details) | KlarnaError::Rejected { details, .. } => Problem::KlarnaRefused {
@@ -47,5 +48,12 @@ mod tests {
         let email = LinkTarget::Email(domain::Email::parse("a@b.se").unwrap());
         assert_eq!(distribution_advice(&KlarnaError::Timeout, &email), Problem::LinkNotSent);
         assert_eq!(distribution_advice(&KlarnaError::NotFound(Default::default()), &email), Problem::LinkExpired);
+    }
+
+    #[test]
+    fn a_429_tells_the_associate_to_wait_not_that_the_cart_was_refused() {
+        let limited = KlarnaError::RateLimited { retry_after: None, details: Default::default() };
+        assert_eq!(klarna_advice(&limited), Problem::KlarnaBusy);
+        assert!(klarna_advice(&limited).retry_later());
     }
 }

@@ -55,6 +55,10 @@ pub enum PaymentError {
     NotFound,
     #[error("{0}")]
     Conflict(Problem),
+    /// Klarna did not confirm that the link was withdrawn (and a fresh read
+    /// did not prove it ended): it may still be paid.
+    #[error("the link may still be paid: {0}")]
+    NotWithdrawn(KlarnaError),
     #[error(transparent)]
     Klarna(#[from] KlarnaError),
     #[error(transparent)]

@@ -8,6 +8,8 @@ use crate::storage::StoredPayment;
 use domain::PaymentView;
 use domain::{CartInput, Door, PaymentStatus, Problem};
 use klarna::KlarnaError;
+use std::sync::Arc;
+use std::time::Duration;
 
 impl PaymentService {
     /// Cancels from a screen or the API.
@@ -21,6 +23,33 @@ impl PaymentService {
         }
         self.withdraw(&payment, Source::User).await?;
         self.get(store_id, id).await
+    }
+
+    /// Cancels, and if Klarna does not confirm it, keeps trying in the
+    /// background (backing off to a minute) until the link is withdrawn or
+    /// the payment ends otherwise. For a screen that has already moved on
+    /// (a kiosk reset): the link must stop working all the same.
+    pub async fn cancel_until_withdrawn(self: &Arc<Self>, store_id: &str, id: &str) -> Result<(), PaymentError> {
+        let error = match self.cancel(store_id, id).await {
+            Ok(_) | Err(PaymentError::Conflict(_)) => return Ok(()),
+            Err(error @ (PaymentError::NotWithdrawn(_) | PaymentError::Klarna(_) | PaymentError::Storage(_))) => error,
+            Err(other) => return Err(other),
+        };
+        tracing::warn!(payment = %id, %error, "could not withdraw the link yet; retrying in the background");
+        let (service, store_id, id) = (self.clone(), store_id.to_string(), id.to_string());
+        tokio::spawn(async move {
+            let mut wait = Duration::from_secs(1);
+            loop {
+                tokio::time::sleep(wait).await;
+                match service.cancel(&store_id, &id).await {
+                    Err(PaymentError::NotWithdrawn(_) | PaymentError::Klarna(_) | PaymentError::Storage(_)) => {
+                        wait = (wait * 2).min(Duration::from_secs(60));
+                    }
+                    _ => break,
+                }
+            }
+        });
+        Err(error)
     }
 
     /// Withdraws the payment's link at Klarna and starts a new payment for
@@ -51,20 +80,28 @@ impl PaymentService {
         if let Some(session_id) = &payment.hpp_session_id {
             match self.klarna.disable_hpp_session(session_id).await {
                 Ok(()) | Err(KlarnaError::NotFound(_)) => {}
-                Err(KlarnaError::Rejected { .. }) => {
-                    // Klarna refuses to disable a completed session: read what
-                    // happened (a read only, so this never withdraws again).
-                    let now = self.read_from_klarna(&payment.id, Source::Poll).await?.ok_or(PaymentError::NotFound)?;
-                    if now.status.is_paid() {
-                        return Err(PaymentError::Conflict(Problem::AlreadyPaid));
-                    }
-                    return Ok(());
-                }
-                Err(error) => return Err(error.into()),
+                Err(refused) => return self.withdraw_refused(&payment.id, refused).await,
             }
         }
         self.commit(&payment.id, &StatusChange::to(status, Some(problem)), source).await?;
         Ok(())
+    }
+
+    /// Klarna did not disable the link: refused it (as it does for a paid
+    /// session), asked Kassa to slow down, or could not be reached. Only a
+    /// fresh read that shows the session ended makes the withdrawal done (a
+    /// read only, so this never withdraws again); anything else is an error,
+    /// since the link may still be paid and a new link must not go ahead.
+    async fn withdraw_refused(&self, id: &str, refused: KlarnaError) -> Result<(), PaymentError> {
+        tracing::warn!(payment = %id, error = %refused, "Klarna did not disable the link; reading it");
+        let now = self.read_from_klarna(id, Source::Poll).await?.ok_or(PaymentError::NotFound)?;
+        if now.status.is_paid() {
+            return Err(PaymentError::Conflict(Problem::AlreadyPaid));
+        }
+        if now.status.is_final() {
+            return Ok(());
+        }
+        Err(PaymentError::NotWithdrawn(refused))
     }
 }
 
@@ -103,6 +140,75 @@ mod tests {
         let refused = service.cancel("stockholm", &started.id).await;
         assert!(matches!(refused, Err(PaymentError::Conflict(Problem::AlreadyPaid))), "{refused:?}");
         assert_eq!(service.get("stockholm", &started.id).await.unwrap().status, PaymentStatus::Completed);
+    }
+
+    /// Before: a refused DELETE (429 here) counted as done without a read
+    /// proving it, so the cancel said "cancelled" while the link still paid.
+    #[tokio::test]
+    async fn a_refused_or_failed_disable_is_an_error_while_the_link_still_pays() {
+        let (service, klarna) = service_on_simulator().await;
+        let cart = cart();
+        let started = service.start(StartRequest::seller("stockholm", "k-429", &cart)).await.unwrap().view;
+        let session = klarna.only_session_id();
+        for status in [429, 400, 409, 503] {
+            klarna
+                .faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": status}}}))
+                .await;
+            let refused = service.cancel("stockholm", &started.id).await;
+            assert!(matches!(refused, Err(PaymentError::NotWithdrawn(_))), "{status}: {refused:?}");
+            let stored = service.get("stockholm", &started.id).await.unwrap();
+            assert!(!stored.status.is_final(), "{status}: still open, since it still pays");
+        }
+        klarna.faults(serde_json::json!({})).await;
+        assert!(klarna.try_act(&session, "open").await.is_success(), "the link still opens");
+        let cancelled = service.cancel("stockholm", &started.id).await.unwrap();
+        assert_eq!(cancelled.status, PaymentStatus::Disabled);
+        assert!(klarna.try_act(&session, "authorize").await.is_client_error(), "and now it does not");
+    }
+
+    /// A new link must not start while the old one may still be paid.
+    #[tokio::test]
+    async fn a_new_link_waits_for_the_old_one_to_be_withdrawn() {
+        let (service, klarna) = service_on_simulator().await;
+        let cart = cart();
+        let old = service.start(StartRequest::seller("stockholm", "k-old-429", &cart)).await.unwrap().view;
+        klarna
+            .faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": 429, "retry_after_s": 60}}}))
+            .await;
+        let refused = service.regenerate("stockholm", &old.id, Door::Seller, "k-new-429").await;
+        assert!(matches!(refused, Err(PaymentError::NotWithdrawn(_))), "{:?}", refused.err());
+        assert_eq!(klarna.hpp_sessions(), 1, "no second payable link for the cart");
+    }
+
+    /// A kiosk reset has moved on; the link is withdrawn once Klarna lets it.
+    #[tokio::test]
+    async fn a_cancel_that_must_happen_is_retried_until_klarna_confirms() {
+        let (service, klarna) = service_on_simulator().await;
+        let cart = cart();
+        let started = service.start(StartRequest::seller("stockholm", "k-bg", &cart)).await.unwrap().view;
+        // The client's own three tries all meet a 429.
+        klarna.faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 3, "status": 429}}})).await;
+        let first = service.cancel_until_withdrawn("stockholm", &started.id).await;
+        assert!(matches!(first, Err(PaymentError::NotWithdrawn(_))), "{first:?}");
+        crate::testing::eventually("the background retry to withdraw the link", || async {
+            let now = service.get("stockholm", &started.id).await.unwrap();
+            (now.status == PaymentStatus::Disabled).then_some(())
+        })
+        .await;
+    }
+
+    /// If Klarna refuses because the session already ended, the read shows it.
+    #[tokio::test]
+    async fn a_refused_disable_of_an_ended_session_is_done() {
+        let (service, klarna) = service_on_simulator().await;
+        let cart = cart();
+        let started = service.start(StartRequest::seller("stockholm", "k-ended", &cart)).await.unwrap().view;
+        let session = klarna.only_session_id();
+        klarna.act(&session, "open").await;
+        klarna.act(&session, "cancel").await;
+        klarna.faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 1, "status": 400}}})).await;
+        let done = service.cancel("stockholm", &started.id).await.unwrap();
+        assert_eq!(done.status, PaymentStatus::Cancelled);
     }
 
     #[tokio::test]

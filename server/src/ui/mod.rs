@@ -42,6 +42,7 @@ impl From<PaymentError> for AppError {
             PaymentError::Klarna(error) => AppError::Failed(klarna_advice(&error)),
             PaymentError::KeyReused | PaymentError::CartRefInUse => AppError::Failed(Problem::CartChanged),
             PaymentError::Conflict(problem) => AppError::Failed(problem),
+            PaymentError::NotWithdrawn(_) => AppError::Failed(Problem::LinkStillLive),
             PaymentError::Storage(error) => {
                 tracing::error!(%error, "storage failed");
                 AppError::Failed(Problem::StorageFailed)

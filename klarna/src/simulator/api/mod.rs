@@ -11,6 +11,7 @@ use super::envelope::klarna_error;
 use super::faults::{CallFault, Endpoint};
 use super::Simulator;
 use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -47,9 +48,13 @@ async fn inject(State(sim): State<Simulator>, request: Request, next: Next) -> R
     }
     match fault {
         CallFault::None => next.run(request).await,
-        CallFault::Error(status) => {
-            klarna_error(status, "INTERNAL_SERVER_ERROR", "Simulated failure (fault injection). Please try again.")
-                .into_response()
+        CallFault::Error(status, retry_after) => {
+            let (code, message) = CallFault::refusal(status);
+            let mut response = klarna_error(status, code, message).into_response();
+            if let Some(seconds) = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS) {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
         }
         CallFault::Timeout(hold) => {
             // The work is done, but the answer arrives too late.
