@@ -1094,7 +1094,8 @@ async fn a_429_is_retried_for_any_call_after_klarnas_retry_after() {
     let h = start().await;
     // Klarna did nothing on a 429, so even a POST without a key may go again.
     h.set_faults(json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 429, "retry_after_s": 1}}})).await;
-    let patient = h.client.clone().with_retry_policy(RetryPolicy { max_delay: Duration::from_secs(2), ..fast_retries() });
+    let patient =
+        h.client.clone().with_retry_policy(RetryPolicy { max_delay: Duration::from_secs(2), ..fast_retries() });
     let started = std::time::Instant::now();
     patient.create_payment_session(&cart(None, "en-US")).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
@@ -1126,7 +1127,10 @@ async fn injected_409_and_400_are_refusals_that_do_no_work() {
     assert_eq!(h.sim.call_count(Endpoint::HppDisable), 2, "refusals are not retried");
     assert_eq!(h.status(&session.session_id).await, SessionStatus::Waiting, "and the link still pays");
     // A 404 is no fault Klarna gives on demand: the config refuses it.
-    assert!(h.sim.set_faults(serde_json::from_value(json!({"endpoints": {"hpp_read": {"status": 404}}})).unwrap()).is_err());
+    assert!(h
+        .sim
+        .set_faults(serde_json::from_value(json!({"endpoints": {"hpp_read": {"status": 404}}})).unwrap())
+        .is_err());
 }
 
 /// The answer is lost after Klarna did the work; the retry with the same

@@ -1,10 +1,11 @@
 //! The few cryptographic primitives Kassa uses: argon2 password hashes,
-//! random tokens, SHA-256 digests and constant-time comparison. A leaf
+//! random tokens, SHA-256 digests, HMAC and constant-time comparison. A leaf
 //! module (it imports nothing from the crate), so config and auth can both
 //! use it without depending on each other.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -40,6 +41,14 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// HMAC-SHA256 of `message` under `key`, as lower-case hex: a secret that
+/// anyone holding the key derives again, and nobody without it can guess.
+pub fn hmac_sha256_hex(key: &str, message: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(message.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
 /// Compares two secrets so that the time taken reveals nothing of where
 /// they differ (only whether their lengths do).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -53,6 +62,17 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_and_depends_on_key_and_message() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_ne!(hmac_sha256_hex("k1", "m"), hmac_sha256_hex("k2", "m"));
+        assert_ne!(hmac_sha256_hex("k1", "m1"), hmac_sha256_hex("k1", "m2"));
+    }
 
     #[test]
     fn hashes_verify_only_their_password() {

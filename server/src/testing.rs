@@ -90,6 +90,17 @@ impl TestKlarna {
         self.simulator().orders().len()
     }
 
+    /// How many calls an endpoint has had, faults included.
+    pub fn calls(&self, endpoint: klarna::simulator::faults::Endpoint) -> u64 {
+        self.simulator().call_count(endpoint)
+    }
+
+    /// The in-process simulator itself: its record is the truth a test
+    /// checks Kassa against.
+    pub fn sim(&self) -> &Simulator {
+        self.simulator()
+    }
+
     /// Takes Klarna off the network.
     pub fn stop(&self) {
         if let Some(server) = &self.server {

@@ -61,7 +61,10 @@ impl KlarnaError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            KlarnaError::Transport(_) | KlarnaError::Timeout | KlarnaError::Server { .. } | KlarnaError::RateLimited { .. }
+            KlarnaError::Transport(_)
+                | KlarnaError::Timeout
+                | KlarnaError::Server { .. }
+                | KlarnaError::RateLimited { .. }
         )
     }
 

@@ -16,13 +16,19 @@ pub enum ApiError {
     Unauthorized,
     WrongStore(String),
     MissingIdempotencyKey,
-    BadJson { field: Option<String>, message: String },
+    BadJson {
+        field: Option<String>,
+        message: String,
+    },
     Invalid(FieldErrors),
     KeyReused,
     CartRefInUse,
     NotFound,
     Conflict(String),
-    BadQuery { field: &'static str, message: String },
+    BadQuery {
+        field: &'static str,
+        message: String,
+    },
     Klarna(klarna::KlarnaError),
     /// A cancel Klarna did not confirm: the link may still be paid.
     NotWithdrawn(klarna::KlarnaError),

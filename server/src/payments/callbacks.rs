@@ -8,6 +8,19 @@ use domain::PaymentId;
 use std::sync::Arc;
 
 impl PaymentService {
+    /// The secret in a payment's callback URL: derived from the payment id
+    /// under the installation's key, so a creation tried again (after a
+    /// lost answer or a crash) sends Klarna the same URL, and Klarna's copy
+    /// from the first try, which it keeps under the idempotency key, still
+    /// opens the door.
+    pub(super) async fn callback_secret(&self, id: &str) -> Result<String, PaymentError> {
+        let key = self
+            .callback_key
+            .get_or_try_init(|| self.storage.server_key("callback_secrets", || crate::crypto::random_hex(32)))
+            .await?;
+        Ok(crate::crypto::hmac_sha256_hex(key, &format!("status-callback:{id}")))
+    }
+
     /// Checks the secret, de-duplicates the event, and asks for a fresh
     /// read in the background (Klarna gets its answer at once). A wrong
     /// secret looks like an unknown payment.

@@ -10,7 +10,9 @@ use crate::storage::StoredPayment;
 use domain::{PaymentStatus, Problem};
 use klarna::wire::{SessionResponse, SessionStatus};
 use klarna::KlarnaError;
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 
 impl PaymentService {
     /// Reads the payment from Klarna, applies it, and takes the next step.
@@ -54,11 +56,22 @@ impl PaymentService {
 
     /// Places the order for an authorization (place_order_mode NONE). The
     /// idempotency key is the payment's, so however often this runs, Klarna
-    /// makes one order.
+    /// makes one order; and only one placement per payment runs at a time
+    /// here (callback, poller, the shopper's return and a cancel may all
+    /// ask at once). Only Klarna's refusal of the order itself fails the
+    /// payment: a busy or unreachable Klarna, or a 409 for a placement still
+    /// in flight, leaves it authorized for the next check to read again.
     async fn place_order(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
-        let (Some(token), None) = (&payment.authorization_token, &payment.order_id) else { return Ok(()) };
+        let Some(_placing) = Placing::claim(&self.placing, &payment.id) else { return Ok(()) };
+        // Read again under the claim: a placement that just ended has its order.
+        let Some(payment) = self.storage.get(&payment.id).await? else { return Ok(()) };
+        let (PaymentStatus::Authorized, Some(token), None) =
+            (payment.status, &payment.authorization_token, &payment.order_id)
+        else {
+            return Ok(());
+        };
         let store = self.store(&payment.store_id)?;
-        let request = requests::order(payment, &store);
+        let request = requests::order(&payment, &store);
         match self.klarna.place_order(token, &request, &format!("kassa-{}-order", payment.id)).await {
             Ok(order) => {
                 let change = StatusChange {
@@ -68,17 +81,42 @@ impl PaymentService {
                 };
                 self.commit(&payment.id, &change, Source::Poll).await?;
             }
-            Err(error) if error.is_transient() => {
-                tracing::warn!(payment = %payment.id, %error, "placing the order failed; will retry");
+            Err(error) if error.is_transient() || matches!(error, KlarnaError::Conflict(_)) => {
+                tracing::warn!(payment = %payment.id, %error, "the order is not placed yet; will read again");
+                self.check_soon(&payment.id);
             }
             Err(error) => {
                 tracing::error!(payment = %payment.id, %error, "Klarna refused to place the order");
                 let code = error.error_code().unwrap_or("no code").to_string();
                 let change = StatusChange::to(PaymentStatus::Failed, Some(Problem::OrderRefused { klarna_code: code }));
                 self.commit(&payment.id, &change, Source::Poll).await?;
+                // No order will come of it: release the shopper's credit.
+                if let Err(error) = self.klarna.cancel_authorization(token).await {
+                    tracing::warn!(payment = %payment.id, %error, "could not release the refused authorization");
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// This process's claim to place one payment's order; released on drop.
+struct Placing<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl<'a> Placing<'a> {
+    /// `None` while another task holds the claim.
+    fn claim(set: &'a Mutex<HashSet<String>>, id: &str) -> Option<Placing<'a>> {
+        let fresh = set.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_string());
+        fresh.then(|| Placing { set, id: id.to_string() })
+    }
+}
+
+impl Drop for Placing<'_> {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
     }
 }
 
@@ -149,6 +187,72 @@ mod tests {
         assert_eq!(change_from(&authorized, &record).status, Some(PaymentStatus::Authorized));
         let placed = StoredPayment { order_id: Some("o-1".into()), ..record };
         assert_eq!(change_from(&authorized, &placed).status, Some(PaymentStatus::Completed));
+    }
+
+    async fn authorized(klarna: &TestKlarna, service: &PaymentService, key: &str) -> String {
+        let cart = cart_of("Tea", 1, 100);
+        let started = service.start(StartRequest::api("stockholm", key, None, &cart)).await.unwrap().view;
+        let stored = service.storage().get(&started.id).await.unwrap().unwrap();
+        let session = stored.hpp_session_id.unwrap();
+        klarna.act(&session, "open").await;
+        klarna.act(&session, "authorize").await;
+        started.id
+    }
+
+    /// Before: a 409 (a placement in flight) or a 429 committed Failed, a
+    /// final state, while Klarna held or would make the order.
+    #[tokio::test]
+    async fn a_409_or_429_on_placing_leaves_it_authorized_and_the_next_check_places_it() {
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
+        for (n, fault) in [
+            serde_json::json!({"status": 409, "fail_next": 1}),
+            serde_json::json!({"status": 429, "fail_next": 1, "retry_after_s": 60}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = authorized(&klarna, &service, &format!("k-busy-{n}")).await;
+            klarna.faults(serde_json::json!({"endpoints": {"place_order": fault}})).await;
+            service.refresh(&id, Source::Callback).await.unwrap();
+            let waiting = service.get("stockholm", &id).await.unwrap();
+            assert_eq!(waiting.status, PaymentStatus::Authorized, "{fault}: not failed");
+            service.refresh(&id, Source::Poll).await.unwrap();
+            let paid = service.get("stockholm", &id).await.unwrap();
+            assert_eq!((paid.status, paid.order_id.is_some()), (PaymentStatus::Completed, true), "{fault}");
+        }
+        assert_eq!(klarna.orders(), 2);
+    }
+
+    /// Callback, poller and the shopper's return at once: one placement.
+    #[tokio::test]
+    async fn concurrent_follow_ups_place_the_order_once() {
+        use klarna::simulator::faults::Endpoint;
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
+        let id = authorized(&klarna, &service, "k-race").await;
+        klarna.faults(serde_json::json!({"latency_ms": 150})).await;
+        let sources = [Source::Callback, Source::Poll, Source::User, Source::Callback];
+        let results = futures::future::join_all(sources.map(|source| service.refresh(&id, source))).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(service.get("stockholm", &id).await.unwrap().status, PaymentStatus::Completed);
+        assert_eq!(klarna.calls(Endpoint::PlaceOrder), 1, "one placement call, not one per follow-up");
+    }
+
+    /// A refusal of the order itself fails the payment and frees the credit.
+    #[tokio::test]
+    async fn a_refused_order_fails_the_payment_and_releases_the_authorization() {
+        use klarna::simulator::faults::Endpoint;
+        let klarna = TestKlarna::start().await;
+        let service = service_with(&klarna, &[("KASSA__STORES__0__PLACE_ORDER_MODE", "NONE")]).await;
+        let id = authorized(&klarna, &service, "k-refused").await;
+        klarna.faults(serde_json::json!({"endpoints": {"place_order": {"status": 400, "fail_next": 1}}})).await;
+        service.refresh(&id, Source::Poll).await.unwrap();
+        let failed = service.get("stockholm", &id).await.unwrap();
+        assert_eq!(failed.status, PaymentStatus::Failed);
+        assert!(matches!(failed.problem, Some(Problem::OrderRefused { .. })));
+        assert_eq!(klarna.calls(Endpoint::CancelAuthorization), 1);
+        assert_eq!(klarna.orders(), 0);
     }
 
     #[tokio::test]

@@ -30,8 +30,9 @@ use crate::storage::{Storage, StorageError, StoredPayment, Updated};
 use domain::PaymentView;
 use domain::{FieldErrors, PaymentId, Problem};
 use klarna::{KlarnaClient, KlarnaError};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// Klarna reads in flight at once, across all payments.
@@ -73,6 +74,10 @@ pub struct PaymentService {
     schedule: poller::Schedule,
     reads: Semaphore,
     klarna_reads: AtomicU64,
+    /// Payments whose order this process is placing now: one at a time each.
+    placing: Mutex<HashSet<String>>,
+    /// The installation's key for callback secrets, read once from storage.
+    callback_key: tokio::sync::OnceCell<String>,
 }
 
 impl PaymentService {
@@ -87,6 +92,8 @@ impl PaymentService {
             schedule: poller::Schedule::default(),
             reads: Semaphore::new(MAX_CONCURRENT_READS),
             klarna_reads: AtomicU64::new(0),
+            placing: Mutex::default(),
+            callback_key: tokio::sync::OnceCell::new(),
         }
     }
 

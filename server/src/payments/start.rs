@@ -143,7 +143,7 @@ impl PaymentService {
             authorization_token: None,
             order_id: None,
             klarna_reference: None,
-            // Set with a fresh secret right before the HPP session is created.
+            // Set from the derived secret right before the HPP session is created.
             callback_secret_hash: String::new(),
             created_at: now,
             updated_at: now,
@@ -201,8 +201,8 @@ impl PaymentService {
             let store = self.store(&payment.store_id)?;
             let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
             self.storage.record_kp_session(&id, &kp.session_id).await?;
-            // Only the hash is kept; the secret itself lives in Klarna's copy of the URL.
-            let secret = crate::crypto::random_hex(32);
+            // Only the hash is kept; the secret is derived again on a retry.
+            let secret = self.callback_secret(&id).await?;
             self.storage.set_callback_secret_hash(&id, &crate::crypto::sha256_hex(&secret)).await?;
             let callback_url = format!("{}/klarna/status/{id}/{secret}", self.config().public_url);
             let url = self.klarna.payment_session_url(&kp.session_id);
@@ -313,5 +313,41 @@ mod tests {
         let retried = service.start(StartRequest::seller("stockholm", "k-retry", &shoes)).await.unwrap();
         assert_eq!((retried.created, retried.view.id, retried.view.status), (true, stored.id, PaymentStatus::Waiting));
         assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    /// Before: a retried creation stored a fresh callback secret, but Klarna
+    /// kept the first session (same idempotency key) and its callback URL,
+    /// so every callback for the payment was refused.
+    #[tokio::test]
+    async fn a_creation_retried_after_a_lost_answer_still_gets_its_callbacks() {
+        use crate::storage::Storage;
+        use crate::testing::{eventually, TestKassa};
+        use klarna::simulator::CallbackOutcome;
+        let klarna = crate::testing::TestKlarna::start().await;
+        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
+        let shoes = cart(49_900);
+        // Klarna makes the session, but Kassa never hears: it "crashes" waiting.
+        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
+        let request = || StartRequest::seller("stockholm", "k-lost", &shoes);
+        let crashed =
+            tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
+        assert!(crashed.is_err(), "the start was cut off mid-creation");
+        kassa.service.resume().await.unwrap();
+        // The associate taps again: Klarna answers with its first session.
+        let retried = kassa.service.start(request()).await.unwrap();
+        assert_eq!((retried.created, retried.view.status), (true, PaymentStatus::Waiting));
+        let session = klarna.only_session_id();
+        klarna.act(&session, "open").await;
+        let outcome = eventually("Klarna's callback to be answered", || async {
+            let log = klarna.sim().callbacks();
+            log.iter().find(|c| c.session_id == session).map(|c| c.outcome).filter(|o| *o != CallbackOutcome::Pending)
+        })
+        .await;
+        assert_eq!(outcome, CallbackOutcome::Delivered, "Klarna's URL from the first try opens the door");
+        eventually("the callback's read", || async {
+            let now = kassa.service.get("stockholm", &retried.view.id).await.unwrap();
+            (now.status == PaymentStatus::InProgress).then_some(())
+        })
+        .await;
     }
 }

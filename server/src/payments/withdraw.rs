@@ -151,9 +151,7 @@ mod tests {
         let started = service.start(StartRequest::seller("stockholm", "k-429", &cart)).await.unwrap().view;
         let session = klarna.only_session_id();
         for status in [429, 400, 409, 503] {
-            klarna
-                .faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": status}}}))
-                .await;
+            klarna.faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": status}}})).await;
             let refused = service.cancel("stockholm", &started.id).await;
             assert!(matches!(refused, Err(PaymentError::NotWithdrawn(_))), "{status}: {refused:?}");
             let stored = service.get("stockholm", &started.id).await.unwrap();
@@ -173,7 +171,9 @@ mod tests {
         let cart = cart();
         let old = service.start(StartRequest::seller("stockholm", "k-old-429", &cart)).await.unwrap().view;
         klarna
-            .faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": 429, "retry_after_s": 60}}}))
+            .faults(
+                serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 5, "status": 429, "retry_after_s": 60}}}),
+            )
             .await;
         let refused = service.regenerate("stockholm", &old.id, Door::Seller, "k-new-429").await;
         assert!(matches!(refused, Err(PaymentError::NotWithdrawn(_))), "{:?}", refused.err());

@@ -10,6 +10,7 @@ mod callback_events;
 mod payments;
 mod rows;
 mod seller_sessions;
+mod server_keys;
 
 pub use payments::{StatusEvent, StoredPayment, Updated};
 
@@ -24,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_payments.sql")),
     (2, include_str!("../../migrations/0002_return_urls.sql")),
     (3, include_str!("../../migrations/0003_seller_sessions.sql")),
+    (4, include_str!("../../migrations/0004_server_keys.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
