@@ -164,6 +164,8 @@ pub struct FaultState {
     pub faults: Faults,
     pub calls: BTreeMap<Endpoint, u64>,
     pub injected: BTreeMap<Endpoint, u64>,
+    /// Injected faults by kind: the status ("429") or "timeout".
+    pub injected_by_kind: BTreeMap<String, u64>,
 }
 
 /// A uniform draw in [0, 1).
@@ -197,9 +199,13 @@ impl FaultState {
             };
             break;
         }
-        if fault != CallFault::None {
-            *self.injected.entry(endpoint).or_default() += 1;
-        }
+        let kind = match fault {
+            CallFault::None => return fault,
+            CallFault::Error(status, _) => status.as_u16().to_string(),
+            CallFault::Timeout(_) => "timeout".to_string(),
+        };
+        *self.injected.entry(endpoint).or_default() += 1;
+        *self.injected_by_kind.entry(kind).or_default() += 1;
         fault
     }
 

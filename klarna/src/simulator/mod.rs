@@ -70,6 +70,33 @@ impl Simulator {
         self.sessions().hpp.keys().cloned().collect()
     }
 
+    /// Every HPP session as the simulator holds it, each with the merchant's
+    /// own reference for it (its KP session's `merchant_reference1`): the
+    /// record a test checks a merchant's against.
+    pub fn hpp_sessions_by_reference(&self) -> Vec<(Option<String>, state::HppSession)> {
+        let sessions = self.sessions();
+        sessions
+            .hpp
+            .values()
+            .map(|hpp| {
+                let reference =
+                    sessions.kp.get(&hpp.kp_session_id).and_then(|kp| kp.request.merchant_reference1.clone());
+                (reference, hpp.clone())
+            })
+            .collect()
+    }
+
+    /// Whether a shopper could still pay this HPP session now.
+    pub fn is_payable(&self, session: &state::HppSession) -> bool {
+        !session.status.is_final() && !session.is_expired(self.clock().now())
+    }
+
+    /// Faults injected since the last reset, by kind ("503", "429",
+    /// "timeout", ...).
+    pub fn injected_by_kind(&self) -> std::collections::BTreeMap<String, u64> {
+        self.fault_state().injected_by_kind.clone()
+    }
+
     /// Orders placed so far, by the merchant or (PLACE_ORDER, CAPTURE_ORDER)
     /// by Klarna, oldest first.
     pub fn orders(&self) -> Vec<PlacedOrder> {

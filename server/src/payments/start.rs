@@ -11,6 +11,10 @@ use domain::PaymentView;
 use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus};
 use klarna::wire::MerchantUrls;
 
+/// How long a paid cart (same `cart_ref`, same lines) answers a new start
+/// with its paid payment instead of a second one.
+const PAID_CART_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// The outcome of a start: the payment, and whether this call created it.
 pub struct Started {
     pub view: PaymentView,
@@ -121,6 +125,14 @@ impl PaymentService {
                     return Err(PaymentError::CartRefInUse);
                 }
                 return Ok(Started { view: self.view(&live), created: false });
+            }
+            // A cart paid lately stays paid: a till that lost track of it (a
+            // restart, a lost answer) must not have the shopper pay twice.
+            let since = now_millis() - PAID_CART_MEMORY_MS;
+            if let Some(paid) = self.storage.paid_for_cart(&store.id, cart_ref.as_str(), since).await? {
+                if paid.cart == cart {
+                    return Ok(Started { view: self.view(&paid), created: false });
+                }
             }
         }
         let now = now_millis();
@@ -273,6 +285,25 @@ mod tests {
         let other = service.start(StartRequest::api("stockholm", "pos-2", Some("till-3-cart-9"), &boots)).await;
         assert!(matches!(other, Err(PaymentError::CartRefInUse)), "a 200 here would show the wrong amount as paid");
         assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    /// Found by the fault harness: a till that lost track of a paid cart
+    /// started it again under a new key and the shopper paid twice.
+    #[tokio::test]
+    async fn a_paid_cart_answers_a_new_start_with_its_paid_payment() {
+        let (service, klarna) = service_on_simulator().await;
+        let (shoes, boots) = (cart(49_900), cart(89_900));
+        let paid = service.start(StartRequest::api("stockholm", "pos-a", Some("cart-7"), &shoes)).await.unwrap().view;
+        let session = klarna.only_session_id();
+        klarna.act(&session, "open").await;
+        klarna.act(&session, "authorize").await;
+        service.refresh(&paid.id, Source::Poll).await.unwrap();
+        let again = service.start(StartRequest::api("stockholm", "pos-b", Some("cart-7"), &shoes)).await.unwrap();
+        assert_eq!((again.created, again.view.id, again.view.status), (false, paid.id, PaymentStatus::Completed));
+        assert_eq!(klarna.hpp_sessions(), 1, "no second link to pay");
+        // The same reference for another sale is a new payment.
+        let next = service.start(StartRequest::api("stockholm", "pos-c", Some("cart-7"), &boots)).await.unwrap();
+        assert!(next.created);
     }
 
     #[tokio::test]

@@ -138,6 +138,26 @@ impl Storage {
         row.map(|r| rows::payment(&r)).transpose()
     }
 
+    /// The newest completed payment for a cart created at or after `since`.
+    pub async fn paid_for_cart(
+        &self,
+        store_id: &str,
+        cart_ref: &str,
+        since: i64,
+    ) -> Result<Option<StoredPayment>, StorageError> {
+        let row = sqlx::query(
+            "SELECT * FROM payments WHERE store_id = ? AND cart_ref = ? AND status = ? AND created_at >= ? \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(store_id)
+        .bind(cart_ref)
+        .bind(domain::PaymentStatus::Completed.as_str())
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| rows::payment(&r)).transpose()
+    }
+
     /// Every payment that is not final yet, oldest first.
     pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
         let rows =
