@@ -35,6 +35,10 @@ impl PaymentService {
         source: Source,
     ) -> Result<Option<StoredPayment>, PaymentError> {
         let Some(payment) = self.storage.get(id).await? else { return Ok(None) };
+        if payment.status == PaymentStatus::Failed && self.storage.link_unknown(id).await? {
+            self.settle_unknown_link(&payment).await?;
+            return Ok(self.storage.get(id).await?);
+        }
         let (Some(session_id), false) = (&payment.hpp_session_id, payment.status.is_final()) else {
             return Ok(Some(payment));
         };

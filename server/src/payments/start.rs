@@ -11,6 +11,10 @@ use domain::PaymentView;
 use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus};
 use klarna::wire::MerchantUrls;
 
+/// How long a creation that lost Klarna's answer waits for a retry under
+/// its key before Kassa withdraws the link Klarna may have made.
+pub(super) const UNKNOWN_LINK_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// How long a paid cart (same `cart_ref`, same lines) answers a new start
 /// with its paid payment instead of a second one.
 const PAID_CART_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -183,6 +187,77 @@ impl PaymentService {
         self.create_at_klarna(record).await
     }
 
+    /// Asks Klarna for the payment's HPP session. The same request under
+    /// the same key every time: Klarna answers a repeat with the session it
+    /// made first (with the first callback URL, which is why the secret is
+    /// derived, not drawn).
+    async fn ask_for_hpp_session(
+        &self,
+        payment: &StoredPayment,
+        store: &StoreConfig,
+        kp_session_id: &str,
+    ) -> Result<klarna::wire::CreateSessionResponse, PaymentError> {
+        let id = &payment.id;
+        let secret = self.callback_secret(id).await?;
+        let callback_url = format!("{}/klarna/status/{id}/{secret}", self.config().public_url);
+        let url = self.klarna.payment_session_url(kp_session_id);
+        let request = requests::hpp_session(payment, store, url, callback_url);
+        Ok(self.klarna.create_hpp_session(&request, Some(&format!("kassa-{id}-hpp"))).await?)
+    }
+
+    /// Klarna may hold a link for this payment that Kassa never saw. A retry
+    /// under the payment's key within [`UNKNOWN_LINK_GRACE`] gets it back;
+    /// after that, Kassa asks for it itself and withdraws it
+    /// ([`PaymentService::settle_unknown_link`]). Kept in the database, so a
+    /// restart does not forget it.
+    pub(super) async fn link_may_exist(&self, id: &str) {
+        match self.storage.mark_link_unknown(id).await {
+            Ok(()) => self.track(id, UNKNOWN_LINK_GRACE),
+            Err(error) => tracing::error!(payment = %id, %error, "could not note a link Klarna may hold"),
+        }
+    }
+
+    /// Learns the link Klarna may hold for a creation that lost its answer,
+    /// and withdraws it, unless a retry has taken the creation up again.
+    /// Done when the mark is gone; an error leaves it for the next check.
+    pub(super) async fn settle_unknown_link(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
+        let id = &payment.id;
+        let session_id = match (&payment.hpp_session_id, &payment.kp_session_id) {
+            (Some(session_id), _) => session_id.clone(),
+            (None, None) => return Ok(self.storage.clear_link_unknown(id).await?),
+            (None, Some(kp)) => {
+                let store = self.store(&payment.store_id)?;
+                let hpp = match self.ask_for_hpp_session(payment, &store, kp).await {
+                    Ok(hpp) => hpp,
+                    // Refused outright: there is no link to withdraw.
+                    Err(PaymentError::Klarna(e)) if !e.is_transient() => {
+                        return Ok(self.storage.clear_link_unknown(id).await?);
+                    }
+                    Err(other) => return Err(other),
+                };
+                // Recorded only while the creation is still failed: a retry
+                // that reopened it meanwhile owns the link now.
+                if !self.storage.record_hpp_of_failed(id, &hpp).await? {
+                    return Ok(self.storage.clear_link_unknown(id).await?);
+                }
+                hpp.session_id
+            }
+        };
+        let withdrawn = match self.klarna.disable_hpp_session(&session_id).await {
+            Ok(()) | Err(klarna::KlarnaError::NotFound(_)) => true,
+            // Refused: done only if the link has ended all the same.
+            Err(refused) => match self.klarna.read_hpp_session(&session_id).await {
+                Ok(session) if session.status.is_final() => true,
+                _ => return Err(refused.into()),
+            },
+        };
+        if withdrawn {
+            tracing::info!(payment = %id, "withdrew the link Klarna made for a creation that lost its answer");
+            self.storage.clear_link_unknown(id).await?;
+        }
+        Ok(())
+    }
+
     /// Puts a payment whose creation failed before Klarna made a link back
     /// to Creating, for a retry with its key; `None` for any other payment.
     async fn reopen_failed_creation(&self, payment: &StoredPayment) -> Result<Option<StoredPayment>, PaymentError> {
@@ -203,12 +278,19 @@ impl PaymentService {
             })
             .await?
             .changed();
+        if reopened.is_some() {
+            // The retry asks under the same key, so it learns any link itself.
+            self.storage.clear_link_unknown(&payment.id).await?;
+        }
         Ok(reopened)
     }
 
     /// Creates the KP and HPP sessions for a recorded payment, recording each.
     async fn create_at_klarna(&self, payment: StoredPayment) -> Result<Started, PaymentError> {
         let id = payment.id.clone();
+        // Set once the HPP session was asked for: from then on a lost answer
+        // may mean Klarna made a link that Kassa has not seen.
+        let mut hpp_asked = false;
         let result = async {
             let store = self.store(&payment.store_id)?;
             let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
@@ -216,11 +298,8 @@ impl PaymentService {
             // Only the hash is kept; the secret is derived again on a retry.
             let secret = self.callback_secret(&id).await?;
             self.storage.set_callback_secret_hash(&id, &crate::crypto::sha256_hex(&secret)).await?;
-            let callback_url = format!("{}/klarna/status/{id}/{secret}", self.config().public_url);
-            let url = self.klarna.payment_session_url(&kp.session_id);
-            let request = requests::hpp_session(&payment, &store, url, callback_url);
-            // The same key on every retry: Klarna answers a repeat with the first session.
-            let hpp = self.klarna.create_hpp_session(&request, Some(&format!("kassa-{id}-hpp"))).await?;
+            hpp_asked = true;
+            let hpp = self.ask_for_hpp_session(&payment, &store, &kp.session_id).await?;
             self.storage.record_hpp_session(&id, &hpp).await?;
             Ok::<_, PaymentError>(())
         }
@@ -238,6 +317,10 @@ impl PaymentService {
                     other => domain::Problem::Other { message: other.to_string() },
                 };
                 let _ = self.commit(&id, &StatusChange::to(PaymentStatus::Failed, Some(problem)), Source::User).await;
+                let lost_answer = matches!(&error, PaymentError::Klarna(e) if e.is_transient() && !e.nothing_done());
+                if hpp_asked && lost_answer {
+                    self.link_may_exist(&id).await;
+                }
                 Err(error)
             }
         }
@@ -380,5 +463,33 @@ mod tests {
             (now.status == PaymentStatus::InProgress).then_some(())
         })
         .await;
+    }
+
+    /// Found by the fault harness: a start cut off (SIGKILL) while Klarna
+    /// made its link was failed on restart, but the link stayed payable at
+    /// Klarna with nobody following it.
+    #[tokio::test]
+    async fn a_link_made_for_a_creation_cut_off_is_withdrawn_after_restart() {
+        use crate::storage::Storage;
+        use crate::testing::TestKassa;
+        let klarna = crate::testing::TestKlarna::start().await;
+        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
+        let shoes = cart(49_900);
+        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
+        let request = || StartRequest::seller("stockholm", "k-cut", &shoes);
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
+        assert!(cut.is_err(), "the start was cut off mid-creation");
+        kassa.service.resume().await.unwrap();
+        let id = kassa.service.storage().by_attempt("stockholm", "k-cut").await.unwrap().unwrap().id;
+        assert!(kassa.service.storage().link_unknown(&id).await.unwrap(), "remembered across the restart");
+        // After the grace for a retry: Kassa learns the link and withdraws it.
+        kassa.service.refresh(&id, Source::Poll).await.unwrap();
+        let session = klarna.only_session_id();
+        assert_eq!(klarna.sim().hpp_session(&session).unwrap().status.to_string(), "DISABLED");
+        assert!(!kassa.service.storage().link_unknown(&id).await.unwrap());
+        // A late retry under the key is told to start again; no second link.
+        let late = kassa.service.start(request()).await.unwrap();
+        assert_eq!((late.created, late.view.status), (false, PaymentStatus::Failed));
+        assert_eq!(klarna.hpp_sessions(), 1);
     }
 }

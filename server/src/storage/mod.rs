@@ -11,6 +11,7 @@ mod payments;
 mod rows;
 mod seller_sessions;
 mod server_keys;
+mod unknown_links;
 
 pub use payments::{StatusEvent, StoredPayment, Updated};
 
@@ -26,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/0002_return_urls.sql")),
     (3, include_str!("../../migrations/0003_seller_sessions.sql")),
     (4, include_str!("../../migrations/0004_server_keys.sql")),
+    (5, include_str!("../../migrations/0005_unknown_links.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -210,7 +210,8 @@ fn faults(rng: &mut ChaCha8Rng) -> Value {
             3..5 => json!({"fail_next": count, "status": 429, "retry_after_s": rng.random_range(0..=1)}),
             5 => json!({"fail_next": count, "status": 409}),
             6 => json!({"fail_next": 1, "status": 400}),
-            _ => json!({"timeout_next": 1}),
+            // Up to three in a row: every try of one call can lose its answer.
+            _ => json!({"timeout_next": rng.random_range(1..=3)}),
         };
         endpoints.insert(endpoint.to_string(), fault);
     }

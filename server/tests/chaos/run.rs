@@ -46,6 +46,8 @@ struct CartState {
     current_ended: bool,
     /// A kiosk shopper's link after a reset: still on their phone.
     phone: Option<String>,
+    /// Each payment's status in the last answer that named it.
+    told: BTreeMap<String, String>,
 }
 
 impl CartState {
@@ -99,6 +101,7 @@ impl Lane {
                 current: None,
                 current_ended: false,
                 phone: None,
+                told: BTreeMap::new(),
             })
             .collect();
         let run_started = now_millis() - 1;
@@ -134,14 +137,17 @@ impl Lane {
                 report.violations.push(format!("kassa exited by itself ({status})"));
                 self.kassa.kill_and_restart().await;
             }
-            // Watch every payment the tills know of, as their screens do.
-            for id in carts.iter().flat_map(|c| c.answered.values()) {
-                if !watchers.contains_key(id) {
-                    let key = carts.iter().find(|c| c.answered.values().any(|v| v == id)).unwrap().plan.store.api_key();
-                    watchers.insert(
-                        id.clone(),
-                        tokio::spawn(watch(self.kassa.url.clone(), key, id.clone(), screens.clone())),
-                    );
+            // Watch every payment the tills know of, as their screens do; a
+            // screen whose stream ended on a failed creation watches again
+            // when a retry under the key answers with the payment alive.
+            for cart in &carts {
+                for (id, told) in &cart.told {
+                    let ended = watchers.get(id).is_some_and(|w| w.is_finished());
+                    if !watchers.contains_key(id) || (ended && !is_final(told)) {
+                        let key = cart.plan.store.api_key();
+                        let screen = watch(self.kassa.url.clone(), key, id.clone(), screens.clone());
+                        watchers.insert(id.clone(), tokio::spawn(screen));
+                    }
                 }
             }
             self.check_one_payable_per_cart(&carts, run_started, &mut report).await;
@@ -279,6 +285,7 @@ impl Lane {
                     state.answered.insert(key.clone(), id.to_string());
                     state.current = Some(id.to_string());
                     let payment_status = body["status"].as_str().unwrap_or("?");
+                    state.told.insert(id.to_string(), payment_status.to_string());
                     state.ended(payment_status);
                     said.push(format!("{status} {id} {payment_status}"));
                 }
@@ -477,6 +484,7 @@ impl Lane {
                 state.answered.insert(key.to_string(), id.to_string());
                 state.current = Some(id.to_string());
                 let status = view["status"].as_str().unwrap_or("?");
+                state.told.insert(id.to_string(), status.to_string());
                 state.ended(status);
                 format!("{id} {status}")
             }
@@ -591,6 +599,8 @@ impl Lane {
                 state.current = Some(id.to_string());
                 let key = format!("kiosk-{id}");
                 state.answered.insert(key, id.to_string());
+                let status = view["payment"]["status"].as_str().unwrap_or("?");
+                state.told.insert(id.to_string(), status.to_string());
                 format!("{id} {}", view["payment"]["status"].as_str().unwrap_or("?"))
             }
             None => format!("no payment ({})", view.get("error").map(|e| e.to_string()).unwrap_or("-".into())),
@@ -632,6 +642,13 @@ impl Lane {
             for (id, (_, store)) in payments {
                 let Ok(Some(stored)) = self.storage.get(id).await else { continue };
                 if stored.status.is_final() {
+                    // Ended, but a link Klarna made unseen is still to be withdrawn.
+                    let unseen = self.klarna.sim().hpp_sessions_by_reference().into_iter().any(|(reference, s)| {
+                        reference.as_deref() == Some(id.as_str()) && self.klarna.sim().is_payable(&s)
+                    });
+                    if unseen && stored.status != domain::PaymentStatus::Completed {
+                        open.push(format!("{id} {} with a payable link", stored.status.as_str()));
+                    }
                     continue;
                 }
                 open.push(format!("{id} {}", stored.status.as_str()));
