@@ -206,7 +206,8 @@ impl PaymentService {
     }
 
     /// Klarna may hold a link for this payment that Kassa never saw. A retry
-    /// under the payment's key within [`UNKNOWN_LINK_GRACE`] gets it back;
+    /// under the payment's key within [`UNKNOWN_LINK_GRACE`] gets it back
+    /// (and clears the note once Klarna has answered it);
     /// after that, Kassa asks for it itself and withdraws it
     /// ([`PaymentService::settle_unknown_link`]). Kept in the database, so a
     /// restart does not forget it.
@@ -236,9 +237,10 @@ impl PaymentService {
                     Err(other) => return Err(other),
                 };
                 // Recorded only while the creation is still failed: a retry
-                // that reopened it meanwhile owns the link now.
+                // running now owns the link (and clears the note once it has
+                // it; if it fails first, the next check comes back here).
                 if !self.storage.record_hpp_of_failed(id, &hpp).await? {
-                    return Ok(self.storage.clear_link_unknown(id).await?);
+                    return Ok(());
                 }
                 hpp.session_id
             }
@@ -278,10 +280,6 @@ impl PaymentService {
             })
             .await?
             .changed();
-        if reopened.is_some() {
-            // The retry asks under the same key, so it learns any link itself.
-            self.storage.clear_link_unknown(&payment.id).await?;
-        }
         Ok(reopened)
     }
 
@@ -301,6 +299,8 @@ impl PaymentService {
             hpp_asked = true;
             let hpp = self.ask_for_hpp_session(&payment, &store, &kp.session_id).await?;
             self.storage.record_hpp_session(&id, &hpp).await?;
+            // A link an earlier try may have made is this one: Klarna answered the key.
+            self.storage.clear_link_unknown(&id).await?;
             Ok::<_, PaymentError>(())
         }
         .await;
@@ -318,7 +318,10 @@ impl PaymentService {
                 };
                 let _ = self.commit(&id, &StatusChange::to(PaymentStatus::Failed, Some(problem)), Source::User).await;
                 let lost_answer = matches!(&error, PaymentError::Klarna(e) if e.is_transient() && !e.nothing_done());
-                if hpp_asked && lost_answer {
+                // Klarna may hold a link: from this try, or from an earlier
+                // one whose note this retry did not get to clear.
+                let noted = self.storage.link_unknown(&id).await.unwrap_or(true);
+                if (hpp_asked && lost_answer) || noted {
                     self.link_may_exist(&id).await;
                 }
                 Err(error)
@@ -491,5 +494,29 @@ mod tests {
         let late = kassa.service.start(request()).await.unwrap();
         assert_eq!((late.created, late.view.status), (false, PaymentStatus::Failed));
         assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    /// Found by the fault harness: a retry under the key that failed before
+    /// asking for the link (a KP-create error) had cleared the note, leaving
+    /// the first try's link payable.
+    #[tokio::test]
+    async fn a_retry_that_fails_early_leaves_the_earlier_link_to_be_withdrawn() {
+        use crate::storage::Storage;
+        use crate::testing::TestKassa;
+        let klarna = crate::testing::TestKlarna::start().await;
+        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
+        let shoes = cart(49_900);
+        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
+        let request = || StartRequest::seller("stockholm", "k-early", &shoes);
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
+        assert!(cut.is_err());
+        kassa.service.resume().await.unwrap();
+        klarna.faults(serde_json::json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 400}}})).await;
+        assert!(kassa.service.start(request()).await.is_err(), "the retry fails before asking for the link");
+        let id = kassa.service.storage().by_attempt("stockholm", "k-early").await.unwrap().unwrap().id;
+        assert!(kassa.service.storage().link_unknown(&id).await.unwrap(), "the first try's link is still unknown");
+        kassa.service.refresh(&id, Source::Poll).await.unwrap();
+        let session = klarna.only_session_id();
+        assert_eq!(klarna.sim().hpp_session(&session).unwrap().status.to_string(), "DISABLED");
     }
 }

@@ -2,7 +2,7 @@
 //! binary and the simulator over loopback, each checked against the
 //! simulator's own record. See README, "What Kassa promises under faults".
 //!
-//! `KASSA_CHAOS_RUNS` (default 12), `KASSA_CHAOS_SEED` (default 1),
+//! `KASSA_CHAOS_RUNS` (default 24), `KASSA_CHAOS_SEED` (default 1),
 //! `KASSA_CHAOS_LANES` (Kassa processes side by side, default 2) and
 //! `KASSA_CHAOS_ONLY` (replay one run of the seed) steer it, and
 //! `KASSA_CHAOS_TRACE` prints every run's trace, not only failing ones;
@@ -124,7 +124,7 @@ async fn sign_in(url: &str) -> std::collections::HashMap<&'static str, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chaos() {
-    let runs = setting("KASSA_CHAOS_RUNS", 12);
+    let runs = setting("KASSA_CHAOS_RUNS", 24);
     let seed = setting("KASSA_CHAOS_SEED", 1);
     let lanes = setting("KASSA_CHAOS_LANES", 2).max(1);
     let chosen: Vec<u64> = match std::env::var("KASSA_CHAOS_ONLY").ok().and_then(|v| v.parse().ok()) {
