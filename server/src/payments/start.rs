@@ -432,24 +432,31 @@ mod tests {
         assert_eq!(klarna.hpp_sessions(), 1);
     }
 
+    /// Kassa serving callbacks, and a start cut off (as by a crash) after
+    /// Klarna made its link but before its answer came; then the restart.
+    async fn cut_off_while_klarna_makes_the_link(
+        request: StartRequest<'_>,
+    ) -> (crate::testing::TestKlarna, crate::testing::TestKassa) {
+        let klarna = crate::testing::TestKlarna::start().await;
+        let storage = crate::storage::Storage::in_memory().await.unwrap();
+        let kassa = crate::testing::TestKassa::start(&klarna, storage).await;
+        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request)).await;
+        assert!(cut.is_err(), "the start was cut off mid-creation");
+        kassa.service.resume().await.unwrap();
+        (klarna, kassa)
+    }
+
     /// Before: a retried creation stored a fresh callback secret, but Klarna
     /// kept the first session (same idempotency key) and its callback URL,
     /// so every callback for the payment was refused.
     #[tokio::test]
     async fn a_creation_retried_after_a_lost_answer_still_gets_its_callbacks() {
-        use crate::storage::Storage;
-        use crate::testing::{eventually, TestKassa};
+        use crate::testing::eventually;
         use klarna::simulator::CallbackOutcome;
-        let klarna = crate::testing::TestKlarna::start().await;
-        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
         let shoes = cart(49_900);
-        // Klarna makes the session, but Kassa never hears: it "crashes" waiting.
-        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
         let request = || StartRequest::seller("stockholm", "k-lost", &shoes);
-        let crashed =
-            tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
-        assert!(crashed.is_err(), "the start was cut off mid-creation");
-        kassa.service.resume().await.unwrap();
+        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
         // The associate taps again: Klarna answers with its first session.
         let retried = kassa.service.start(request()).await.unwrap();
         assert_eq!((retried.created, retried.view.status), (true, PaymentStatus::Waiting));
@@ -473,16 +480,9 @@ mod tests {
     /// Klarna with nobody following it.
     #[tokio::test]
     async fn a_link_made_for_a_creation_cut_off_is_withdrawn_after_restart() {
-        use crate::storage::Storage;
-        use crate::testing::TestKassa;
-        let klarna = crate::testing::TestKlarna::start().await;
-        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
         let shoes = cart(49_900);
-        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
         let request = || StartRequest::seller("stockholm", "k-cut", &shoes);
-        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
-        assert!(cut.is_err(), "the start was cut off mid-creation");
-        kassa.service.resume().await.unwrap();
+        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
         let id = kassa.service.storage().by_attempt("stockholm", "k-cut").await.unwrap().unwrap().id;
         assert!(kassa.service.storage().link_unknown(&id).await.unwrap(), "remembered across the restart");
         // After the grace for a retry: Kassa learns the link and withdraws it.
@@ -501,16 +501,9 @@ mod tests {
     /// the first try's link payable.
     #[tokio::test]
     async fn a_retry_that_fails_early_leaves_the_earlier_link_to_be_withdrawn() {
-        use crate::storage::Storage;
-        use crate::testing::TestKassa;
-        let klarna = crate::testing::TestKlarna::start().await;
-        let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
         let shoes = cart(49_900);
-        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
         let request = || StartRequest::seller("stockholm", "k-early", &shoes);
-        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request())).await;
-        assert!(cut.is_err());
-        kassa.service.resume().await.unwrap();
+        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
         klarna.faults(serde_json::json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 400}}})).await;
         assert!(kassa.service.start(request()).await.is_err(), "the retry fails before asking for the link");
         let id = kassa.service.storage().by_attempt("stockholm", "k-early").await.unwrap().unwrap().id;

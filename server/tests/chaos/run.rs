@@ -63,6 +63,18 @@ impl CartState {
         self.keys.push(key);
     }
 
+    /// A start under `key` answered with payment `id`: one key, one
+    /// payment, so every answer for a key must name the same one.
+    fn answered_with(&mut self, key: &str, id: &str, status: &str, report: &mut RunReport) {
+        if let Some(before) = self.answered.get(key).filter(|before| *before != id) {
+            report.violations.push(format!("key {key} answered with {before} and then {id}"));
+        }
+        self.answered.insert(key.to_string(), id.to_string());
+        self.current = Some(id.to_string());
+        self.told.insert(id.to_string(), status.to_string());
+        self.ended(status);
+    }
+
     fn ended(&mut self, status: &str) {
         self.current_ended = is_final(status);
         self.current_paid = status == "completed";
@@ -278,15 +290,8 @@ impl Lane {
             let body: Value = response.json().await.unwrap_or(Value::Null);
             match (status, body["id"].as_str()) {
                 (200 | 201, Some(id)) => {
-                    // One key, one payment: every answer for it names the same one.
-                    if let Some(before) = state.answered.get(&key).filter(|before| *before != id) {
-                        report.violations.push(format!("key {key} answered with {before} and then {id}"));
-                    }
-                    state.answered.insert(key.clone(), id.to_string());
-                    state.current = Some(id.to_string());
                     let payment_status = body["status"].as_str().unwrap_or("?");
-                    state.told.insert(id.to_string(), payment_status.to_string());
-                    state.ended(payment_status);
+                    state.answered_with(&key, id, payment_status, report);
                     said.push(format!("{status} {id} {payment_status}"));
                 }
                 _ => {
@@ -478,14 +483,8 @@ impl Lane {
         let Some(view) = answer else { return "no answer".into() };
         match view["id"].as_str() {
             Some(id) => {
-                if let Some(before) = state.answered.get(key).filter(|before| *before != id) {
-                    report.violations.push(format!("key {key} answered with {before} and then {id}"));
-                }
-                state.answered.insert(key.to_string(), id.to_string());
-                state.current = Some(id.to_string());
                 let status = view["status"].as_str().unwrap_or("?");
-                state.told.insert(id.to_string(), status.to_string());
-                state.ended(status);
+                state.answered_with(key, id, status, report);
                 format!("{id} {status}")
             }
             None => format!("refused: {view}"),
