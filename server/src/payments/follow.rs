@@ -4,6 +4,7 @@
 //! end here, so there is one state machine.
 
 use super::change::{Source, StatusChange};
+use super::lost_answers::Ending;
 use super::{requests, PaymentError, PaymentService};
 use crate::clock::{millis, now_millis};
 use crate::storage::StoredPayment;
@@ -20,27 +21,36 @@ impl PaymentService {
         let Some(payment) = self.read_from_klarna(id, source).await? else { return Ok(()) };
         if payment.status == PaymentStatus::Authorized {
             self.place_order(&payment).await?;
-        } else if !payment.status.is_final() && payment.deadline_at <= now_millis() {
+        } else if !payment.status.is_final()
+            && payment.status != PaymentStatus::Creating
+            && payment.deadline_at <= now_millis()
+        {
             self.withdraw(&payment, Source::Timeout).await?;
         }
         Ok(())
     }
 
-    /// Reads the HPP session and applies what it says; nothing more, so
-    /// withdrawing can use it without starting another withdrawal. Returns
-    /// the payment as it stands afterwards (`None`: no such payment).
-    pub(super) async fn read_from_klarna(
-        &self,
-        id: &str,
-        source: Source,
-    ) -> Result<Option<StoredPayment>, PaymentError> {
+    /// Reads the payment from Klarna and applies what it says (a creation
+    /// that lost Klarna's answer is settled first). Returns the payment as it
+    /// stands afterwards (`None`: no such payment).
+    async fn read_from_klarna(&self, id: &str, source: Source) -> Result<Option<StoredPayment>, PaymentError> {
         let Some(payment) = self.storage.get(id).await? else { return Ok(None) };
-        if payment.status == PaymentStatus::Failed && self.storage.link_unknown(id).await? {
-            self.settle_unknown_link(&payment).await?;
+        if self.settle_if_noted(&payment, Ending::Failed).await? {
             return Ok(self.storage.get(id).await?);
         }
+        self.read_session(payment, source).await.map(Some)
+    }
+
+    /// Reads the HPP session and applies what it says; nothing more, so
+    /// withdrawing can use it without starting another withdrawal.
+    pub(super) async fn read_session(
+        &self,
+        payment: StoredPayment,
+        source: Source,
+    ) -> Result<StoredPayment, PaymentError> {
+        let id = payment.id.as_str();
         let (Some(session_id), false) = (&payment.hpp_session_id, payment.status.is_final()) else {
-            return Ok(Some(payment));
+            return Ok(payment);
         };
         let _permit = self.reads.acquire().await.map_err(|_| PaymentError::NotFound)?;
         self.klarna_reads.fetch_add(1, Ordering::Relaxed);
@@ -52,10 +62,10 @@ impl PaymentService {
             Err(error) => {
                 // The last known state stands; the next check tries again.
                 tracing::warn!(payment = %id, %error, "could not read the payment from Klarna");
-                return Ok(Some(payment));
+                return Ok(payment);
             }
         };
-        self.apply(id, &change, source).await.map(Some)
+        self.apply(id, &change, source).await
     }
 
     /// Places the order for an authorization (place_order_mode NONE). The
@@ -85,7 +95,7 @@ impl PaymentService {
                 };
                 self.commit(&payment.id, &change, Source::Poll).await?;
             }
-            Err(error) if error.is_transient() || matches!(error, KlarnaError::Conflict(_)) => {
+            Err(error) if error.is_transient() || in_flight(&error) => {
                 tracing::warn!(payment = %payment.id, %error, "the order is not placed yet; will read again");
                 self.check_soon(&payment.id);
             }
@@ -102,6 +112,13 @@ impl PaymentService {
         }
         Ok(())
     }
+}
+
+/// A 409 for a placement under the same key still in flight, as opposed to
+/// Klarna's 409 `BAD_VALUE`: the order does not match the approved session,
+/// which no retry mends.
+fn in_flight(error: &KlarnaError) -> bool {
+    matches!(error, KlarnaError::Conflict(_)) && error.error_code() != Some("BAD_VALUE")
 }
 
 /// This process's claim to place one payment's order; released on drop.
@@ -241,6 +258,19 @@ mod tests {
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         assert_eq!(service.get("stockholm", &id).await.unwrap().status, PaymentStatus::Completed);
         assert_eq!(klarna.calls(Endpoint::PlaceOrder), 1, "one placement call, not one per follow-up");
+    }
+
+    #[test]
+    fn only_a_409_for_a_placement_in_flight_is_worth_another_try() {
+        let conflict = |code: Option<&str>| {
+            KlarnaError::Conflict(klarna::client::ErrorDetails {
+                error_code: code.map(String::from),
+                ..Default::default()
+            })
+        };
+        assert!(in_flight(&conflict(Some("CONFLICT"))));
+        assert!(in_flight(&conflict(None)));
+        assert!(!in_flight(&conflict(Some("BAD_VALUE"))), "the order does not match the session");
     }
 
     /// A refusal of the order itself fails the payment and frees the credit.

@@ -10,6 +10,7 @@ mod callbacks;
 mod change;
 mod follow;
 mod links;
+mod lost_answers;
 mod poller;
 mod requests;
 mod start;

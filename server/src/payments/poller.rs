@@ -17,8 +17,6 @@ const FIRST_IDLE_POLL: Duration = Duration::from_secs(10);
 const MAX_IDLE_POLL: Duration = Duration::from_secs(120);
 /// Retry placing an order this often while Klarna is unreachable.
 const ORDER_RETRY: Duration = Duration::from_secs(2);
-/// Try again this often to withdraw a link Klarna may hold unseen.
-const UNKNOWN_LINK_RETRY: Duration = Duration::from_secs(10);
 /// The tracker looks at its schedule at least this often.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -153,24 +151,23 @@ impl PaymentService {
     pub async fn resume(&self) -> Result<usize, PaymentError> {
         let open = self.storage.open_payments().await?;
         for payment in &open {
-            if payment.status == PaymentStatus::Creating {
-                let change = match payment.hpp_session_id {
-                    Some(_) => StatusChange::to(PaymentStatus::Waiting, None),
-                    None => StatusChange::to(PaymentStatus::Failed, Some(Problem::RestartedBeforeLink)),
-                };
-                self.commit(&payment.id, &change, Source::Recovery).await?;
-                // Cut off while asking for the link: Klarna may have made one.
-                if payment.hpp_session_id.is_none() && payment.kp_session_id.is_some() {
-                    self.storage.mark_link_unknown(&payment.id).await?;
+            match (payment.status, &payment.hpp_session_id, &payment.kp_session_id) {
+                (PaymentStatus::Creating, Some(_), _) => {
+                    self.commit(&payment.id, &StatusChange::to(PaymentStatus::Waiting, None), Source::Recovery).await?;
                 }
-                if payment.hpp_session_id.is_none() {
+                // Cut off while asking Klarna for the link: it may have made one.
+                (PaymentStatus::Creating, None, Some(_)) => {
+                    self.link_may_exist(&payment.id, &Problem::RestartedBeforeLink).await;
                     continue;
                 }
+                (PaymentStatus::Creating, None, None) => {
+                    let failed = StatusChange::to(PaymentStatus::Failed, Some(Problem::RestartedBeforeLink));
+                    self.commit(&payment.id, &failed, Source::Recovery).await?;
+                    continue;
+                }
+                _ => {}
             }
             self.track(&payment.id, Duration::ZERO);
-        }
-        for id in self.storage.unknown_links().await? {
-            self.track(&id, super::start::UNKNOWN_LINK_GRACE);
         }
         Ok(open.len())
     }
@@ -197,12 +194,6 @@ impl PaymentService {
 
     async fn reschedule(&self, id: &str) {
         let Ok(Some(payment)) = self.storage.get(id).await else { return };
-        if payment.status.is_final() && self.storage.link_unknown(id).await.unwrap_or(false) {
-            // Still to be learned and withdrawn: try again, whatever the status says.
-            self.schedule.forget(id);
-            self.track(id, UNKNOWN_LINK_RETRY);
-            return;
-        }
         let until_deadline = Duration::from_millis((payment.deadline_at - now_millis()).max(0) as u64);
         self.schedule.after_check(id, payment.status, until_deadline, Instant::now());
     }

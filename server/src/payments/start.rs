@@ -8,12 +8,8 @@ use crate::clock::now_millis;
 use crate::config::{Config, StoreConfig};
 use crate::storage::StoredPayment;
 use domain::PaymentView;
-use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus};
+use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus, Problem};
 use klarna::wire::MerchantUrls;
-
-/// How long a creation that lost Klarna's answer waits for a retry under
-/// its key before Kassa withdraws the link Klarna may have made.
-pub(super) const UNKNOWN_LINK_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How long a paid cart (same `cart_ref`, same lines) answers a new start
 /// with its paid payment instead of a second one.
@@ -116,11 +112,20 @@ impl PaymentService {
             if existing.cart != cart {
                 return Err(PaymentError::KeyReused);
             }
+            // A creation that lost Klarna's answer is taken up again under
+            // its key: Klarna answers with the link it made, if it made one.
+            if existing.status == PaymentStatus::Creating {
+                if let Some(problem) = self.storage.take_link_unknown(&existing.id).await? {
+                    return self.create_at_klarna(existing, Some(problem)).await;
+                }
+            }
             // A start that failed before any link existed may be tried again.
             if let Some(reopened) = self.reopen_failed_creation(&existing).await? {
-                return self.create_at_klarna(reopened).await;
+                return self.create_at_klarna(reopened, None).await;
             }
-            return Ok(Started { view: self.view(&existing), created: false });
+            // A double tap may have just taken it up: answer with it as it is now.
+            let current = self.storage.get(&existing.id).await?.unwrap_or(existing);
+            return Ok(Started { view: self.view(&current), created: false });
         }
         if let Some(cart_ref) = &cart_ref {
             if let Some(live) = self.storage.live_for_cart(&store.id, cart_ref.as_str()).await? {
@@ -184,14 +189,14 @@ impl PaymentService {
             }
             return Ok(Started { view: self.view(&winner), created: false });
         }
-        self.create_at_klarna(record).await
+        self.create_at_klarna(record, None).await
     }
 
     /// Asks Klarna for the payment's HPP session. The same request under
     /// the same key every time: Klarna answers a repeat with the session it
     /// made first (with the first callback URL, which is why the secret is
     /// derived, not drawn).
-    async fn ask_for_hpp_session(
+    pub(super) async fn ask_for_hpp_session(
         &self,
         payment: &StoredPayment,
         store: &StoreConfig,
@@ -203,61 +208,6 @@ impl PaymentService {
         let url = self.klarna.payment_session_url(kp_session_id);
         let request = requests::hpp_session(payment, store, url, callback_url);
         Ok(self.klarna.create_hpp_session(&request, Some(&format!("kassa-{id}-hpp"))).await?)
-    }
-
-    /// Klarna may hold a link for this payment that Kassa never saw. A retry
-    /// under the payment's key within [`UNKNOWN_LINK_GRACE`] gets it back
-    /// (and clears the note once Klarna has answered it);
-    /// after that, Kassa asks for it itself and withdraws it
-    /// ([`PaymentService::settle_unknown_link`]). Kept in the database, so a
-    /// restart does not forget it.
-    pub(super) async fn link_may_exist(&self, id: &str) {
-        match self.storage.mark_link_unknown(id).await {
-            Ok(()) => self.track(id, UNKNOWN_LINK_GRACE),
-            Err(error) => tracing::error!(payment = %id, %error, "could not note a link Klarna may hold"),
-        }
-    }
-
-    /// Learns the link Klarna may hold for a creation that lost its answer,
-    /// and withdraws it, unless a retry has taken the creation up again.
-    /// Done when the mark is gone; an error leaves it for the next check.
-    pub(super) async fn settle_unknown_link(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
-        let id = &payment.id;
-        let session_id = match (&payment.hpp_session_id, &payment.kp_session_id) {
-            (Some(session_id), _) => session_id.clone(),
-            (None, None) => return Ok(self.storage.clear_link_unknown(id).await?),
-            (None, Some(kp)) => {
-                let store = self.store(&payment.store_id)?;
-                let hpp = match self.ask_for_hpp_session(payment, &store, kp).await {
-                    Ok(hpp) => hpp,
-                    // Refused outright: there is no link to withdraw.
-                    Err(PaymentError::Klarna(e)) if !e.is_transient() => {
-                        return Ok(self.storage.clear_link_unknown(id).await?);
-                    }
-                    Err(other) => return Err(other),
-                };
-                // Recorded only while the creation is still failed: a retry
-                // running now owns the link (and clears the note once it has
-                // it; if it fails first, the next check comes back here).
-                if !self.storage.record_hpp_of_failed(id, &hpp).await? {
-                    return Ok(());
-                }
-                hpp.session_id
-            }
-        };
-        let withdrawn = match self.klarna.disable_hpp_session(&session_id).await {
-            Ok(()) | Err(klarna::KlarnaError::NotFound(_)) => true,
-            // Refused: done only if the link has ended all the same.
-            Err(refused) => match self.klarna.read_hpp_session(&session_id).await {
-                Ok(session) if session.status.is_final() => true,
-                _ => return Err(refused.into()),
-            },
-        };
-        if withdrawn {
-            tracing::info!(payment = %id, "withdrew the link Klarna made for a creation that lost its answer");
-            self.storage.clear_link_unknown(id).await?;
-        }
-        Ok(())
     }
 
     /// Puts a payment whose creation failed before Klarna made a link back
@@ -284,7 +234,13 @@ impl PaymentService {
     }
 
     /// Creates the KP and HPP sessions for a recorded payment, recording each.
-    async fn create_at_klarna(&self, payment: StoredPayment) -> Result<Started, PaymentError> {
+    /// `earlier_link`: an earlier try lost Klarna's answer (with the problem
+    /// the payment was to end with), so Klarna may already hold its link.
+    async fn create_at_klarna(
+        &self,
+        payment: StoredPayment,
+        earlier_link: Option<Problem>,
+    ) -> Result<Started, PaymentError> {
         let id = payment.id.clone();
         // Set once the HPP session was asked for: from then on a lost answer
         // may mean Klarna made a link that Kassa has not seen.
@@ -299,8 +255,6 @@ impl PaymentService {
             hpp_asked = true;
             let hpp = self.ask_for_hpp_session(&payment, &store, &kp.session_id).await?;
             self.storage.record_hpp_session(&id, &hpp).await?;
-            // A link an earlier try may have made is this one: Klarna answered the key.
-            self.storage.clear_link_unknown(&id).await?;
             Ok::<_, PaymentError>(())
         }
         .await;
@@ -314,15 +268,17 @@ impl PaymentService {
                 tracing::warn!(payment = %id, %error, "could not create the payment at Klarna");
                 let problem = match &error {
                     PaymentError::Klarna(e) => super::klarna_advice(e),
-                    other => domain::Problem::Other { message: other.to_string() },
+                    other => Problem::Other { message: other.to_string() },
                 };
-                let _ = self.commit(&id, &StatusChange::to(PaymentStatus::Failed, Some(problem)), Source::User).await;
                 let lost_answer = matches!(&error, PaymentError::Klarna(e) if e.is_transient() && !e.nothing_done());
-                // Klarna may hold a link: from this try, or from an earlier
-                // one whose note this retry did not get to clear.
-                let noted = self.storage.link_unknown(&id).await.unwrap_or(true);
-                if (hpp_asked && lost_answer) || noted {
-                    self.link_may_exist(&id).await;
+                if (hpp_asked && lost_answer) || earlier_link.is_some() {
+                    // Klarna may hold a link, from this try or an earlier one:
+                    // the payment stays creating (and holds its cart) until it
+                    // is learned.
+                    self.link_may_exist(&id, &problem).await;
+                } else {
+                    let failed = StatusChange::to(PaymentStatus::Failed, Some(problem));
+                    let _ = self.commit(&id, &failed, Source::User).await;
                 }
                 Err(error)
             }
@@ -422,7 +378,8 @@ mod tests {
     async fn a_creation_that_failed_before_a_link_is_retried_under_its_key() {
         let (service, klarna) = service_on_simulator().await;
         let shoes = cart(49_900);
-        klarna.faults(serde_json::json!({"endpoints": {"hpp_create": {"fail_next": 3}}})).await;
+        // Refused outright (400): Klarna made nothing, so the payment fails.
+        klarna.faults(serde_json::json!({"endpoints": {"hpp_create": {"fail_next": 1, "status": 400}}})).await;
         let failed = service.start(StartRequest::seller("stockholm", "k-retry", &shoes)).await;
         assert!(matches!(failed, Err(PaymentError::Klarna(_))), "the first try fails");
         let stored = service.storage().by_attempt("stockholm", "k-retry").await.unwrap().unwrap();
@@ -432,84 +389,26 @@ mod tests {
         assert_eq!(klarna.hpp_sessions(), 1);
     }
 
-    /// Kassa serving callbacks, and a start cut off (as by a crash) after
-    /// Klarna made its link but before its answer came; then the restart.
-    async fn cut_off_while_klarna_makes_the_link(
-        request: StartRequest<'_>,
-    ) -> (crate::testing::TestKlarna, crate::testing::TestKassa) {
-        let klarna = crate::testing::TestKlarna::start().await;
-        let storage = crate::storage::Storage::in_memory().await.unwrap();
-        let kassa = crate::testing::TestKassa::start(&klarna, storage).await;
-        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
-        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request)).await;
-        assert!(cut.is_err(), "the start was cut off mid-creation");
-        kassa.service.resume().await.unwrap();
-        (klarna, kassa)
-    }
-
-    /// Before: a retried creation stored a fresh callback secret, but Klarna
-    /// kept the first session (same idempotency key) and its callback URL,
-    /// so every callback for the payment was refused.
+    /// A 5xx may come after Klarna did the work: the payment holds its cart
+    /// (creating, noted) instead of failing, and a retry takes it up.
     #[tokio::test]
-    async fn a_creation_retried_after_a_lost_answer_still_gets_its_callbacks() {
-        use crate::testing::eventually;
-        use klarna::simulator::CallbackOutcome;
-        let shoes = cart(49_900);
-        let request = || StartRequest::seller("stockholm", "k-lost", &shoes);
-        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
-        // The associate taps again: Klarna answers with its first session.
-        let retried = kassa.service.start(request()).await.unwrap();
-        assert_eq!((retried.created, retried.view.status), (true, PaymentStatus::Waiting));
-        let session = klarna.only_session_id();
-        klarna.act(&session, "open").await;
-        let outcome = eventually("Klarna's callback to be answered", || async {
-            let log = klarna.sim().callbacks();
-            log.iter().find(|c| c.session_id == session).map(|c| c.outcome).filter(|o| *o != CallbackOutcome::Pending)
-        })
-        .await;
-        assert_eq!(outcome, CallbackOutcome::Delivered, "Klarna's URL from the first try opens the door");
-        eventually("the callback's read", || async {
-            let now = kassa.service.get("stockholm", &retried.view.id).await.unwrap();
-            (now.status == PaymentStatus::InProgress).then_some(())
-        })
-        .await;
-    }
-
-    /// Found by the fault harness: a start cut off (SIGKILL) while Klarna
-    /// made its link was failed on restart, but the link stayed payable at
-    /// Klarna with nobody following it.
-    #[tokio::test]
-    async fn a_link_made_for_a_creation_cut_off_is_withdrawn_after_restart() {
-        let shoes = cart(49_900);
-        let request = || StartRequest::seller("stockholm", "k-cut", &shoes);
-        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
-        let id = kassa.service.storage().by_attempt("stockholm", "k-cut").await.unwrap().unwrap().id;
-        assert!(kassa.service.storage().link_unknown(&id).await.unwrap(), "remembered across the restart");
-        // After the grace for a retry: Kassa learns the link and withdraws it.
-        kassa.service.refresh(&id, Source::Poll).await.unwrap();
-        let session = klarna.only_session_id();
-        assert_eq!(klarna.sim().hpp_session(&session).unwrap().status.to_string(), "DISABLED");
-        assert!(!kassa.service.storage().link_unknown(&id).await.unwrap());
-        // A late retry under the key is told to start again; no second link.
-        let late = kassa.service.start(request()).await.unwrap();
-        assert_eq!((late.created, late.view.status), (false, PaymentStatus::Failed));
+    async fn a_creation_whose_answer_may_be_lost_holds_its_cart_and_is_taken_up_again() {
+        let (service, klarna) = service_on_simulator().await;
+        let (shoes, boots) = (cart(49_900), cart(89_900));
+        klarna.faults(serde_json::json!({"endpoints": {"hpp_create": {"fail_next": 3}}})).await;
+        let first = StartRequest::api("stockholm", "pos-1", Some("cart-9"), &shoes);
+        assert!(service.start(first).await.is_err());
+        let stored = service.storage().by_attempt("stockholm", "pos-1").await.unwrap().unwrap();
+        assert_eq!(stored.status, PaymentStatus::Creating);
+        assert!(service.storage().link_unknown(&stored.id).await.unwrap());
+        let other = service.start(StartRequest::api("stockholm", "pos-2", Some("cart-9"), &boots)).await;
+        assert!(matches!(other, Err(PaymentError::CartRefInUse)), "the cart is held while its link is unknown");
+        let again = service.start(StartRequest::api("stockholm", "pos-1", Some("cart-9"), &shoes)).await.unwrap();
+        assert_eq!(
+            (again.created, again.view.id, again.view.status),
+            (true, stored.id.clone(), PaymentStatus::Waiting)
+        );
+        assert!(!service.storage().link_unknown(&stored.id).await.unwrap());
         assert_eq!(klarna.hpp_sessions(), 1);
-    }
-
-    /// Found by the fault harness: a retry under the key that failed before
-    /// asking for the link (a KP-create error) had cleared the note, leaving
-    /// the first try's link payable.
-    #[tokio::test]
-    async fn a_retry_that_fails_early_leaves_the_earlier_link_to_be_withdrawn() {
-        let shoes = cart(49_900);
-        let request = || StartRequest::seller("stockholm", "k-early", &shoes);
-        let (klarna, kassa) = cut_off_while_klarna_makes_the_link(request()).await;
-        klarna.faults(serde_json::json!({"endpoints": {"kp_create": {"fail_next": 1, "status": 400}}})).await;
-        assert!(kassa.service.start(request()).await.is_err(), "the retry fails before asking for the link");
-        let id = kassa.service.storage().by_attempt("stockholm", "k-early").await.unwrap().unwrap().id;
-        assert!(kassa.service.storage().link_unknown(&id).await.unwrap(), "the first try's link is still unknown");
-        kassa.service.refresh(&id, Source::Poll).await.unwrap();
-        let session = klarna.only_session_id();
-        assert_eq!(klarna.sim().hpp_session(&session).unwrap().status.to_string(), "DISABLED");
     }
 }

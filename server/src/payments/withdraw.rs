@@ -3,6 +3,7 @@
 //! marked, so no link stays payable.
 
 use super::change::{Source, StatusChange};
+use super::lost_answers::Ending;
 use super::{PaymentError, PaymentService, StartRequest, Started};
 use crate::storage::StoredPayment;
 use domain::PaymentView;
@@ -16,7 +17,15 @@ impl PaymentService {
     pub async fn cancel(&self, store_id: &str, id: &str) -> Result<PaymentView, PaymentError> {
         let payment = self.stored(store_id, id).await?;
         match payment.status {
-            PaymentStatus::Creating => return Err(PaymentError::Conflict(Problem::StillCreating)),
+            // A creation that lost Klarna's answer: learn its link and withdraw it.
+            PaymentStatus::Creating => {
+                return match self.settle_if_noted(&payment, Ending::Cancelled).await {
+                    Ok(true) => self.get(store_id, id).await,
+                    Ok(false) => Err(PaymentError::Conflict(Problem::StillCreating)),
+                    Err(PaymentError::Klarna(error)) => Err(PaymentError::NotWithdrawn(error)),
+                    Err(other) => Err(other),
+                };
+            }
             status if status.is_paid() => return Err(PaymentError::Conflict(Problem::AlreadyPaid)),
             status if status.is_final() => return Ok(self.view(&payment)),
             _ => {}
@@ -73,17 +82,27 @@ impl PaymentService {
 
     /// Disables the HPP session at Klarna, then records why it ended.
     pub(super) async fn withdraw(&self, payment: &StoredPayment, source: Source) -> Result<(), PaymentError> {
-        let (status, problem) = match source {
-            Source::Timeout => (PaymentStatus::Expired, Problem::NotPaidInTime),
-            _ => (PaymentStatus::Disabled, Problem::CancelledByStore),
+        let end = match source {
+            Source::Timeout => StatusChange::to(PaymentStatus::Expired, Some(Problem::NotPaidInTime)),
+            _ => StatusChange::to(PaymentStatus::Disabled, Some(Problem::CancelledByStore)),
         };
+        self.withdraw_as(payment, &end, source).await
+    }
+
+    /// [`PaymentService::withdraw`], ending the payment with `end`.
+    pub(super) async fn withdraw_as(
+        &self,
+        payment: &StoredPayment,
+        end: &StatusChange,
+        source: Source,
+    ) -> Result<(), PaymentError> {
         if let Some(session_id) = &payment.hpp_session_id {
             match self.klarna.disable_hpp_session(session_id).await {
                 Ok(()) | Err(KlarnaError::NotFound(_)) => {}
                 Err(refused) => return self.withdraw_refused(&payment.id, refused).await,
             }
         }
-        self.commit(&payment.id, &StatusChange::to(status, Some(problem)), source).await?;
+        self.commit(&payment.id, end, source).await?;
         Ok(())
     }
 
@@ -94,7 +113,8 @@ impl PaymentService {
     /// since the link may still be paid and a new link must not go ahead.
     async fn withdraw_refused(&self, id: &str, refused: KlarnaError) -> Result<(), PaymentError> {
         tracing::warn!(payment = %id, error = %refused, "Klarna did not disable the link; reading it");
-        let now = self.read_from_klarna(id, Source::Poll).await?.ok_or(PaymentError::NotFound)?;
+        let payment = self.storage.get(id).await?.ok_or(PaymentError::NotFound)?;
+        let now = self.read_session(payment, Source::Poll).await?;
         if now.status.is_paid() {
             return Err(PaymentError::Conflict(Problem::AlreadyPaid));
         }

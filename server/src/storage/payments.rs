@@ -206,23 +206,6 @@ impl Storage {
         Ok(())
     }
 
-    /// Records the HPP session of a failed creation, only while it is still
-    /// failed without one (a retry may have taken it up). Whether it did.
-    pub async fn record_hpp_of_failed(&self, id: &str, hpp: &CreateSessionResponse) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "UPDATE payments SET hpp_session_id = ?, hpp_json = ?, updated_at = ? \
-             WHERE id = ? AND status = ? AND hpp_session_id IS NULL",
-        )
-        .bind(&hpp.session_id)
-        .bind(rows::to_json(hpp))
-        .bind(now_millis())
-        .bind(id)
-        .bind(PaymentStatus::Failed.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     pub async fn set_callback_secret_hash(&self, id: &str, hash: &str) -> Result<(), StorageError> {
         sqlx::query("UPDATE payments SET callback_secret_hash = ? WHERE id = ?")
             .bind(hash)

@@ -86,7 +86,11 @@ async fn lane(number: u64, seed: u64, runs: Vec<u64>) -> Totals {
             *totals.callbacks.entry("sent more than once".into()).or_default() += 1;
         }
     }
-    let _ = std::fs::remove_dir_all(&data_dir);
+    if totals.failures.is_empty() {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    } else {
+        eprintln!("lane {number}: Kassa's database and log are kept in {}", data_dir.display());
+    }
     totals
 }
 

@@ -48,6 +48,8 @@ struct CartState {
     phone: Option<String>,
     /// Each payment's status in the last answer that named it.
     told: BTreeMap<String, String>,
+    /// Payments an answer showed open, so a screen watches them (again).
+    shown_open: BTreeSet<String>,
 }
 
 impl CartState {
@@ -72,6 +74,9 @@ impl CartState {
         self.answered.insert(key.to_string(), id.to_string());
         self.current = Some(id.to_string());
         self.told.insert(id.to_string(), status.to_string());
+        if !is_final(status) {
+            self.shown_open.insert(id.to_string());
+        }
         self.ended(status);
     }
 
@@ -114,6 +119,7 @@ impl Lane {
                 current_ended: false,
                 phone: None,
                 told: BTreeMap::new(),
+                shown_open: BTreeSet::new(),
             })
             .collect();
         let run_started = now_millis() - 1;
@@ -152,10 +158,11 @@ impl Lane {
             // Watch every payment the tills know of, as their screens do; a
             // screen whose stream ended on a failed creation watches again
             // when a retry under the key answers with the payment alive.
-            for cart in &carts {
-                for (id, told) in &cart.told {
+            for cart in &mut carts {
+                for id in cart.told.keys() {
                     let ended = watchers.get(id).is_some_and(|w| w.is_finished());
-                    if !watchers.contains_key(id) || (ended && !is_final(told)) {
+                    let shown_open = cart.shown_open.remove(id);
+                    if !watchers.contains_key(id) || (ended && shown_open) {
                         let key = cart.plan.store.api_key();
                         let screen = watch(self.kassa.url.clone(), key, id.clone(), screens.clone());
                         watchers.insert(id.clone(), tokio::spawn(screen));
@@ -600,6 +607,9 @@ impl Lane {
                 state.answered.insert(key, id.to_string());
                 let status = view["payment"]["status"].as_str().unwrap_or("?");
                 state.told.insert(id.to_string(), status.to_string());
+                if !is_final(status) {
+                    state.shown_open.insert(id.to_string());
+                }
                 format!("{id} {}", view["payment"]["status"].as_str().unwrap_or("?"))
             }
             None => format!("no payment ({})", view.get("error").map(|e| e.to_string()).unwrap_or("-".into())),
