@@ -4,8 +4,10 @@
 //!
 //! `KASSA_CHAOS_RUNS` (default 24), `KASSA_CHAOS_SEED` (default 1),
 //! `KASSA_CHAOS_LANES` (Kassa processes side by side, default 2) and
-//! `KASSA_CHAOS_ONLY` (replay one run of the seed) steer it, and
-//! `KASSA_CHAOS_TRACE` prints every run's trace, not only failing ones;
+//! `KASSA_CHAOS_ONLY` (replay one run of the seed) and `KASSA_CHAOS_STEPS`
+//! (only these steps of it, as a shrunk failure prints) steer it;
+//! `KASSA_CHAOS_TRACE` prints every run's trace, not only failing ones, and
+//! `KASSA_CHAOS_SHRINK=0` prints a failing run whole instead of shrunk;
 //! `scripts/chaos.sh RUNS SEED` runs it in release mode.
 
 mod kassa;
@@ -45,37 +47,34 @@ async fn lane(number: u64, seed: u64, runs: Vec<u64>) -> Totals {
     let http = reqwest::Client::new();
     let kiosk_cookies = enrol_kiosks(&kassa.url).await;
     let seller_cookies = sign_in(&kassa.url).await;
-    let mut lane = Lane { klarna, kassa, storage, log, log_offset: 0, http, seed, kiosk_cookies, seller_cookies };
+    let mut lane = Lane { klarna, kassa, storage, log, log_offset: 0, http, kiosk_cookies, seller_cookies };
     let mut totals = Totals::default();
+    // Replaying a shrunk run: only these steps of it.
+    let only_steps: Option<Vec<usize>> = std::env::var("KASSA_CHAOS_STEPS")
+        .ok()
+        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
     for run in runs {
-        let plan = plan::plan(seed, run);
-        let report: RunReport = lane.run(&plan).await;
+        let mut plan = plan::plan(seed, run);
+        let mut kept: Vec<usize> = (0..plan.steps.len()).collect();
+        if let Some(steps) = &only_steps {
+            kept = steps.iter().copied().filter(|&i| i < plan.steps.len()).collect();
+            plan = plan.only(&kept, plan.label.clone());
+        }
+        let mut report: RunReport = lane.run(&plan).await;
         totals.runs += 1;
         totals.payments += report.payments;
         totals.kills += report.kills;
         for (kind, n) in &report.faults {
             *totals.faults.entry(kind.clone()).or_default() += n;
         }
-        let show = !report.violations.is_empty() || std::env::var_os("KASSA_CHAOS_TRACE").is_some();
-        if show {
-            let verdict = if report.violations.is_empty() { "passed" } else { "FAILED" };
-            let mut text = format!(
-                "\nrun {run} of seed {seed} {verdict} (replay: KASSA_CHAOS_SEED={seed} KASSA_CHAOS_ONLY={run})\n"
-            );
-            text.push_str("carts:\n");
-            for (i, cart) in plan.carts.iter().enumerate() {
-                text.push_str(&format!("  {i}: {cart:?}\n"));
-            }
-            text.push_str("trace:\n");
-            for line in &report.trace {
-                text.push_str(&format!("  {line}\n"));
-            }
-            text.push_str("violations:\n");
-            for violation in &report.violations {
-                text.push_str(&format!("  - {violation}\n"));
-            }
+        let failed = !report.violations.is_empty();
+        if failed && std::env::var("KASSA_CHAOS_SHRINK").as_deref() != Ok("0") {
+            (kept, report, plan) = shrink(&mut lane, &plan::plan(seed, run), kept, report).await;
+        }
+        if failed || std::env::var_os("KASSA_CHAOS_TRACE").is_some() {
+            let text = describe(seed, run, &plan, &kept, &report);
             eprintln!("{text}");
-            if !report.violations.is_empty() {
+            if failed {
                 totals.failures.push(text);
             }
         }
@@ -92,6 +91,59 @@ async fn lane(number: u64, seed: u64, runs: Vec<u64>) -> Totals {
         eprintln!("lane {number}: Kassa's database and log are kept in {}", data_dir.display());
     }
     totals
+}
+
+/// Makes a failing run smaller: leaves out one step at a time and keeps it
+/// out while the run still breaks a promise (each try under a label of its
+/// own). Timing may let a try pass by luck; what is kept still fails.
+async fn shrink(
+    lane: &mut Lane,
+    whole: &plan::RunPlan,
+    mut kept: Vec<usize>,
+    mut report: RunReport,
+) -> (Vec<usize>, RunReport, plan::RunPlan) {
+    let mut smallest = whole.only(&kept, whole.label.clone());
+    let mut at = 0;
+    let mut tries = 0;
+    while at < kept.len() {
+        let mut fewer = kept.clone();
+        fewer.remove(at);
+        tries += 1;
+        let candidate = whole.only(&fewer, format!("{}-shrink{tries}", whole.label));
+        let outcome = lane.run(&candidate).await;
+        if outcome.violations.is_empty() {
+            at += 1;
+        } else {
+            (kept, report, smallest) = (fewer, outcome, candidate);
+        }
+    }
+    (kept, report, smallest)
+}
+
+/// A run's story: how to replay it, its carts, each step with what it got
+/// back, and the promises it broke.
+fn describe(seed: u64, run: u64, plan: &plan::RunPlan, kept: &[usize], report: &RunReport) -> String {
+    let verdict = if report.violations.is_empty() { "passed" } else { "FAILED" };
+    let steps: Vec<String> = kept.iter().map(usize::to_string).collect();
+    let mut text = format!(
+        "\nrun {run} of seed {seed} {verdict}: {} steps (replay: KASSA_CHAOS_SEED={seed} KASSA_CHAOS_ONLY={run} \
+         KASSA_CHAOS_STEPS={})\n",
+        kept.len(),
+        steps.join(",")
+    );
+    text.push_str("carts:\n");
+    for (i, cart) in plan.carts.iter().enumerate() {
+        text.push_str(&format!("  {i}: {cart:?}\n"));
+    }
+    text.push_str("trace:\n");
+    for line in &report.trace {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text.push_str("violations:\n");
+    for violation in &report.violations {
+        text.push_str(&format!("  - {violation}\n"));
+    }
+    text
 }
 
 /// Enrols the dev config's two kiosks, as a store would each screen once:

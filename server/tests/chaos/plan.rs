@@ -130,8 +130,20 @@ impl fmt::Display for Planned {
 #[derive(Clone, Debug)]
 pub struct RunPlan {
     pub run: u64,
+    /// Prefix of the run's attempt keys and cart references: its own, so
+    /// runs (and reruns while shrinking) never meet in Kassa's database.
+    pub label: String,
     pub carts: Vec<CartPlan>,
     pub steps: Vec<Planned>,
+}
+
+impl RunPlan {
+    /// The same run with only the steps at `keep` (indexes into `steps`),
+    /// under another label.
+    pub fn only(&self, keep: &[usize], label: String) -> RunPlan {
+        let steps = keep.iter().map(|&i| self.steps[i].clone()).collect();
+        RunPlan { run: self.run, label, carts: self.carts.clone(), steps }
+    }
 }
 
 const ENDPOINTS: [&str; 7] =
@@ -188,7 +200,7 @@ pub fn plan(seed: u64, run: u64) -> RunPlan {
         let kill_after_ms = rng.random_bool(0.04).then(|| rng.random_range(0..=300));
         steps.push(Planned { step, kill_after_ms });
     }
-    RunPlan { run, carts, steps }
+    RunPlan { run, label: format!("chaos-{seed}-{run}"), carts, steps }
 }
 
 /// A fault configuration for the simulator: one or two endpoints failing

@@ -19,7 +19,6 @@ pub struct Lane {
     pub log: std::path::PathBuf,
     pub log_offset: u64,
     pub http: reqwest::Client,
-    pub seed: u64,
     /// Each enrolled kiosk's cookie (`name=value`), by kiosk number.
     pub kiosk_cookies: HashMap<u8, String>,
     /// A signed-in associate's cookie, by store id.
@@ -55,12 +54,12 @@ struct CartState {
 impl CartState {
     /// A new attempt key for the cart; after a paid payment at a seller's
     /// till, for a new sale.
-    fn new_key(&mut self, seed: u64, run: u64, cart: usize) {
+    fn new_key(&mut self, label: &str, cart: usize) {
         if self.plan.door == Door::Seller && self.current_paid {
             self.sales += 1;
             self.current_paid = false;
         }
-        let key = format!("chaos-{seed}-{run}-{cart}-{}", self.keys.len());
+        let key = format!("{label}-{cart}-{}", self.keys.len());
         self.sale_of_key.insert(key.clone(), format!("{}-sale-{}", self.cart_ref, self.sales));
         self.keys.push(key);
     }
@@ -109,7 +108,7 @@ impl Lane {
             .enumerate()
             .map(|(i, cart)| CartState {
                 plan: cart.clone(),
-                cart_ref: format!("chaos-{}-{}-cart-{i}", self.seed, plan.run),
+                cart_ref: format!("{}-cart-{i}", plan.label),
                 keys: Vec::new(),
                 sale_of_key: BTreeMap::new(),
                 sales: 0,
@@ -139,10 +138,10 @@ impl Lane {
         for planned in &plan.steps {
             report.trace.push(format!("step: {planned}"));
             let outcome = match planned.kill_after_ms {
-                None => self.step(&planned.step, &mut carts, plan.run, &mut report).await,
+                None => self.step(&planned.step, &mut carts, &plan.label, &mut report).await,
                 Some(ms) => {
                     let outcome = tokio::select! {
-                        outcome = self.step(&planned.step, &mut carts, plan.run, &mut report) => outcome,
+                        outcome = self.step(&planned.step, &mut carts, &plan.label, &mut report) => outcome,
                         _ = tokio::time::sleep(Duration::from_millis(ms)) => "cut off by SIGKILL".to_string(),
                     };
                     self.kassa.kill_and_restart().await;
@@ -189,7 +188,7 @@ impl Lane {
         report
     }
 
-    async fn step(&mut self, step: &Step, carts: &mut [CartState], run: u64, report: &mut RunReport) -> String {
+    async fn step(&mut self, step: &Step, carts: &mut [CartState], label: &str, report: &mut RunReport) -> String {
         match step {
             Step::Start { cart, double_tap, .. } if matches!(carts[*cart].plan.door, Door::Kiosk(_)) => {
                 self.kiosk_pay(&mut carts[*cart], *double_tap, report).await
@@ -203,7 +202,7 @@ impl Lane {
             Step::Start { cart, double_tap, retry } if carts[*cart].plan.door == Door::Seller => {
                 let state = &mut carts[*cart];
                 if state.keys.is_empty() || state.current_ended {
-                    state.new_key(self.seed, run, *cart);
+                    state.new_key(label, *cart);
                     state.current_ended = false;
                 }
                 self.seller_start(state, *double_tap, *retry, report).await
@@ -213,13 +212,13 @@ impl Lane {
             }
             Step::NewLink { cart } if carts[*cart].plan.door == Door::Seller => {
                 let state = &mut carts[*cart];
-                state.new_key(self.seed, run, *cart);
+                state.new_key(label, *cart);
                 self.seller_new_link(state, report).await
             }
             Step::Start { cart, double_tap, retry } => {
                 let state = &mut carts[*cart];
                 if state.keys.is_empty() || state.current_ended {
-                    state.new_key(self.seed, run, *cart);
+                    state.new_key(label, *cart);
                     state.current_ended = false;
                 }
                 self.start(state, *double_tap, *retry, report).await
@@ -231,7 +230,7 @@ impl Lane {
                 if state.current.is_some() && !state.current_ended {
                     return format!("{cancelled}; no new link while the old one is not withdrawn");
                 }
-                state.new_key(self.seed, run, *cart);
+                state.new_key(label, *cart);
                 state.current_ended = false;
                 let started = self.start(state, false, false, report).await;
                 format!("{cancelled}; {started}")
