@@ -1,0 +1,93 @@
+//! The POS door (the JSON API), and the web shop through it.
+
+use super::*;
+
+impl Lane {
+    pub(super) async fn start(
+        &self,
+        state: &mut CartState,
+        double_tap: bool,
+        retry: bool,
+        report: &mut RunReport,
+    ) -> String {
+        let key = state.keys.last().unwrap().clone();
+        let mut body = json!({
+            "cart_ref": state.cart_ref,
+            "lines": [{"name": "Chaos", "quantity": state.plan.quantity, "unit_price": state.plan.unit_price, "tax_rate": 2500}],
+        });
+        if state.plan.door == Door::Web {
+            body["channel"] = json!("web");
+            body["return_urls"] = json!({
+                "success": "https://shop.example/thanks",
+                "failure": "https://shop.example/declined",
+                "back": "https://shop.example/cart",
+            });
+        }
+        let send = || {
+            self.http
+                .post(format!("{}/api/v1/payments", self.kassa.url))
+                .bearer_auth(state.plan.store.api_key())
+                .header("Idempotency-Key", &key)
+                .json(&body)
+                .timeout(Duration::from_secs(30))
+                .send()
+        };
+        let mut answers = Vec::new();
+        if double_tap {
+            let (a, b) = tokio::join!(send(), send());
+            answers.extend([a, b]);
+        } else {
+            answers.push(send().await);
+        }
+        if retry {
+            answers.push(send().await);
+        }
+        let mut said = Vec::new();
+        for answer in answers {
+            let Ok(response) = answer else {
+                said.push("no answer".to_string());
+                continue;
+            };
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            match (status, body["id"].as_str()) {
+                (200 | 201, Some(id)) => {
+                    let payment_status = body["status"].as_str().unwrap_or("?");
+                    state.answered_with(&key, id, payment_status, report);
+                    said.push(format!("{status} {id} {payment_status}"));
+                }
+                _ => {
+                    said.push(format!("{status} {}", body["error"]["code"].as_str().unwrap_or("")));
+                }
+            }
+        }
+        format!("start {key}: {}", said.join(", "))
+    }
+
+    /// Cancels the till's payment; a cancel reported done must leave no
+    /// payable link behind, checked against Klarna's record at once.
+    pub(super) async fn cancel(&self, state: &mut CartState, report: &mut RunReport) -> String {
+        let Some(id) = state.current.clone() else { return "nothing to cancel".into() };
+        let answer = self
+            .http
+            .delete(format!("{}/api/v1/payments/{id}", self.kassa.url))
+            .bearer_auth(state.plan.store.api_key())
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        let Ok(response) = answer else { return format!("cancel {id}: no answer") };
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let payment_status = body["status"].as_str().unwrap_or("");
+        if status == 409 && body["error"]["message"].as_str().is_some_and(|m| m.contains("already paid")) {
+            state.ended("completed");
+        }
+        if status == 200 && is_final(payment_status) {
+            state.ended(payment_status);
+            if payment_status != "completed" {
+                self.check_withdrawn(&id, &format!("cancel reported {payment_status}"), report);
+            }
+        }
+        format!("cancel {id}: {status} {payment_status}{}", body["error"]["code"].as_str().unwrap_or(""))
+    }
+}
