@@ -110,17 +110,7 @@ impl Lane {
             "reset" => app::server_fns::kiosk::KioskReset::PATH,
             other => panic!("no kiosk call {other}"),
         };
-        let response = self
-            .http
-            .post(format!("{}{path}", self.kassa.url))
-            .header(reqwest::header::COOKIE, self.kiosk_cookies.get(&kiosk)?)
-            .form(form)
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .ok()?;
-        let ok = response.status().is_success();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        Some(if ok { body } else { json!({"error": body}) })
+        let form: Vec<String> = form.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        self.server_fn(path, self.kiosk_cookies.get(&kiosk)?, form.join("&")).await
     }
 }

@@ -10,6 +10,7 @@ mod till;
 use crate::kassa::Kassa;
 use crate::plan::{CartPlan, Door, RunPlan, Shopper, Step, Store};
 use crate::truth::{self, Truth};
+use klarna::simulator::state::HppSession;
 use screens::{watch, Screens};
 use serde_json::{json, Value};
 use server::storage::Storage;
@@ -299,10 +300,35 @@ impl Lane {
         }
     }
 
+    /// Klarna's HPP sessions for one payment (by the merchant reference
+    /// Kassa gives it), as the simulator holds them.
+    fn sessions_of(&self, payment_id: &str) -> Vec<HppSession> {
+        let all = self.klarna.sim().hpp_sessions_by_reference();
+        all.into_iter().filter(|(reference, _)| reference.as_deref() == Some(payment_id)).map(|(_, s)| s).collect()
+    }
+
+    /// A server function of the app (a form post), with the caller's cookie:
+    /// its answer, or `{"error": ...}` when refused; `None` without one.
+    async fn server_fn(&self, path: &str, cookie: &str, form: String) -> Option<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.kassa.url))
+            .header(reqwest::header::COOKIE, cookie)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .ok()?;
+        let ok = response.status().is_success();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        Some(if ok { body } else { json!({"error": body}) })
+    }
+
     /// A withdrawal reported done leaves no payable link for the payment.
     fn check_withdrawn(&self, id: &str, why: &str, report: &mut RunReport) {
-        for (reference, session) in self.klarna.sim().hpp_sessions_by_reference() {
-            if reference.as_deref() == Some(id) && self.klarna.sim().is_payable(&session) {
+        for session in self.sessions_of(id) {
+            if self.klarna.sim().is_payable(&session) {
                 report.violations.push(format!("{why} for {id}, but its link {} is {}", session.id, session.status));
             }
         }
@@ -321,23 +347,15 @@ impl Lane {
                 let Ok(Some(stored)) = self.storage.get(id).await else { continue };
                 if stored.status.is_final() {
                     // Ended, but a link Klarna made unseen is still to be withdrawn.
-                    let unseen = self.klarna.sim().hpp_sessions_by_reference().into_iter().any(|(reference, s)| {
-                        reference.as_deref() == Some(id.as_str()) && self.klarna.sim().is_payable(&s)
-                    });
+                    let unseen = self.sessions_of(id).iter().any(|s| self.klarna.sim().is_payable(s));
                     if unseen && stored.status != domain::PaymentStatus::Completed {
                         open.push(format!("{id} {} with a payable link", stored.status.as_str()));
                     }
                     continue;
                 }
                 open.push(format!("{id} {}", stored.status.as_str()));
-                let session = self
-                    .klarna
-                    .sim()
-                    .hpp_sessions_by_reference()
-                    .into_iter()
-                    .find(|(reference, _)| reference.as_deref() == Some(id.as_str()));
-                match session {
-                    Some((_, session)) if self.klarna.sim().is_payable(&session) => {
+                match self.sessions_of(id).into_iter().next() {
+                    Some(session) if self.klarna.sim().is_payable(&session) => {
                         let _ = self
                             .http
                             .delete(format!("{}/api/v1/payments/{id}", self.kassa.url))
@@ -346,7 +364,7 @@ impl Lane {
                             .await;
                     }
                     // Klarna's news is there to read: a status callback tells Kassa.
-                    Some((_, session)) => {
+                    Some(session) => {
                         if let Some(url) = session.merchant_urls.status_update.as_deref() {
                             let event = format!("quiet-{}", uuid::Uuid::new_v4());
                             let _ = self.http.post(url).json(&json!({"event_id": event})).send().await;
@@ -365,6 +383,26 @@ impl Lane {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
+}
+
+/// The presses of one step: once, or twice at once on a double tap, then
+/// once more after the answers on a retry.
+async fn presses<F, Fut, T>(double_tap: bool, retry: bool, press: F) -> Vec<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut answers = Vec::new();
+    if double_tap {
+        let (a, b) = tokio::join!(press(), press());
+        answers.extend([a, b]);
+    } else {
+        answers.push(press().await);
+    }
+    if retry {
+        answers.push(press().await);
+    }
+    answers
 }
 
 fn now_millis() -> i64 {

@@ -20,16 +20,7 @@ impl Lane {
         );
         use leptos::server_fn::ServerFn;
         let path = app::server_fns::seller::StartPayment::PATH;
-        let mut answers = Vec::new();
-        if double_tap {
-            let (a, b) = tokio::join!(self.seller_fn(state, path, &form), self.seller_fn(state, path, &form));
-            answers.extend([a, b]);
-        } else {
-            answers.push(self.seller_fn(state, path, &form).await);
-        }
-        if retry {
-            answers.push(self.seller_fn(state, path, &form).await);
-        }
+        let answers = presses(double_tap, retry, || self.seller_fn(state, path, &form)).await;
         let said: Vec<String> =
             answers.into_iter().map(|answer| self.seller_answer(state, &key, answer, report)).collect();
         format!("seller start {key}: {}", said.join(", "))
@@ -91,18 +82,6 @@ impl Lane {
 
     /// A server function of the seller view, as the signed-in associate.
     async fn seller_fn(&self, state: &CartState, path: &str, form: &str) -> Option<Value> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.kassa.url))
-            .header(reqwest::header::COOKIE, self.seller_cookies.get(state.plan.store.id())?)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.to_string())
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .ok()?;
-        let ok = response.status().is_success();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        Some(if ok { body } else { json!({"error": body}) })
+        self.server_fn(path, self.seller_cookies.get(state.plan.store.id())?, form.to_string()).await
     }
 }

@@ -5,13 +5,9 @@ use super::*;
 impl Lane {
     pub(super) async fn shopper(&self, state: &CartState, action: Shopper, web_return: bool) -> String {
         let Some(id) = state.current.as_ref().or(state.phone.as_ref()) else { return "no payment on screen".into() };
-        let session = self
-            .klarna
-            .sim()
-            .hpp_sessions_by_reference()
-            .into_iter()
-            .find(|(reference, _)| reference.as_deref() == Some(id.as_str()));
-        let Some((_, session)) = session else { return format!("{id} has no Klarna link yet") };
+        let Some(session) = self.sessions_of(id).into_iter().next() else {
+            return format!("{id} has no Klarna link yet");
+        };
         let sim = &self.klarna.base;
         let act = |action: &str| self.http.post(format!("{sim}/_sim/sessions/{}/actions/{action}", session.id)).send();
         // Every action but opening happens on an open page.

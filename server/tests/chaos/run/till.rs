@@ -32,16 +32,7 @@ impl Lane {
                 .timeout(Duration::from_secs(30))
                 .send()
         };
-        let mut answers = Vec::new();
-        if double_tap {
-            let (a, b) = tokio::join!(send(), send());
-            answers.extend([a, b]);
-        } else {
-            answers.push(send().await);
-        }
-        if retry {
-            answers.push(send().await);
-        }
+        let answers = presses(double_tap, retry, send).await;
         let mut said = Vec::new();
         for answer in answers {
             let Ok(response) = answer else {
