@@ -6,7 +6,7 @@ use super::web::{merchant_urls, ShopReturnUrls};
 use super::{requests, PaymentError, PaymentService};
 use crate::clock::now_millis;
 use crate::config::{Config, StoreConfig};
-use crate::storage::StoredPayment;
+use crate::storage::{StoredPayment, Updated};
 use domain::PaymentView;
 use domain::{AttemptKey, Cart, CartInput, CartRef, Door, FieldErrors, PaymentStatus, Problem};
 use klarna::wire::MerchantUrls;
@@ -120,12 +120,12 @@ impl PaymentService {
                 }
             }
             // A start that failed before any link existed may be tried again.
-            if let Some(reopened) = self.reopen_failed_creation(&existing).await? {
-                return self.create_at_klarna(reopened, None).await;
-            }
-            // A double tap may have just taken it up: answer with it as it is now.
-            let current = self.storage.get(&existing.id).await?.unwrap_or(existing);
-            return Ok(Started { view: self.view(&current), created: false });
+            return match self.reopen_failed_creation(existing).await? {
+                Updated::Changed(reopened) => self.create_at_klarna(reopened, None).await,
+                // Not to be retried, or a double tap has just taken it up: as it is now.
+                Updated::Unchanged(current) => Ok(Started { view: self.view(&current), created: false }),
+                Updated::Missing => Err(PaymentError::NotFound),
+            };
         }
         if let Some(cart_ref) = &cart_ref {
             if let Some(live) = self.storage.live_for_cart(&store.id, cart_ref.as_str()).await? {
@@ -211,12 +211,14 @@ impl PaymentService {
     }
 
     /// Puts a payment whose creation failed before Klarna made a link back
-    /// to Creating, for a retry with its key; `None` for any other payment.
-    async fn reopen_failed_creation(&self, payment: &StoredPayment) -> Result<Option<StoredPayment>, PaymentError> {
+    /// to Creating, for a retry with its key. Any other payment is
+    /// `Unchanged`, as it stands (the compare-and-swap's own read when it
+    /// was retryable a moment ago, so a lost race answers with the winner).
+    async fn reopen_failed_creation(&self, payment: StoredPayment) -> Result<Updated, PaymentError> {
         // Checked before the write lock too, so an ordinary repeat takes none.
         let retryable = |p: &StoredPayment| p.status == PaymentStatus::Failed && p.hpp_session_id.is_none();
-        if !retryable(payment) {
-            return Ok(None);
+        if !retryable(&payment) {
+            return Ok(Updated::Unchanged(payment));
         }
         let reopened = self
             .storage
@@ -228,8 +230,7 @@ impl PaymentService {
                     ..current.clone()
                 })
             })
-            .await?
-            .changed();
+            .await?;
         Ok(reopened)
     }
 
