@@ -19,12 +19,12 @@ impl PaymentService {
     /// Reads the payment from Klarna, applies it, and takes the next step.
     pub async fn refresh(&self, id: &str, source: Source) -> Result<(), PaymentError> {
         let Some(payment) = self.read_from_klarna(id, source).await? else { return Ok(()) };
+        let open = !payment.status.is_final() && payment.status != PaymentStatus::Creating;
         if payment.status == PaymentStatus::Authorized {
             self.place_order(&payment).await?;
-        } else if !payment.status.is_final()
-            && payment.status != PaymentStatus::Creating
-            && payment.deadline_at <= now_millis()
-        {
+        } else if open && self.withdrawal_due(id) {
+            self.withdraw(&payment, Source::User).await?;
+        } else if open && payment.deadline_at <= now_millis() {
             self.withdraw(&payment, Source::Timeout).await?;
         }
         Ok(())

@@ -77,6 +77,9 @@ pub struct PaymentService {
     klarna_reads: AtomicU64,
     /// Payments whose order this process is placing now: one at a time each.
     placing: Mutex<HashSet<String>>,
+    /// Withdrawals asked for and not confirmed yet (mirrors `withdrawals_due`,
+    /// so the tracker's every check need not ask the database).
+    withdrawals: Mutex<HashSet<String>>,
     /// The installation's key for callback secrets, read once from storage.
     callback_key: tokio::sync::OnceCell<String>,
 }
@@ -94,6 +97,7 @@ impl PaymentService {
             reads: Semaphore::new(MAX_CONCURRENT_READS),
             klarna_reads: AtomicU64::new(0),
             placing: Mutex::default(),
+            withdrawals: Mutex::default(),
             callback_key: tokio::sync::OnceCell::new(),
         }
     }
@@ -164,6 +168,7 @@ impl PaymentService {
                 self.events.publish(self.view(&updated));
                 if updated.status.is_final() {
                     self.schedule.forget(id);
+                    self.withdrawal_done(id).await;
                 }
                 Ok(updated)
             }

@@ -149,6 +149,7 @@ impl PaymentService {
     /// never got a link are failed (and a link Klarna may have made for them
     /// is withdrawn later), the rest are read from Klarna at once.
     pub async fn resume(&self) -> Result<usize, PaymentError> {
+        self.load_withdrawals().await?;
         let open = self.storage.open_payments().await?;
         for payment in &open {
             match (payment.status, &payment.hpp_session_id, &payment.kp_session_id) {

@@ -9,8 +9,10 @@ use crate::storage::StoredPayment;
 use domain::PaymentView;
 use domain::{CartInput, Door, PaymentStatus, Problem};
 use klarna::KlarnaError;
-use std::sync::Arc;
 use std::time::Duration;
+
+/// A withdrawal Klarna did not confirm is tried again this soon first.
+const WITHDRAWAL_RETRY: Duration = Duration::from_secs(2);
 
 impl PaymentService {
     /// Cancels from a screen or the API.
@@ -34,31 +36,48 @@ impl PaymentService {
         self.get(store_id, id).await
     }
 
-    /// Cancels, and if Klarna does not confirm it, keeps trying in the
-    /// background (backing off to a minute) until the link is withdrawn or
-    /// the payment ends otherwise. For a screen that has already moved on
+    /// Cancels, and if Klarna does not confirm it, notes the withdrawal as
+    /// due: the tracker tries again at each check (backing off like any
+    /// unwatched payment), also after a restart, until the link is withdrawn
+    /// or the payment ends otherwise. For a screen that has already moved on
     /// (a kiosk reset): the link must stop working all the same.
-    pub async fn cancel_until_withdrawn(self: &Arc<Self>, store_id: &str, id: &str) -> Result<(), PaymentError> {
+    pub async fn cancel_until_withdrawn(&self, store_id: &str, id: &str) -> Result<(), PaymentError> {
         let error = match self.cancel(store_id, id).await {
             Ok(_) | Err(PaymentError::Conflict(_)) => return Ok(()),
             Err(error @ (PaymentError::NotWithdrawn(_) | PaymentError::Klarna(_) | PaymentError::Storage(_))) => error,
             Err(other) => return Err(other),
         };
-        tracing::warn!(payment = %id, %error, "could not withdraw the link yet; retrying in the background");
-        let (service, store_id, id) = (self.clone(), store_id.to_string(), id.to_string());
-        tokio::spawn(async move {
-            let mut wait = Duration::from_secs(1);
-            loop {
-                tokio::time::sleep(wait).await;
-                match service.cancel(&store_id, &id).await {
-                    Err(PaymentError::NotWithdrawn(_) | PaymentError::Klarna(_) | PaymentError::Storage(_)) => {
-                        wait = (wait * 2).min(Duration::from_secs(60));
-                    }
-                    _ => break,
-                }
-            }
-        });
+        tracing::warn!(payment = %id, %error, "could not withdraw the link yet; the tracker will retry");
+        self.storage.request_withdrawal(id).await?;
+        self.withdrawals_lock().insert(id.to_string());
+        self.track(id, WITHDRAWAL_RETRY);
         Err(error)
+    }
+
+    /// Whether the store asked to withdraw this payment's link and Klarna
+    /// has not confirmed it yet.
+    pub(super) fn withdrawal_due(&self, id: &str) -> bool {
+        self.withdrawals_lock().contains(id)
+    }
+
+    /// Forgets a due withdrawal once the payment has ended, however it did.
+    pub(super) async fn withdrawal_done(&self, id: &str) {
+        if self.withdrawals_lock().remove(id) {
+            if let Err(error) = self.storage.clear_withdrawal(id).await {
+                tracing::warn!(payment = %id, %error, "could not clear a withdrawal that is done");
+            }
+        }
+    }
+
+    /// Withdrawals due from before a restart.
+    pub(super) async fn load_withdrawals(&self) -> Result<(), PaymentError> {
+        let due = self.storage.withdrawals_due().await?;
+        self.withdrawals_lock().extend(due);
+        Ok(())
+    }
+
+    fn withdrawals_lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.withdrawals.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Withdraws the payment's link at Klarna and starts a new payment for
@@ -210,11 +229,19 @@ mod tests {
         klarna.faults(serde_json::json!({"endpoints": {"hpp_disable": {"fail_next": 3, "status": 429}}})).await;
         let first = service.cancel_until_withdrawn("stockholm", &started.id).await;
         assert!(matches!(first, Err(PaymentError::NotWithdrawn(_))), "{first:?}");
-        crate::testing::eventually("the background retry to withdraw the link", || async {
+        assert_eq!(
+            service.storage().withdrawals_due().await.unwrap(),
+            std::slice::from_ref(&started.id),
+            "kept over a restart"
+        );
+        // The tracker's next check (here by hand) withdraws it.
+        crate::testing::eventually("the tracker's retry to withdraw the link", || async {
+            service.refresh(&started.id, Source::Poll).await.ok();
             let now = service.get("stockholm", &started.id).await.unwrap();
             (now.status == PaymentStatus::Disabled).then_some(())
         })
         .await;
+        assert!(service.storage().withdrawals_due().await.unwrap().is_empty());
     }
 
     /// If Klarna refuses because the session already ended, the read shows it.

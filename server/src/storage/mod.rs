@@ -12,6 +12,7 @@ mod rows;
 mod seller_sessions;
 mod server_keys;
 mod unknown_links;
+mod withdrawals_due;
 
 pub use payments::{StatusEvent, StoredPayment, Updated};
 
@@ -28,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003_seller_sessions.sql")),
     (4, include_str!("../../migrations/0004_server_keys.sql")),
     (5, include_str!("../../migrations/0005_unknown_links.sql")),
+    (6, include_str!("../../migrations/0006_withdrawals_due.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
