@@ -50,6 +50,10 @@ struct SimulatorArgs {
     /// Where shoppers' browsers reach the simulator; defaults to http://ADDR.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Listen on an address other machines reach (its /_sim control API is
+    /// open to anyone who can connect): for a demo on a trusted network.
+    #[arg(long)]
+    allow_network: bool,
 }
 
 #[tokio::main]
@@ -94,6 +98,12 @@ fn hash_password() -> Result<(), String> {
 
 async fn simulator(args: SimulatorArgs) -> Result<(), String> {
     let listen = args.listen;
+    if !listen.ip().is_loopback() && !args.allow_network {
+        return Err(format!(
+            "--listen {listen}: other machines could reach the simulator's open control API; use 127.0.0.1, \
+             or add --allow-network on a trusted network"
+        ));
+    }
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let public_base = args.public_url.unwrap_or_else(|| format!("http://{listen}"));
@@ -139,6 +149,15 @@ mod tests {
         let simulator = ["simulator", "--listen", "127.0.0.1:4010", "--username", "U", "--password", "P"];
         let Some(Command::Simulator(args)) = parse(&simulator).unwrap().command else { panic!("not simulator") };
         assert_eq!((args.listen.port(), args.username.as_str(), args.public_url), (4010, "U", None));
+        assert!(!args.allow_network, "loopback unless asked");
+    }
+
+    #[tokio::test]
+    async fn the_standalone_simulator_stays_on_loopback_unless_allowed() {
+        let open = ["simulator", "--listen", "0.0.0.0:0", "--username", "U", "--password", "P"];
+        let Some(Command::Simulator(args)) = parse(&open).unwrap().command else { panic!("not simulator") };
+        let refused = simulator(args).await.unwrap_err();
+        assert!(refused.contains("--allow-network"), "{refused}");
     }
 
     #[test]

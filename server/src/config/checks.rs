@@ -13,6 +13,26 @@ impl Config {
             return fail("public_url", "must start with http:// or https://".into());
         }
         let live = self.klarna.environment != Environment::Simulator;
+        let on_network = !self.listen.ip().is_loopback();
+        if !live && on_network && !self.security.allow_simulator_on_network {
+            return fail(
+                "listen",
+                format!(
+                    "{} is reachable from other machines, but the simulator signs in with a published demo \
+                     password and development keys; listen on 127.0.0.1, or set \
+                     security.allow_simulator_on_network = true for a demo on a trusted network",
+                    self.listen
+                ),
+            );
+        }
+        if self.security.frame_ancestors.is_empty()
+            || self.security.frame_ancestors.iter().any(|s| s.is_empty() || s.contains([';', ',', '\n', '\r']))
+        {
+            return fail(
+                "security.frame_ancestors",
+                "list CSP sources such as \"'none'\", \"'self'\" or \"https://pos.example.com\"".into(),
+            );
+        }
         if live && self.klarna.credentials.is_none() {
             return fail(
                 "klarna.environment",
@@ -53,22 +73,17 @@ impl Config {
             if store.name.trim().is_empty() {
                 return fail(&key("name"), "must not be empty".into());
             }
-            if store.api_key.0.len() < 12 {
-                return fail(&key("api_key"), "must be at least 12 characters".into());
-            }
-            if live && [DEV_API_KEY, DEV_TELESALES_API_KEY].iter().any(|dev| store.api_key.matches(dev)) {
-                return fail(
-                    &key("api_key"),
-                    format!(
-                        "the development key is refused in {}; set KASSA__STORES__{index}__API_KEY",
-                        self.klarna.environment
-                    ),
-                );
-            }
+            self.check_api_key(index, live)?;
             for (n, associate) in store.associates.iter().enumerate() {
                 let key = |field: &str| format!("stores[{index}].associates[{n}].{field}");
                 if associate.name.trim().is_empty() {
                     return fail(&key("name"), "must not be empty".into());
+                }
+                if associate.name.chars().count() > domain::sign_in::MAX_NAME_CHARS {
+                    return fail(
+                        &key("name"),
+                        format!("must be at most {} characters", domain::sign_in::MAX_NAME_CHARS),
+                    );
                 }
                 if !crypto::is_password_hash(&associate.password_hash) {
                     return fail(
@@ -97,6 +112,65 @@ impl Config {
             );
         }
         self.check_kiosks(live)
+    }
+
+    /// One key per store, held as a hash outside the simulator, and no two
+    /// stores sharing one (a key decides which store's payments it sees).
+    fn check_api_key(&self, index: usize, live: bool) -> Result<(), ConfigError> {
+        let store = &self.stores[index];
+        let fail = |field: &str, why: String| Err(ConfigError(format!("stores[{index}].{field}: {why}")));
+        match (store.plain_api_key(), &store.api_key_sha256) {
+            (Some(_), Some(_)) => {
+                return fail("api_key", "set either api_key or api_key_sha256, not both".into());
+            }
+            (None, None) => {
+                return fail(
+                    "api_key_sha256",
+                    "is required: the SHA-256 of the store's API key (printf %s KEY | sha256sum)".into(),
+                )
+            }
+            (Some(_), None) if live => {
+                return fail(
+                    "api_key",
+                    format!(
+                        "a plain key is refused in {}; set api_key_sha256 (printf %s KEY | sha256sum), e.g. \
+                         KASSA__STORES__{index}__API_KEY_SHA256, and KASSA__STORES__{index}__API_KEY=\"\"",
+                        self.klarna.environment
+                    ),
+                );
+            }
+            (Some(key), None) if key.0.len() < 12 => {
+                return fail("api_key", "must be at least 12 characters".into());
+            }
+            (None, Some(hash)) if !hash.well_formed() => {
+                return fail(
+                    "api_key_sha256",
+                    "must be the SHA-256 of the key as 64 hex digits (printf %s KEY | sha256sum)".into(),
+                );
+            }
+            _ => {}
+        }
+        if live && [DEV_API_KEY, DEV_TELESALES_API_KEY].iter().any(|dev| store.api_key_matches(dev)) {
+            return fail(
+                "api_key_sha256",
+                format!(
+                    "the development key is refused in {}; set KASSA__STORES__{index}__API_KEY_SHA256",
+                    self.klarna.environment
+                ),
+            );
+        }
+        let digest = store.api_key_digest();
+        if let Some(other) = self.stores[..index].iter().position(|other| other.api_key_digest() == digest) {
+            return fail(
+                "api_key",
+                format!(
+                    "stores {:?} (stores[{other}]) and {:?} (stores[{index}]) have the same API key; give each \
+                     store its own",
+                    self.stores[other].id, store.id
+                ),
+            );
+        }
+        Ok(())
     }
 
     fn check_kiosks(&self, live: bool) -> Result<(), ConfigError> {

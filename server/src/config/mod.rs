@@ -15,8 +15,8 @@ mod types;
 pub use live::LiveConfig;
 pub use reload::reload_refusal;
 pub use types::{
-    ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, RegionName, StoreConfig,
-    ViewProfile, WebCheckoutConfig,
+    ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, RegionName, SecurityConfig,
+    StoreConfig, ViewProfile, WebCheckoutConfig,
 };
 
 use std::{
@@ -46,6 +46,7 @@ pub struct Config {
     pub web_checkout: WebCheckoutConfig,
     /// Self-checkout kiosks, each belonging to one store.
     pub kiosks: Vec<KioskConfig>,
+    pub security: SecurityConfig,
 }
 
 /// Why the configuration was refused; the text names the key.
@@ -72,6 +73,11 @@ impl Config {
         let config = file.resolve(env::klarna_credentials(env));
         config.check()?;
         Ok(config)
+    }
+
+    /// `public_url`'s scheme, host and port: where Kassa's pages come from.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 
     pub fn store(&self, id: &str) -> Option<&StoreConfig> {

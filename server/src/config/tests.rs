@@ -17,7 +17,7 @@ fn the_shipped_config_runs_on_the_simulator() {
     let store = &config.stores[0];
     assert_eq!(store.currency.code(), "SEK");
     assert_eq!(store.seller.profile_id, "seller");
-    assert!(store.api_key.matches(DEV_API_KEY));
+    assert!(store.api_key_matches(DEV_API_KEY));
     assert!(!format!("{config:?}").contains(DEV_API_KEY), "keys never show in Debug");
 }
 
@@ -27,6 +27,7 @@ fn environment_overrides_reach_nested_and_listed_keys() {
         FILE,
         &env(&[
             ("KASSA__LISTEN", "0.0.0.0:8080"),
+            ("KASSA__SECURITY__ALLOW_SIMULATOR_ON_NETWORK", "true"),
             ("KASSA__KLARNA__TIMEOUT_SECONDS", "5"),
             ("KASSA__STORES__0__NAME", "Lund"),
             ("KASSA__STORES__0__SELLER__PROFILE_ID", "p-123"),
@@ -69,7 +70,13 @@ fn live_klarna_needs_credentials_and_a_real_key() {
     with_credentials.extend(env(&[("KLARNA_USERNAME", "PK1"), ("KLARNA_PASSWORD", "secret")]));
     let err = Config::parse(FILE, &with_credentials).unwrap_err();
     assert!(err.to_string().contains("stores[0].api_key"), "{err}");
+    // A plain key is refused outside the simulator, however long: the config holds its hash.
     with_credentials.extend(env(&[("KASSA__STORES__0__API_KEY", "a-long-production-key")]));
+    let err = Config::parse(FILE, &with_credentials).unwrap_err();
+    assert!(err.to_string().contains("stores[0].api_key: a plain key is refused"), "{err}");
+    let production_key = crate::crypto::sha256_hex("a-long-production-key");
+    with_credentials
+        .extend(env(&[("KASSA__STORES__0__API_KEY", "\"\""), ("KASSA__STORES__0__API_KEY_SHA256", &production_key)]));
     let err = Config::parse(FILE, &with_credentials).unwrap_err();
     assert!(err.to_string().contains("stores[0].associates[0].password_hash"), "{err}");
     let real_hash = crate::crypto::hash_password("a real password").unwrap();
@@ -77,7 +84,13 @@ fn live_klarna_needs_credentials_and_a_real_key() {
     // The second (telesales) store's development key and password are refused too.
     let err = Config::parse(FILE, &with_credentials).unwrap_err();
     assert!(err.to_string().contains("stores[1].api_key"), "{err}");
-    with_credentials.extend(env(&[("KASSA__STORES__1__API_KEY", "another-production-key")]));
+    // Two stores may not share a key: it decides whose payments a request sees.
+    with_credentials
+        .extend(env(&[("KASSA__STORES__1__API_KEY", "\"\""), ("KASSA__STORES__1__API_KEY_SHA256", &production_key)]));
+    let err = Config::parse(FILE, &with_credentials).unwrap_err();
+    assert!(err.to_string().contains("\"stockholm\" (stores[0]) and \"telesales\" (stores[1])"), "{err}");
+    let other_key = crate::crypto::sha256_hex("another-production-key");
+    with_credentials.extend(env(&[("KASSA__STORES__1__API_KEY_SHA256", &other_key)]));
     let err = Config::parse(FILE, &with_credentials).unwrap_err();
     assert!(err.to_string().contains("stores[1].associates[0].password_hash"), "{err}");
     with_credentials.push(("KASSA__STORES__1__ASSOCIATES__0__PASSWORD_HASH".into(), real_hash));
@@ -173,9 +186,11 @@ fn development_kiosk_keys_are_refused_with_real_klarna() {
         ("KASSA__KLARNA__ENVIRONMENT", "playground"),
         ("KLARNA_USERNAME", "PK1"),
         ("KLARNA_PASSWORD", "secret"),
-        ("KASSA__STORES__0__API_KEY", "a-long-production-key"),
+        ("KASSA__STORES__0__API_KEY", "\"\""),
+        ("KASSA__STORES__0__API_KEY_SHA256", &"01".repeat(32)),
         ("KASSA__STORES__0__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
-        ("KASSA__STORES__1__API_KEY", "another-production-key"),
+        ("KASSA__STORES__1__API_KEY", "\"\""),
+        ("KASSA__STORES__1__API_KEY_SHA256", &"02".repeat(32)),
         ("KASSA__STORES__1__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
     ]);
     let err = Config::parse(FILE, &live).unwrap_err();
@@ -184,4 +199,45 @@ fn development_kiosk_keys_are_refused_with_real_klarna() {
     let other = "0f".repeat(32);
     fixed.extend(env(&[("KASSA__KIOSKS__0__KEY_SHA256", &other), ("KASSA__KIOSKS__1__KEY_SHA256", &other)]));
     Config::parse(FILE, &fixed).unwrap();
+}
+
+#[test]
+fn api_keys_are_one_per_store_and_well_formed() {
+    let err = Config::parse(FILE, &env(&[("KASSA__STORES__1__API_KEY", "kassa-dev-key")])).unwrap_err();
+    assert!(err.to_string().contains("stores[1].api_key") && err.to_string().contains("same API key"), "{err}");
+    // The same key, once plain and once as a hash, is still the same key.
+    let hashed = crate::crypto::sha256_hex(DEV_API_KEY);
+    let both = env(&[("KASSA__STORES__1__API_KEY", "\"\""), ("KASSA__STORES__1__API_KEY_SHA256", &hashed)]);
+    assert!(Config::parse(FILE, &both).unwrap_err().to_string().contains("same API key"));
+    let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__API_KEY_SHA256", &"ab".repeat(32))])).unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+    let err = Config::parse(FILE, &env(&[("KASSA__STORES__0__API_KEY", "\"\"")])).unwrap_err();
+    assert!(err.to_string().contains("stores[0].api_key_sha256: is required"), "{err}");
+    let short = env(&[("KASSA__STORES__0__API_KEY", "\"\""), ("KASSA__STORES__0__API_KEY_SHA256", "abc")]);
+    assert!(Config::parse(FILE, &short).unwrap_err().to_string().contains("64 hex digits"));
+    let fine = env(&[("KASSA__STORES__0__API_KEY", "\"\""), ("KASSA__STORES__0__API_KEY_SHA256", &"AB".repeat(32))]);
+    let config = Config::parse(FILE, &fine).unwrap();
+    assert!(!config.stores[0].api_key_matches(""), "an empty plain key is no key");
+}
+
+#[test]
+fn the_simulator_stays_on_loopback_unless_allowed() {
+    for listen in ["0.0.0.0:3000", "192.168.1.10:3000", "[::]:3000"] {
+        let err = Config::parse(FILE, &env(&[("KASSA__LISTEN", listen)])).unwrap_err();
+        assert!(err.to_string().contains("listen:") && err.to_string().contains("allow_simulator_on_network"), "{err}");
+    }
+    assert!(Config::parse(FILE, &env(&[("KASSA__LISTEN", "[::1]:3000")])).is_ok());
+    let allowed = env(&[("KASSA__LISTEN", "0.0.0.0:3000"), ("KASSA__SECURITY__ALLOW_SIMULATOR_ON_NETWORK", "true")]);
+    assert!(Config::parse(FILE, &allowed).is_ok());
+}
+
+#[test]
+fn frame_ancestors_default_to_none_and_refuse_injection() {
+    assert_eq!(Config::parse(FILE, &[]).unwrap().security.frame_ancestors, ["'none'"]);
+    let shipped = "frame_ancestors = [\"'none'\"]";
+    assert!(FILE.contains(shipped));
+    let sneaky = FILE.replace(shipped, "frame_ancestors = [\"'self'; script-src *\"]");
+    assert!(Config::parse(&sneaky, &[]).unwrap_err().to_string().contains("security.frame_ancestors"));
+    let embedded = FILE.replace(shipped, "frame_ancestors = [\"https://pos.example.com\"]");
+    assert_eq!(Config::parse(&embedded, &[]).unwrap().security.frame_ancestors, ["https://pos.example.com"]);
 }

@@ -208,7 +208,12 @@ pub struct StoreConfig {
     /// An unpaid payment is withdrawn at Klarna after this long.
     #[serde(default = "default_payment_timeout")]
     pub payment_timeout_minutes: u32,
-    pub api_key: ApiKey,
+    /// The JSON API key in plain text: the simulator only.
+    #[serde(default)]
+    pub api_key: Option<ApiKey>,
+    /// SHA-256 (hex) of the JSON API key: how a live config holds it.
+    #[serde(default)]
+    pub api_key_sha256: Option<KeyHash>,
     pub seller: ViewProfile,
     /// Who may sign in to this store's seller view.
     #[serde(default)]
@@ -241,6 +246,33 @@ fn all_channels() -> Vec<LinkChannel> {
     vec![LinkChannel::Qr, LinkChannel::Sms, LinkChannel::Email]
 }
 
+impl StoreConfig {
+    /// Whether `given` is this store's API key (constant time either way).
+    pub fn api_key_matches(&self, given: &str) -> bool {
+        match (self.plain_api_key(), &self.api_key_sha256) {
+            (Some(key), _) => key.matches(given),
+            (None, Some(hash)) => hash.matches(given),
+            (None, None) => false,
+        }
+    }
+
+    /// The plain key, unless it is left empty (how an environment variable
+    /// takes a file's development key away).
+    pub(super) fn plain_api_key(&self) -> Option<&ApiKey> {
+        self.api_key.as_ref().filter(|key| !key.0.is_empty())
+    }
+
+    /// The key's SHA-256 however it is configured, to find two stores
+    /// sharing one key.
+    pub(super) fn api_key_digest(&self) -> Option<String> {
+        match (self.plain_api_key(), &self.api_key_sha256) {
+            (Some(key), _) => Some(crypto::sha256_hex(&key.0)),
+            (None, Some(hash)) => Some(hash.0.to_ascii_lowercase()),
+            (None, None) => None,
+        }
+    }
+}
+
 /// A store's JSON API key. Debug never shows it.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
@@ -251,6 +283,38 @@ impl ApiKey {
     pub fn matches(&self, given: &str) -> bool {
         crypto::constant_time_eq(&self.0, given)
     }
+}
+
+/// What the web pages and the network may do: `[security]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Who may show Kassa's pages in a frame: CSP `frame-ancestors` sources.
+    /// `'none'` unless a store embeds the till in its own system.
+    #[serde(default = "default_frame_ancestors")]
+    pub frame_ancestors: Vec<String>,
+    /// Behind a reverse proxy: take the client's address from the last entry
+    /// of `X-Forwarded-For` (the one the proxy added), not the connection.
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+    /// Let the embedded simulator (demo password, development keys, an open
+    /// control API) listen on an address other machines reach.
+    #[serde(default)]
+    pub allow_simulator_on_network: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            frame_ancestors: default_frame_ancestors(),
+            trust_forwarded_for: false,
+            allow_simulator_on_network: false,
+        }
+    }
+}
+
+fn default_frame_ancestors() -> Vec<String> {
+    vec!["'none'".to_string()]
 }
 
 impl fmt::Debug for ApiKey {
@@ -273,6 +337,8 @@ pub(super) struct ConfigFile {
     web_checkout: WebCheckoutFile,
     #[serde(default)]
     kiosks: Vec<KioskConfig>,
+    #[serde(default)]
+    security: SecurityConfig,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -300,6 +366,7 @@ impl ConfigFile {
             stores: self.stores,
             web_checkout,
             kiosks: self.kiosks,
+            security: self.security,
         }
     }
 }
