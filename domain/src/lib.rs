@@ -11,6 +11,7 @@ pub mod kiosk;
 pub mod money;
 pub mod payment;
 pub mod region;
+pub mod sign_in;
 
 pub use cart::{Cart, CartInput, CartLine, CartLineInput, TaxRate};
 pub use contact::{Email, LinkTarget, PhoneNumber, PHONE_COUNTRIES};

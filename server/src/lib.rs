@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod events;
+pub mod guard;
 pub mod http;
 pub mod kiosks;
 pub mod payments;

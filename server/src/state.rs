@@ -1,5 +1,6 @@
 //! The one state every handler and port shares: the services.
 
+use crate::guard::FailureLimit;
 use crate::kiosks::Kiosks;
 use crate::payments::PaymentService;
 use crate::sellers::Sellers;
@@ -11,14 +12,18 @@ pub struct AppState {
     pub payments: Arc<PaymentService>,
     pub kiosks: Arc<Kiosks>,
     pub sellers: Arc<Sellers>,
+    /// Failed sign-ins, enrolments and API keys per client address.
+    pub failures: Arc<FailureLimit>,
 }
 
 impl AppState {
     /// The services around one payment service (kiosks follow its events;
     /// sign-in reads the same database and configuration).
     pub fn new(payments: Arc<PaymentService>) -> AppState {
-        let sellers = Arc::new(Sellers::new(payments.storage().clone(), payments.live_config().clone()));
-        AppState { kiosks: Kiosks::start(payments.clone()), sellers, payments }
+        let failures = Arc::new(FailureLimit::default());
+        let sellers =
+            Arc::new(Sellers::new(payments.storage().clone(), payments.live_config().clone(), failures.clone()));
+        AppState { kiosks: Kiosks::start(payments.clone()), sellers, payments, failures }
     }
 
     /// Whether Kassa is reached over https (cookies then get `Secure`).

@@ -181,6 +181,11 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             "För många felaktiga lösenord. Vänta {seconds} sekunder och försök sedan igen.",
             "Zu viele falsche Passwörter. Warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.",
         ],
+        Problem::SignInBusy => [
+            "Kassa is busy signing others in. Try again in a few seconds.",
+            "Kassa är upptagen med andra inloggningar. Försök igen om några sekunder.",
+            "Kassa meldet gerade andere an. Versuchen Sie es in ein paar Sekunden erneut.",
+        ],
         // Wiring faults only: already words, in English.
         Problem::Other { message } => return message.clone(),
     };
@@ -350,6 +355,7 @@ mod tests {
             Problem::AlreadyPaid,
             Problem::LinkNotSent,
             Problem::TooManySignIns { wait_seconds: 30 },
+            Problem::SignInBusy,
         ] {
             assert_eq!(problem(Lang::En, &found), found.to_string());
         }

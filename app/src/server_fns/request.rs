@@ -45,3 +45,18 @@ pub fn set_cookie(change: &CookieChange) {
         response.append_header(http::header::SET_COOKIE, value);
     }
 }
+
+/// Answers a refused sign-in with the status that says why (400 for input
+/// too long, 429 for a wait), not 500. Only for calls made over HTTP: during
+/// a page's render it would change the page's own status.
+pub fn set_sign_in_status(error: &AppError) {
+    let status = match error {
+        AppError::Invalid(_) => http::StatusCode::BAD_REQUEST,
+        AppError::Failed(domain::Problem::TooManySignIns { .. }) => http::StatusCode::TOO_MANY_REQUESTS,
+        AppError::Failed(domain::Problem::SignInBusy) => http::StatusCode::SERVICE_UNAVAILABLE,
+        _ => return,
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}

@@ -5,7 +5,7 @@
 use super::{
     check_attempt_key,
     language::chosen_lang,
-    request::{seller, seller_port, session_token, set_cookie},
+    request::{seller, seller_port, session_token, set_cookie, set_sign_in_status},
 };
 use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
@@ -22,7 +22,7 @@ pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
 
 #[server]
 pub async fn sign_in(store: String, name: String, password: String) -> Result<SellerSession, AppError> {
-    let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
+    let (session, cookie) = seller_port()?.sign_in(store, name, password).await.inspect_err(set_sign_in_status)?;
     set_cookie(&cookie);
     Ok(session)
 }

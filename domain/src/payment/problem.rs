@@ -55,6 +55,8 @@ pub enum Problem {
     StoreNotConfigured,
     /// Too many wrong passwords for this name; wait before trying again.
     TooManySignIns { wait_seconds: u64 },
+    /// Too many sign-ins at once for Kassa to check them all now.
+    SignInBusy,
     /// Anything else, already in words (English).
     Other { message: String },
 }
@@ -70,6 +72,7 @@ impl Problem {
                 | Problem::LinkNotSent
                 | Problem::StorageFailed
                 | Problem::LinkStillLive
+                | Problem::SignInBusy
         )
     }
 }
@@ -131,6 +134,7 @@ impl fmt::Display for Problem {
             Problem::TooManySignIns { wait_seconds } => {
                 write!(f, "Too many wrong passwords. Wait {wait_seconds} seconds, then try again.")
             }
+            Problem::SignInBusy => f.write_str("Kassa is busy signing others in. Try again in a few seconds."),
             Problem::Other { message } => f.write_str(message),
         }
     }

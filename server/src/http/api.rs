@@ -1,6 +1,6 @@
 //! The JSON API for POS systems: `/api/v1/payments` and `/api/v1/events`.
 
-use super::auth::api_store;
+use super::auth::ApiStore;
 use super::error::ApiError;
 use super::json::parse_json;
 use super::sse;
@@ -55,10 +55,10 @@ enum Channel {
 
 async fn create_payment(
     State(service): State<Arc<PaymentService>>,
+    ApiStore(store_id): ApiStore,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
     let key = headers
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
@@ -95,19 +95,17 @@ async fn create_payment(
 
 async fn read_payment(
     State(service): State<Arc<PaymentService>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Json<PaymentView>, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
     Ok(Json(service.get(&store_id, &id).await?))
 }
 
 async fn cancel_payment(
     State(service): State<Arc<PaymentService>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Json<PaymentView>, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
     Ok(Json(service.cancel(&store_id, &id).await?))
 }
 
@@ -121,10 +119,9 @@ struct ListQuery {
 /// RFC 3339 time and defaults to the start of today (UTC).
 async fn list_payments(
     State(service): State<Arc<PaymentService>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<PaymentView>>, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
     if let Some(store) = query.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
@@ -144,16 +141,17 @@ async fn list_payments(
 /// as server-sent events; the stream ends after a final state.
 async fn payment_events(
     State(service): State<Arc<PaymentService>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
     Ok(sse::payment_stream(service, store_id, id).await?)
 }
 
 /// `GET /api/v1/events`: every change to the store's payments.
-async fn store_events(State(service): State<Arc<PaymentService>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let store_id = api_store(&service.config(), &headers)?;
+async fn store_events(
+    State(service): State<Arc<PaymentService>>,
+    ApiStore(store_id): ApiStore,
+) -> Result<Response, ApiError> {
     Ok(sse::store_stream(store_id, service.events().subscribe()))
 }
 
@@ -283,6 +281,54 @@ mod tests {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let request = Request::builder().uri("/api/v1/payments/x").body(Body::empty()).unwrap();
         assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn a_client_guessing_keys_waits_even_with_the_right_one_and_others_do_not() {
+        let (service, _klarna) = service_on_simulator().await;
+        let router = routes()
+            .with_state(AppState::new(service))
+            .layer(axum::middleware::from_fn(|request, next| super::super::client::remember(true, request, next)));
+        let get = |key: &str, from: &str| {
+            let request = Request::builder()
+                .uri("/api/v1/payments")
+                .header("Authorization", format!("Bearer {key}"))
+                .header("X-Forwarded-For", from)
+                .body(Body::empty())
+                .unwrap();
+            router.clone().oneshot(request)
+        };
+        for n in 0..11 {
+            let answer = get(&format!("guess-{n:08}"), "203.0.113.9").await.unwrap();
+            assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+        }
+        let waiting = get("kassa-dev-key", "203.0.113.9").await.unwrap();
+        assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS, "the right key is not even checked");
+        let retry_after: u64 = waiting.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=6).contains(&retry_after), "{retry_after}");
+        let body = waiting.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+            (Some("too_many_failures"), Some("Authorization"))
+        );
+        assert_eq!(get("kassa-dev-key", "198.51.100.1").await.unwrap().status(), StatusCode::OK, "another client");
+        // An Authorization header too long to be a key is bad input, named.
+        let long = get(&"k".repeat(600), "198.51.100.1").await.unwrap();
+        assert_eq!(long.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_answers_with_an_id_and_never_the_database_text() {
+        let detail = "database: error returned from database: (code: 1) no such table: secret_table";
+        let response = ApiError::internal(&detail).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("secret_table") && !text.contains("database"), "{text}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["error"]["code"], "unavailable");
+        assert_eq!(body["error"]["error_id"].as_str().map(str::len), Some(16), "{text}");
     }
 
     const WEB_CART: &str = r#"{"channel":"web","lines":[{"name":"Shoes","quantity":1,"unit_price":49900,"tax_rate":2500}],

@@ -1,29 +1,62 @@
 //! Who a request comes from: a POS by its store's API key, an associate's
 //! browser by its session cookie.
 
+use super::client::ClientAddress;
 use super::error::ApiError;
 use crate::config::Config;
+use crate::guard::FailureLimit;
 use crate::sellers::{SellerSession, Sellers};
+use crate::state::AppState;
 use app::cookies::{request_cookie, SELLER_COOKIE};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::net::IpAddr;
+
+/// Longest `Authorization` header worth comparing (keys are far shorter).
+pub const MAX_AUTHORIZATION_BYTES: usize = 512;
 
 /// The store whose API key the request carries (`Authorization: Bearer`).
-pub fn api_store(config: &Config, headers: &HeaderMap) -> Result<String, ApiError> {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or(ApiError::Unauthorized)?;
+/// A client with too many wrong keys waits before any key of it is checked.
+pub fn api_store(
+    config: &Config,
+    failures: &FailureLimit,
+    client: IpAddr,
+    headers: &HeaderMap,
+) -> Result<String, ApiError> {
+    if let Some(wait) = failures.wait(client) {
+        return Err(ApiError::TooManyFailures { retry_after: wait });
+    }
+    let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+    if given.len() > MAX_AUTHORIZATION_BYTES {
+        return Err(ApiError::TooLong { field: "Authorization", max: MAX_AUTHORIZATION_BYTES });
+    }
+    let given = std::str::from_utf8(given).ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    let Some(given) = given else { return Err(ApiError::Unauthorized) };
     // Check every store so the time taken does not tell which one matched.
     let mut found = None;
     for store in &config.stores {
-        if store.api_key.matches(given) {
+        if store.api_key_matches(given) {
             found = Some(store.id.clone());
         }
     }
-    found.ok_or(ApiError::Unauthorized)
+    found.ok_or_else(|| {
+        failures.failed(client);
+        tracing::warn!(%client, "API request with a wrong key");
+        ApiError::Unauthorized
+    })
+}
+
+/// The store of the request's API key, as an extractor.
+pub struct ApiStore(pub String);
+
+impl FromRequestParts<AppState> for ApiStore {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiStore, ApiError> {
+        let client = ClientAddress::of(&parts.extensions);
+        api_store(&state.payments.config(), &state.failures, client, &parts.headers).map(ApiStore)
+    }
 }
 
 /// The signed-in associate of the request's cookie, if any.

@@ -14,6 +14,15 @@ use serde_json::json;
 #[derive(Debug)]
 pub enum ApiError {
     Unauthorized,
+    /// Too many wrong keys from this client: nothing is checked until then.
+    TooManyFailures {
+        retry_after: std::time::Duration,
+    },
+    /// A header or value too long to be worth reading.
+    TooLong {
+        field: &'static str,
+        max: usize,
+    },
     WrongStore(String),
     MissingIdempotencyKey,
     BadJson {
@@ -32,12 +41,35 @@ pub enum ApiError {
     Klarna(klarna::KlarnaError),
     /// A cancel Klarna did not confirm: the link may still be paid.
     NotWithdrawn(klarna::KlarnaError),
-    Internal,
+    /// Kassa's own failure; the detail is in the log under `error_id`.
+    Internal {
+        error_id: String,
+    },
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut extra_headers = Vec::new();
+        let mut error_id = None;
         let (status, code, message, field, fields) = match self {
+            ApiError::TooManyFailures { retry_after } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                extra_headers.push((axum::http::header::RETRY_AFTER, seconds.to_string()));
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_failures",
+                    format!("too many requests with a wrong key from this address; retry in {seconds} s"),
+                    Some("Authorization".to_string()),
+                    None,
+                )
+            }
+            ApiError::TooLong { field, max } => (
+                StatusCode::BAD_REQUEST,
+                "too_long",
+                format!("{field} must be at most {max} bytes"),
+                Some(field.to_string()),
+                None,
+            ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -97,13 +129,16 @@ impl IntoResponse for ApiError {
             ApiError::BadQuery { field, message } => {
                 (StatusCode::BAD_REQUEST, "invalid_query", message, Some(field.to_string()), None)
             }
-            ApiError::Internal => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Kassa could not complete this right now; retry with the same Idempotency-Key".into(),
-                None,
-                None,
-            ),
+            ApiError::Internal { error_id: id } => {
+                error_id = Some(id);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Kassa could not complete this right now; retry with the same Idempotency-Key".into(),
+                    None,
+                    None,
+                )
+            }
             ApiError::Klarna(error) => {
                 let problem = klarna_advice(&error);
                 let (message, retry_later) = (problem.to_string(), problem.retry_later());
@@ -117,6 +152,10 @@ impl IntoResponse for ApiError {
             }
         };
         let mut error = json!({ "code": code, "message": message });
+        if let Some(id) = error_id {
+            // Quote it to the operator: the log line with the detail carries it.
+            error["error_id"] = json!(id);
+        }
         if let Some(field) = field {
             error["field"] = json!(field);
         }
@@ -132,11 +171,25 @@ impl IntoResponse for ApiError {
                 .collect();
             error["fields"] = json!(entries);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        for (name, value) in extra_headers {
+            if let Ok(value) = value.parse() {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
     }
 }
 
 impl ApiError {
+    /// Logs what went wrong under a fresh id and answers with the id only:
+    /// database text never reaches a client.
+    pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
+        let error_id = crate::crypto::random_hex(8);
+        tracing::error!(%error_id, error = %detail, "internal error");
+        ApiError::Internal { error_id }
+    }
+
     pub fn invalid_field(field: &str, message: &str) -> ApiError {
         let mut errors = FieldErrors::default();
         errors.push(field, message);
@@ -155,10 +208,7 @@ impl From<PaymentError> for ApiError {
             PaymentError::Klarna(error) => ApiError::Klarna(error),
             PaymentError::Conflict(problem) => ApiError::Conflict(problem.to_string()),
             PaymentError::NotWithdrawn(error) => ApiError::NotWithdrawn(error),
-            PaymentError::Storage(error) => {
-                tracing::error!(%error, "storage failed");
-                ApiError::Internal
-            }
+            PaymentError::Storage(error) => ApiError::internal(&error),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! keeps a kiosk's browser on its own page, the kiosk screen's live stream,
 //! and the self-checkout system's JSON API (`/api/v1/kiosks/...`).
 
-use super::auth::api_store;
+use super::auth::ApiStore;
+use super::client::ClientAddress;
 use super::cookies::kiosk_cookie;
 use super::error::ApiError;
 use super::json::parse_json;
@@ -71,15 +72,38 @@ struct EnrolQuery {
     key: Option<String>,
 }
 
+/// Longest device key worth checking (keys are far shorter).
+const MAX_DEVICE_KEY_BYTES: usize = 256;
+
 /// `GET /kiosk/{id}?key=...`: once per kiosk screen. Sets the HttpOnly
 /// cookie and sends the screen to `/kiosk`, so the key leaves the URL bar.
-async fn enrol(State(kiosks): State<Arc<Kiosks>>, Path(id): Path<String>, Query(query): Query<EnrolQuery>) -> Response {
+/// A client with too many wrong keys waits before its next key is checked.
+async fn enrol(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    Path(id): Path<String>,
+    Query(query): Query<EnrolQuery>,
+) -> Response {
+    let kiosks = &state.kiosks;
+    if let Some(wait) = state.failures.wait(client) {
+        let seconds = wait.as_secs().max(1);
+        let message = format!("Too many wrong kiosk keys from this address. Try again in {seconds} s.");
+        let mut response = forbidden(&message);
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        return response;
+    }
     let key = query.key.unwrap_or_default();
+    if id.len() > 64 || key.len() > MAX_DEVICE_KEY_BYTES {
+        let message = format!("The kiosk id (64) or the key ({MAX_DEVICE_KEY_BYTES} bytes) is too long.");
+        return (StatusCode::BAD_REQUEST, [(header::CACHE_CONTROL, "no-store")], message).into_response();
+    }
     // Cookie-safe keys only, so the cookie carries it as given.
     let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_graphic() && !matches!(c, ';' | ',' | '"' | '\\'));
     let device = format!("{id}.{key}");
     if !plain || kiosks.authenticate(Some(&device)).is_err() {
-        tracing::warn!(kiosk = %id, "kiosk enrolment refused: unknown kiosk or wrong key");
+        state.failures.failed(client);
+        tracing::warn!(kiosk = %id, %client, "kiosk enrolment refused: unknown kiosk or wrong key");
         return forbidden("Wrong kiosk id or device key.");
     }
     let cookie = kiosk_cookie(&device, kiosks.service().config().public_url.starts_with("https://"));
@@ -105,8 +129,7 @@ async fn kiosk_events(State(kiosks): State<Arc<Kiosks>>, headers: HeaderMap) -> 
 }
 
 /// The kiosk for the self-checkout system, checked against its API key's store.
-fn api_kiosk(kiosks: &Kiosks, headers: &HeaderMap, id: &str) -> Result<KioskConfig, ApiError> {
-    let store_id = api_store(&kiosks.service().config(), headers)?;
+fn api_kiosk(kiosks: &Kiosks, store_id: &str, id: &str) -> Result<KioskConfig, ApiError> {
     let kiosk = kiosks.config(id)?;
     if kiosk.store != store_id {
         return Err(KioskError::WrongStore(kiosk.id.clone()).into());
@@ -118,10 +141,10 @@ fn api_kiosk(kiosks: &Kiosks, headers: &HeaderMap, id: &str) -> Result<KioskConf
 /// last paid payment (kept after the screen resets).
 async fn api_state(
     State(kiosks): State<Arc<Kiosks>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let kiosk = api_kiosk(&kiosks, &headers, &id)?;
+    let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     let view = kiosks.state(&kiosk.id)?;
     let last_paid = kiosks.last_paid(&kiosk.id);
     let mut body = serde_json::to_value(&view).unwrap_or_default();
@@ -138,11 +161,11 @@ struct CartBody {
 /// `PUT /api/v1/kiosks/{id}/cart`: the basket to show, same lines as a payment.
 async fn api_put_cart(
     State(kiosks): State<Arc<Kiosks>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<KioskView>, ApiError> {
-    let kiosk = api_kiosk(&kiosks, &headers, &id)?;
+    let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     let body: CartBody = parse_json(&body)?;
     Ok(Json(kiosks.put_cart(&kiosk.store, &kiosk.id, CartInput { lines: body.lines })?))
 }
@@ -150,20 +173,20 @@ async fn api_put_cart(
 /// `DELETE /api/v1/kiosks/{id}/cart`: forget the shopper (as Cancel does).
 async fn api_clear(
     State(kiosks): State<Arc<Kiosks>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Json<KioskView>, ApiError> {
-    let kiosk = api_kiosk(&kiosks, &headers, &id)?;
+    let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     Ok(Json(kiosks.reset(&kiosk.id, None, "self-checkout system").await?))
 }
 
 /// `GET /api/v1/kiosks/{id}/events`: `kiosk` on every change, `paid` once per paid payment.
 async fn api_events(
     State(kiosks): State<Arc<Kiosks>>,
-    headers: HeaderMap,
+    ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let kiosk = api_kiosk(&kiosks, &headers, &id)?;
+    let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     Ok(sse::kiosk_stream(&kiosks, &kiosk.id, true)?)
 }
 

@@ -269,7 +269,8 @@ impl PaymentService {
                 tracing::warn!(payment = %id, %error, "could not create the payment at Klarna");
                 let problem = match &error {
                     PaymentError::Klarna(e) => super::klarna_advice(e),
-                    other => Problem::Other { message: other.to_string() },
+                    // The detail (database text) is in the log line above, never in the payment.
+                    _ => Problem::StorageFailed,
                 };
                 let lost_answer = matches!(&error, PaymentError::Klarna(e) if e.is_transient() && !e.nothing_done());
                 if (hpp_asked && lost_answer) || earlier_link.is_some() {

@@ -15,6 +15,7 @@ mod unknown_links;
 mod withdrawals_due;
 
 pub use payments::{StatusEvent, StoredPayment, Updated};
+pub use seller_sessions::StoredSession;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/0004_server_keys.sql")),
     (5, include_str!("../../migrations/0005_unknown_links.sql")),
     (6, include_str!("../../migrations/0006_withdrawals_due.sql")),
+    (7, include_str!("../../migrations/0007_session_credential.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 
 use super::{summary, Ports};
 use crate::clock::start_of_today_millis;
+use crate::http::client::ClientAddress;
 use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
 use crate::sellers::{AuthError, SESSION_HOURS};
 use app::cookies::{CookieChange, SELLER_COOKIE};
@@ -34,7 +35,10 @@ impl SellerPort for Ports {
         password: String,
     ) -> BoxFuture<'_, Result<(SellerSession, CookieChange), AppError>> {
         Box::pin(async move {
-            match self.0.sellers.sign_in(&store_id, &name, &password).await {
+            // The address the request came from, put there by `http::client`.
+            let client = leptos::prelude::use_context::<axum::http::request::Parts>()
+                .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |parts| ClientAddress::of(&parts.extensions));
+            match self.0.sellers.sign_in(&store_id, &name, &password, client).await {
                 Ok((token, session)) => {
                     tracing::info!(store = %session.store_id, associate = %session.associate, "associate signed in");
                     let session = SellerSession { store_id: session.store_id, associate: session.associate };
@@ -45,8 +49,13 @@ impl SellerPort for Ports {
                     Err(AppError::WrongCredentials)
                 }
                 Err(AuthError::TooManyAttempts { wait_seconds }) => {
-                    tracing::warn!(store = %store_id, wait_seconds, "sign-in refused: too many failed attempts");
+                    tracing::warn!(store = %store_id, %client, wait_seconds, "sign-in refused: too many failed attempts");
                     Err(AppError::Failed(Problem::TooManySignIns { wait_seconds }))
+                }
+                Err(AuthError::Invalid(errors)) => Err(AppError::Invalid(errors)),
+                Err(AuthError::Busy) => {
+                    tracing::warn!(store = %store_id, "sign-in refused: every turn at password hashing is taken");
+                    Err(AppError::Failed(Problem::SignInBusy))
                 }
                 Err(AuthError::Storage(error)) => Err(PaymentError::Storage(error).into()),
             }
