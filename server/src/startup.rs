@@ -67,7 +67,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
         println!("Resumed {resumed} open payment(s) from {}", config.data_dir.display());
     }
     tokio::spawn(service.clone().run_tracker());
-    reload_on_hangup(service.clone(), path.clone());
+    reload_on_hangup(state.clone(), path.clone());
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
@@ -98,7 +98,9 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     // payment step is already on disk, and screens reconnect on their own.
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The peer address feeds the per-client limits on failed sign-ins and keys.
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         signalled.notify_one();
     });
@@ -115,21 +117,41 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 }
 
 /// Every route Kassa serves: its own, the app's pages and, in simulator
-/// mode, the embedded simulator; all behind the kiosk gate.
+/// mode, the embedded simulator; all behind the kiosk gate, the cross-site
+/// check, the security headers and the body limit.
 pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
+    use axum::middleware::from_fn;
     let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));
     if let Some(simulator) = simulator {
         router = router.nest(http::SIMULATOR_PREFIX, simulator.router());
     }
-    router.layer(axum::middleware::from_fn_with_state(state.kiosks.clone(), http::kiosks::gate))
+    let config = state.payments.config();
+    let own = Arc::new(http::origin::OwnOrigin(config.public_origin()));
+    let payments = state.payments.clone();
+    let trust_forwarded_for = config.security.trust_forwarded_for;
+    router
+        .layer(axum::middleware::from_fn_with_state(state.kiosks.clone(), http::kiosks::gate))
+        .layer(from_fn(move |request, next| http::origin::check(own.clone(), request, next)))
+        .layer(from_fn(move |request, next| {
+            // From the live config, so a reload's frame_ancestors apply at once.
+            let policy = Arc::new(http::headers::SecurityHeaders::from_config(&payments.config()));
+            http::headers::add(policy, request, next)
+        }))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(from_fn(move |request, next| http::client::remember(trust_forwarded_for, request, next)))
 }
+
+/// The largest request body Kassa reads: a cart of 1,000 lines with long
+/// names fits; anything bigger is refused (413) before it is read.
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// How long a stopping Kassa lets open requests finish.
 const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
 
 /// `kill -HUP` re-reads the config file and puts it in force if it is
-/// valid; otherwise the reason is logged and the old one stays.
-fn reload_on_hangup(service: Arc<PaymentService>, path: PathBuf) {
+/// valid; otherwise the reason is logged and the old one stays. Sessions of
+/// associates it removed or gave a new password end.
+fn reload_on_hangup(state: AppState, path: PathBuf) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
@@ -138,8 +160,15 @@ fn reload_on_hangup(service: Arc<PaymentService>, path: PathBuf) {
         while hangups.recv().await.is_some() {
             let env: Vec<(String, String)> = std::env::vars().collect();
             match Config::load(&path, &env) {
-                Ok(new) => match service.replace_config(new).await {
-                    Ok(()) => tracing::info!(path = %path.display(), "configuration reloaded"),
+                Ok(new) => match state.payments.replace_config(new).await {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "configuration reloaded");
+                        match state.sellers.end_stale_sessions().await {
+                            Ok(0) => {}
+                            Ok(ended) => tracing::info!(ended, "sessions of removed or changed associates ended"),
+                            Err(error) => tracing::error!(%error, "could not end stale sessions"),
+                        }
+                    }
                     Err(why) => tracing::error!(%why, "configuration change refused; keeping the previous one"),
                 },
                 Err(error) => tracing::error!(%error, "configuration change refused; keeping the previous one"),
@@ -147,7 +176,7 @@ fn reload_on_hangup(service: Arc<PaymentService>, path: PathBuf) {
         }
     });
     #[cfg(not(unix))]
-    let _ = (service, path);
+    let _ = (state, path);
 }
 
 /// The address to reach our own listener at: loopback when bound to all.

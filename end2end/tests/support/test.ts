@@ -4,8 +4,9 @@ export { expect };
 
 /**
  * Playwright's `test`, failing any test in whose pages the app broke in the
- * browser: an uncaught error (a wasm panic) or a hydration error. Such a
- * page can still look right while nothing on it works any more.
+ * browser: an uncaught error (a wasm panic), a hydration error, or anything
+ * the Content Security Policy blocked. Such a page can still look right
+ * while nothing on it works any more.
  */
 export const test = base.extend<{ browserErrors: void }>({
   browserErrors: [
@@ -15,7 +16,7 @@ export const test = base.extend<{ browserErrors: void }>({
         page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
         page.on("console", (message) => {
           const text = message.text();
-          if (message.type() === "error" && /hydrat|panicked/i.test(text)) {
+          if (message.type() === "error" && /hydrat|panicked|Content Security Policy/i.test(text)) {
             errors.push(`${page.url()}: ${text.split("\n")[0]}`);
           }
         });

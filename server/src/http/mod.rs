@@ -5,10 +5,13 @@ pub mod api;
 pub mod auth;
 pub mod callbacks;
 pub mod checkout;
+pub mod client;
 pub mod cookies;
 pub mod error;
+pub mod headers;
 pub mod json;
 pub mod kiosks;
+pub mod origin;
 pub mod seller;
 pub mod sse;
 

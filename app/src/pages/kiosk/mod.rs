@@ -165,6 +165,7 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
                                 class="kiosk-module"
                                 title="Klarna Distribution Module"
                                 sandbox="allow-scripts allow-forms allow-same-origin"
+                                referrerpolicy="no-referrer"
                                 src=url
                             ></iframe>
                         }

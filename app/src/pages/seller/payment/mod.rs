@@ -73,7 +73,15 @@ pub fn PaymentPanel(
                     .get()
                     .map(|url| {
                         view! {
-                            <iframe class="distribution-module" title=move || t(Word::DistributionModule) src=url></iframe>
+                            // Klarna's module runs its scripts and forms; it may open the link in a
+                            // new tab, but never navigate the till itself away or learn its address.
+                            <iframe
+                                class="distribution-module"
+                                title=move || t(Word::DistributionModule)
+                                sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+                                referrerpolicy="no-referrer"
+                                src=url
+                            ></iframe>
                         }
                     })
             }}

@@ -1,0 +1,145 @@
+//! What every answer tells the browser about itself: a Content Security
+//! Policy that allows exactly what Kassa's pages load, no framing by other
+//! sites, no MIME sniffing, no referrer to other origins, and no caching
+//! of anything but the bundle. The simulator (standing in for Klarna) is
+//! left alone: it is not Kassa's page.
+
+use crate::config::{Config, Environment};
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// The policies, worked out once from the config.
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders {
+    /// Where Klarna's frames and images come from.
+    klarna_sources: String,
+    frame_ancestors: String,
+    /// Only when the ancestors are `'none'` (old browsers' X-Frame-Options).
+    deny_frames: bool,
+    https: bool,
+    /// `cargo leptos watch` reloads pages over a websocket.
+    dev_reload: bool,
+}
+
+impl SecurityHeaders {
+    pub fn from_config(config: &Config) -> SecurityHeaders {
+        let klarna_sources = match (&config.klarna.environment, &config.klarna.base_url) {
+            // The embedded simulator is served by Kassa: its own origin, as the
+            // page sees it and as public_url names it.
+            (Environment::Simulator, None) => format!("'self' {}", config.public_origin()),
+            (Environment::Simulator, Some(base)) => format!("'self' {}", origin(base)),
+            // Klarna's payment pages and Distribution Module live under klarna.com
+            // (pay.klarna.com, payment-eu.playground.klarna.com, ...).
+            _ => "https://*.klarna.com".to_string(),
+        };
+        let frame_ancestors = config.security.frame_ancestors.join(" ");
+        SecurityHeaders {
+            klarna_sources,
+            deny_frames: frame_ancestors == "'none'",
+            frame_ancestors,
+            https: config.public_url.starts_with("https://"),
+            dev_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+        }
+    }
+
+    /// A page's policy: its own scripts and the inline hydration scripts
+    /// that carry this response's nonce, WebAssembly, Klarna's frames.
+    pub fn page_policy(&self, nonce: &str) -> String {
+        let connect = if self.dev_reload { "'self' ws:" } else { "'self'" };
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data: {k}; frame-src {k}; connect-src {connect}; form-action 'self'; \
+             base-uri 'none'; object-src 'none'; frame-ancestors {fa}",
+            k = self.klarna_sources,
+            fa = self.frame_ancestors,
+        )
+    }
+
+    /// Everything that is not an app page (JSON, streams, files, the plain
+    /// checkout notices) runs nothing; a plain page may use the stylesheet.
+    fn default_policy(&self) -> String {
+        format!(
+            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors {}",
+            self.frame_ancestors
+        )
+    }
+}
+
+/// The scheme, host and port of a URL, for a CSP source.
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+}
+
+/// Adds the headers to every answer Kassa gives (not the simulator's).
+pub async fn add(policy: Arc<SecurityHeaders>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    if path.starts_with(super::SIMULATOR_PREFIX) {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &str| {
+        if let (false, Ok(value)) = (headers.contains_key(&name), HeaderValue::from_str(value)) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, &policy.default_policy());
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    if policy.deny_frames {
+        set(header::X_FRAME_OPTIONS, "DENY");
+    }
+    if policy.https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    // Payments, sessions and kiosk screens must never come from a cache; the
+    // bundle may.
+    if !(path.starts_with("/pkg/") || path == "/favicon.svg") {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(env: &[(&str, &str)]) -> Config {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::parse(include_str!("../../../kassa.toml"), &env).unwrap()
+    }
+
+    #[test]
+    fn the_page_policy_allows_the_nonce_wasm_and_klarnas_frames_only() {
+        let headers = SecurityHeaders::from_config(&config(&[]));
+        let policy = headers.page_policy("abc123");
+        assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"), "{policy}");
+        assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"), "{policy}");
+        assert!(policy.contains("frame-src 'self' http://127.0.0.1:3000;"), "{policy}");
+        assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+        assert!(headers.deny_frames && !headers.https);
+    }
+
+    #[test]
+    fn live_klarna_frames_come_from_klarna_and_a_store_may_embed_the_till() {
+        let external =
+            [("KASSA__KLARNA__BASE_URL", "http://127.0.0.1:4010"), ("KLARNA_USERNAME", "u"), ("KLARNA_PASSWORD", "p")];
+        let headers = SecurityHeaders::from_config(&config(&external));
+        assert!(headers.page_policy("n").contains("frame-src 'self' http://127.0.0.1:4010;"));
+        let mut embedded = config(&[]);
+        embedded.klarna.environment = Environment::Production;
+        embedded.security.frame_ancestors = vec!["https://pos.example.com".into()];
+        embedded.public_url = "https://kassa.example.com".into();
+        let headers = SecurityHeaders::from_config(&embedded);
+        let policy = headers.page_policy("n");
+        assert!(policy.contains("frame-src https://*.klarna.com;"), "{policy}");
+        assert!(policy.ends_with("frame-ancestors https://pos.example.com"), "{policy}");
+        assert!(!headers.deny_frames && headers.https);
+    }
+}
