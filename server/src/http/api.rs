@@ -331,6 +331,24 @@ mod tests {
         assert_eq!(body["error"]["error_id"].as_str().map(str::len), Some(16), "{text}");
     }
 
+    #[tokio::test]
+    async fn a_database_failure_during_a_start_shows_no_database_text_anywhere() {
+        let (router, service, _klarna) = api_and_service().await;
+        let detail = "secret detail of the database";
+        let trigger = format!(
+            "CREATE TRIGGER fail_hpp BEFORE UPDATE ON payments WHEN NEW.hpp_session_id IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, '{detail}'); END"
+        );
+        service.storage().execute_for_test(&trigger).await.unwrap();
+        let (status, error) = call(&router, "POST", "/api/v1/payments", Some("db-fails-1"), CART).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+        assert_eq!(error["error"]["code"], "unavailable");
+        assert!(error["error"]["error_id"].is_string(), "{error}");
+        let (_, list) = call(&router, "GET", "/api/v1/payments", None, "").await;
+        assert_eq!(list[0]["problem"]["code"], "storage_failed", "{list}");
+        assert!(!format!("{error}{list}").contains(detail), "{error} {list}");
+    }
+
     const WEB_CART: &str = r#"{"channel":"web","lines":[{"name":"Shoes","quantity":1,"unit_price":49900,"tax_rate":2500}],
         "return_urls":{"success":"https://shop.example/ok","failure":"https://shop.example/no","back":"https://shop.example/cart"}}"#;
 

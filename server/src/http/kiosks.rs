@@ -271,6 +271,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_client_guessing_kiosk_keys_waits_even_with_the_right_one() {
+        let (state, _klarna) = state_with_second_store().await;
+        let kiosk_router = router(&state);
+        let enrol = |key: &str| {
+            let uri = format!("/kiosk/kiosk-1?key={key}");
+            kiosk_router.clone().oneshot(axum::http::Request::builder().uri(uri).body(Body::empty()).unwrap())
+        };
+        for n in 0..11 {
+            assert_eq!(enrol(&format!("guess-{n}")).await.unwrap().status(), StatusCode::FORBIDDEN, "guess {n}");
+        }
+        let waiting = enrol("kiosk-dev-key-1").await.unwrap();
+        assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS, "the right key is not even checked");
+        assert!(waiting.headers().contains_key(header::RETRY_AFTER));
+        assert!(!waiting.headers().contains_key(header::SET_COOKIE));
+        // A key too long to be one is refused as bad input, before any check.
+        let (fresh, _klarna) = state_with_second_store().await;
+        let uri = format!("/kiosk/kiosk-1?key={}", "k".repeat(300));
+        let request = axum::http::Request::builder().uri(uri).body(Body::empty()).unwrap();
+        assert_eq!(router(&fresh).oneshot(request).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
     async fn only_the_right_key_enrols_and_a_kiosk_stays_on_its_own_page() {
         let (state, _klarna) = state_with_second_store().await;
         let router = router(&state);

@@ -77,6 +77,13 @@ impl Storage {
         Ok(storage)
     }
 
+    /// Runs raw SQL: tests break the database on purpose with it.
+    #[cfg(test)]
+    pub async fn execute_for_test(&self, sql: &str) -> Result<(), StorageError> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// A transaction that takes the write lock at once. A deferred one that
     /// reads first fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT)
     /// when another writer committed meanwhile, e.g. a status callback and a

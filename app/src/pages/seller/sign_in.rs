@@ -82,8 +82,20 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
                         </label>
                     }
                 })}
-            <CredentialField label=Word::Name kind="text" autocomplete="username" value=name/>
-            <CredentialField label=Word::Password kind="password" autocomplete="current-password" value=password/>
+            <CredentialField
+                label=Word::Name
+                kind="text"
+                autocomplete="username"
+                max=domain::sign_in::MAX_NAME_CHARS
+                value=name
+            />
+            <CredentialField
+                label=Word::Password
+                kind="password"
+                autocomplete="current-password"
+                max=domain::sign_in::MAX_PASSWORD_BYTES
+                value=password
+            />
             <button type="submit" class="primary" disabled=move || !hydrated.get() || submit.pending().get()>
                 {move || t(Word::SignIn)}
             </button>
@@ -98,6 +110,8 @@ fn CredentialField(
     label: Word,
     kind: &'static str,
     autocomplete: &'static str,
+    /// The server's bound, so the field stops where the server would refuse.
+    max: usize,
     value: RwSignal<String>,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -107,6 +121,7 @@ fn CredentialField(
             <input
                 type=kind
                 autocomplete=autocomplete
+                maxlength=max
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
