@@ -26,6 +26,10 @@ pub enum AppError {
     /// state; the problem says what to do next.
     #[error("{0}")]
     Failed(Problem),
+    /// Kassa's own failure (its database, say). The detail is in the
+    /// server's log under `error_id`, which staff can quote.
+    #[error("Kassa could not do this just now; try again in a moment (reference {error_id})")]
+    Internal { error_id: String },
     /// The browser could not reach Kassa.
     #[error("could not reach Kassa ({0}); check the network and try again")]
     Transport(String),

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod events;
 pub mod guard;
 pub mod http;
+pub mod incident;
 pub mod kiosks;
 pub mod payments;
 pub mod sellers;

@@ -312,6 +312,17 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             "Butik, namn eller lösenord är fel.",
             "Geschäft, Name oder Passwort ist falsch.",
         ],
+        AppError::Internal { error_id } => {
+            let text = pick(
+                lang,
+                [
+                    "Kassa could not do this just now. Try again in a moment (reference {id}).",
+                    "Kassa kunde inte göra detta just nu. Försök igen om en stund (referens {id}).",
+                    "Kassa konnte das gerade nicht ausführen. Gleich erneut versuchen (Referenz {id}).",
+                ],
+            );
+            return fill(text, &[("id", error_id)]);
+        }
         AppError::Transport(_) => [
             "Could not reach Kassa. Check the network and try again.",
             "Kassa gick inte att nå. Kontrollera nätverket och försök igen.",
@@ -361,5 +372,9 @@ mod tests {
         }
         assert_eq!(status(Lang::De, PaymentStatus::Completed), "Bezahlt");
         assert!(app_error(Lang::Sv, &AppError::WrongCredentials).contains("lösenord"));
+        let internal = AppError::Internal { error_id: "0a1b2c3d4e5f6a7b".into() };
+        let english = "Kassa could not do this just now. Try again in a moment (reference 0a1b2c3d4e5f6a7b).";
+        assert_eq!(app_error(Lang::En, &internal), english);
+        assert!(app_error(Lang::De, &internal).ends_with("(Referenz 0a1b2c3d4e5f6a7b)."));
     }
 }

@@ -185,9 +185,7 @@ impl ApiError {
     /// Logs what went wrong under a fresh id and answers with the id only:
     /// database text never reaches a client.
     pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
-        let error_id = crate::crypto::random_hex(8);
-        tracing::error!(%error_id, error = %detail, "internal error");
-        ApiError::Internal { error_id }
+        ApiError::Internal { error_id: crate::incident::log_internal(detail) }
     }
 
     pub fn invalid_field(field: &str, message: &str) -> ApiError {

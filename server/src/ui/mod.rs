@@ -43,10 +43,7 @@ impl From<PaymentError> for AppError {
             PaymentError::KeyReused | PaymentError::CartRefInUse => AppError::Failed(Problem::CartChanged),
             PaymentError::Conflict(problem) => AppError::Failed(problem),
             PaymentError::NotWithdrawn(_) => AppError::Failed(Problem::LinkStillLive),
-            PaymentError::Storage(error) => {
-                tracing::error!(%error, "storage failed");
-                AppError::Failed(Problem::StorageFailed)
-            }
+            PaymentError::Storage(error) => AppError::Internal { error_id: crate::incident::log_internal(&error) },
             PaymentError::UnknownStore(store) => {
                 tracing::error!(%store, "seller view asked for an unknown store");
                 AppError::Failed(Problem::StoreNotConfigured)

@@ -185,4 +185,20 @@ mod tests {
             AppError::WrongCredentials
         );
     }
+
+    #[tokio::test]
+    async fn a_database_failure_reaches_the_till_as_a_reference_not_its_text() {
+        let klarna = TestKlarna::start().await;
+        let payments = service_with(&klarna, &[]).await;
+        let trigger =
+            "CREATE TRIGGER no_payments BEFORE INSERT ON payments BEGIN SELECT RAISE(ABORT, 'table detail'); END";
+        payments.storage().execute_for_test(trigger).await.unwrap();
+        let service = Ports(crate::state::AppState::new(payments));
+        let session = SellerSession { store_id: "stockholm".into(), associate: "demo".into() };
+        let cart = crate::testing::cart_of("Scarf", 1, 19_900);
+        match service.start_seller_payment(session, "attempt-1".into(), cart).await.unwrap_err() {
+            AppError::Internal { error_id } => assert_eq!(error_id.len(), 16),
+            other => panic!("expected an internal error with a reference, got {other:?}"),
+        }
+    }
 }

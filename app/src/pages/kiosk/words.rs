@@ -91,7 +91,8 @@ pub fn tr(lang: Lang, text: Text) -> &'static str {
 /// and the details go to the browser's console for staff.
 pub fn shopper_words(lang: Lang, error: &AppError) -> String {
     leptos::logging::error!("kiosk call failed: {error}");
-    let retry = matches!(error, AppError::Transport(_)) || matches!(error, AppError::Failed(p) if p.retry_later());
+    let retry = matches!(error, AppError::Transport(_) | AppError::Internal { .. })
+        || matches!(error, AppError::Failed(p) if p.retry_later());
     let next = if retry { tr(lang, Text::TryAgain) } else { tr(lang, Text::AskStaff) };
     format!("{}. {next}.", tr(lang, Text::Error))
 }
