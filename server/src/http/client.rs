@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The request's client address, in the request's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,9 +31,23 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
     }
 }
 
+/// Said once per process: a proxy's header is there but not trusted.
+static UNTRUSTED_PROXY_NOTED: AtomicBool = AtomicBool::new(false);
+
 /// Puts [`ClientAddress`] on every request.
 pub async fn remember(trust_forwarded_for: bool, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if !trust_forwarded_for
+        && request.headers().contains_key("x-forwarded-for")
+        && !UNTRUSTED_PROXY_NOTED.swap(true, Ordering::Relaxed)
+    {
+        // Behind a proxy every client would share its address, and with it
+        // the waits after failed sign-ins.
+        tracing::warn!(
+            "requests carry X-Forwarded-For but security.trust_forwarded_for is off: if Kassa is behind a \
+             reverse proxy, turn it on, or all clients share the proxy's address for the sign-in limits"
+        );
+    }
     let address = client_address(peer, request.headers(), trust_forwarded_for);
     request.extensions_mut().insert(ClientAddress(address));
     next.run(request).await
