@@ -100,7 +100,7 @@ async fn a_flood_of_sign_ins_with_huge_names_keeps_memory_bounded() {
     };
     // Warm up the allocator and the code paths, then measure.
     let first = send(0).await.unwrap();
-    assert_eq!(first.status(), 400, "an oversized name is bad input");
+    assert_eq!(first.status(), 422, "an oversized name is bad input");
     let error: serde_json::Value = first.json().await.unwrap();
     assert_eq!(error["Invalid"][0]["field"], "name", "{error}");
     let before = kassa.rss();
@@ -112,7 +112,7 @@ async fn a_flood_of_sign_ins_with_huge_names_keeps_memory_bounded() {
         }
     }
     let after = kassa.rss();
-    assert_eq!(statuses.get(&400), Some(&400), "every one refused as bad input: {statuses:?}");
+    assert_eq!(statuses.get(&422), Some(&400), "every one refused as bad input: {statuses:?}");
     assert!(after <= before + FLOOD_RSS_BOUND, "RSS grew from {} MB to {} MB", before / 1_000_000, after / 1_000_000);
     // A body past the limit is not even read.
     let huge = format!("store=stockholm&name={}&password=p", "x".repeat(2_000_000));
@@ -185,6 +185,9 @@ async fn a_cross_site_post_is_refused_and_answers_carry_their_headers() {
         .await
         .unwrap();
     assert_eq!(own.status(), 200, "Kassa's own page signs in");
+    // A refusal says why in its status, not 500: no session is 401.
+    let today = format!("{}{}", kassa.url, app::server_fns::seller::TodaysPayments::PATH);
+    assert_eq!(http.post(today).form(&[("", "")]).send().await.unwrap().status(), 401);
     // A link on another site cannot enrol this browser as a kiosk.
     let enrol = http.get(format!("{}/kiosk/kiosk-1?key=kiosk-dev-key-1", kassa.url));
     assert_eq!(enrol.header("sec-fetch-site", "cross-site").send().await.unwrap().status(), 403);

@@ -6,7 +6,7 @@ use crate::AppError;
 use leptos::prelude::*;
 
 /// Runs one call for the kiosk whose cookie came with the request. A
-/// refused kiosk call answers 403, not 500.
+/// refused kiosk call answers 403 (and other refusals their own status), not 500.
 #[cfg(feature = "ssr")]
 async fn for_device<F>(call: F) -> Result<KioskView, AppError>
 where
@@ -20,13 +20,7 @@ where
     let headers: http::HeaderMap =
         leptos_axum::extract().await.map_err(|e| AppError::other(format!("cannot read the request: {e}")))?;
     let device = crate::cookies::request_cookie(&headers, crate::cookies::KIOSK_COOKIE).map(str::to_string);
-    let result = call(&*port, device).await;
-    if let Err(AppError::Forbidden(_)) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::FORBIDDEN);
-        }
-    }
-    result
+    super::request::answered(call(&*port, device).await)
 }
 
 #[server(prefix = "/kiosk/fn")]

@@ -5,7 +5,7 @@
 use super::{
     check_attempt_key,
     language::chosen_lang,
-    request::{seller, seller_port, session_token, set_cookie, set_sign_in_status},
+    request::{answered, seller, seller_port, session_token, set_cookie},
 };
 use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
@@ -15,67 +15,117 @@ use leptos::prelude::*;
 /// The stores, in this device's language or else the first store's.
 #[server]
 pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
-    let stores = seller_port()?.sign_in_stores();
-    let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
-    Ok(SignInChoices { stores, lang })
+    answered(
+        async move {
+            let stores = seller_port()?.sign_in_stores();
+            let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
+            Ok(SignInChoices { stores, lang })
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn sign_in(store: String, name: String, password: String) -> Result<SellerSession, AppError> {
-    let (session, cookie) = seller_port()?.sign_in(store, name, password).await.inspect_err(set_sign_in_status)?;
-    set_cookie(&cookie);
-    Ok(session)
+    answered(
+        async move {
+            let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
+            set_cookie(&cookie);
+            Ok(session)
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    let cookie = seller_port()?.sign_out(session_token()).await?;
-    set_cookie(&cookie);
-    Ok(())
+    answered(
+        async move {
+            let cookie = seller_port()?.sign_out(session_token()).await?;
+            set_cookie(&cookie);
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn seller_store() -> Result<StoreSummary, AppError> {
-    let (port, session) = seller().await?;
-    let mut store = port.seller_store(&session)?;
-    store.lang = chosen_lang().unwrap_or(store.lang);
-    Ok(store)
+    answered(
+        async move {
+            let (port, session) = seller().await?;
+            let mut store = port.seller_store(&session)?;
+            store.lang = chosen_lang().unwrap_or(store.lang);
+            Ok(store)
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
-    check_attempt_key(&attempt_key)?;
-    let (port, session) = seller().await?;
-    port.start_seller_payment(session, attempt_key, cart).await
+    answered(
+        async move {
+            check_attempt_key(&attempt_key)?;
+            let (port, session) = seller().await?;
+            port.start_seller_payment(session, attempt_key, cart).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
-    let (port, session) = seller().await?;
-    port.seller_payment(session, id).await
+    answered(
+        async move {
+            let (port, session) = seller().await?;
+            port.seller_payment(session, id).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
-    let (port, session) = seller().await?;
-    port.cancel_seller_payment(session, id).await
+    answered(
+        async move {
+            let (port, session) = seller().await?;
+            port.cancel_seller_payment(session, id).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
-    let (port, session) = seller().await?;
-    port.todays_payments(session).await
+    answered(
+        async move {
+            let (port, session) = seller().await?;
+            port.todays_payments(session).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn send_link(id: String, to: LinkRecipient) -> Result<(), AppError> {
-    let (port, session) = seller().await?;
-    port.send_link(session, id, to).await
+    answered(
+        async move {
+            let (port, session) = seller().await?;
+            port.send_link(session, id, to).await
+        }
+        .await,
+    )
 }
 
 #[server]
 pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<PaymentView, AppError> {
-    check_attempt_key(&attempt_key)?;
-    let (port, session) = seller().await?;
-    port.regenerate_payment(session, id, attempt_key).await
+    answered(
+        async move {
+            check_attempt_key(&attempt_key)?;
+            let (port, session) = seller().await?;
+            port.regenerate_payment(session, id, attempt_key).await
+        }
+        .await,
+    )
 }
