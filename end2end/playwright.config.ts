@@ -54,6 +54,9 @@ export default defineConfig({
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // A store's LAN name, for the tests of a till on plain http that is
+            // not localhost (not a secure context).
+            "--host-resolver-rules=MAP kassa.test 127.0.0.1",
           ],
         },
       },
