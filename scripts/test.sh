@@ -38,6 +38,7 @@ say "Browser tests against the debug build"
 browser_suite debug
 
 say "Browser tests against the release build"
-browser_suite release --release
+# Precompressed (brotli, gzip) as a deployment would serve it.
+browser_suite release --release --precompress
 
 say "All checks passed"

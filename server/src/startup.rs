@@ -137,6 +137,9 @@ pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulato
             let policy = Arc::new(http::headers::SecurityHeaders::from_config(&payments.config()));
             http::headers::add(policy, request, next)
         }))
+        // Pages, JSON and unprecompressed files go out gzipped when the browser
+        // takes it; live streams (SSE), images and tiny answers do not.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(from_fn(move |request, next| http::client::remember(trust_forwarded_for, request, next)))
 }
@@ -204,5 +207,40 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::StartRequest;
+    use crate::testing::{cart_of, service_on_simulator};
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn json_goes_out_gzipped_and_live_streams_do_not() {
+        let (service, _klarna) = service_on_simulator().await;
+        for n in 0..3 {
+            let cart = cart_of("Scarf", 1, 19_900 + n);
+            service.start(StartRequest::api("stockholm", &format!("order-{n}"), None, &cart)).await.unwrap();
+        }
+        let options = leptos::prelude::LeptosOptions::builder().output_name("kassa").build();
+        let router = router(options, AppState::new(service), None);
+        let get = |uri: &str| {
+            let request = Request::builder()
+                .uri(uri)
+                .header(header::AUTHORIZATION, "Bearer kassa-dev-key")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap();
+            router.clone().oneshot(request)
+        };
+        let list = get("/api/v1/payments").await.unwrap();
+        assert_eq!(list.headers()[header::CONTENT_ENCODING], "gzip");
+        let events = get("/api/v1/events").await.unwrap();
+        assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+        assert!(!events.headers().contains_key(header::CONTENT_ENCODING), "a stream must reach the screen at once");
     }
 }
