@@ -69,6 +69,12 @@ if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | cut -d' 
 else
   say "wasm-opt ${BINARYEN_VERSION%%.*}: present"
 fi
+# Beside cargo-leptos, so README's `cargo leptos ...` commands find it
+# without this script's PATH.
+if [ "$(readlink "$HOME/.cargo/bin/wasm-opt" 2>/dev/null || true)" != "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
+  say "Linking wasm-opt into ~/.cargo/bin"
+  ln -sf "$TOOLS_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+fi
 
 # Playwright drives Debian's Chromium; it never downloads a browser.
 lock="$KASSA_ROOT/end2end/package-lock.json"
