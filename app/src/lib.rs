@@ -60,7 +60,9 @@ pub fn App() -> impl IntoView {
                 // "sign in first" can be a real 302, not only a client redirect.
                 <Route path=path!("/seller") view=pages::seller::SellerPage ssr=SsrMode::Async/>
                 <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage ssr=SsrMode::Async/>
-                <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage/>
+                // Async too: the form is in the first response, usable before
+                // (and without) the wasm.
+                <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/kiosk") view=pages::kiosk::KioskPage/>
                 <Route path=path!("/shop") view=pages::shop::ShopPage/>
                 <Route path=path!("/shop/payments/:id/:outcome") view=pages::shop::ResultPage/>

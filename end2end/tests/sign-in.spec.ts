@@ -40,3 +40,27 @@ test("signing in opens the till; signing out closes it", async ({ page, context 
   await page.goto("/seller");
   await expect(page).toHaveURL(/\/seller\/sign-in$/);
 });
+
+// A tap on Sign in before the wasm has arrived (slow store Wi-Fi), or a
+// browser without JavaScript: the form posts to the server itself.
+test.describe("before the page hydrates, or without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the sign-in form still signs in, says when the password is wrong, and signs out", async ({ page }) => {
+    await page.goto("/seller/sign-in");
+    await page.getByLabel("Name").fill("demo");
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/seller\/sign-in\?/);
+    await expect(page.getByRole("alert")).toHaveText("The store, name or password is wrong.");
+    await page.getByLabel("Name").fill("demo");
+    await page.getByLabel("Password").fill("kassa-demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/seller$/);
+    await expect(page.getByText("Kassa Demo Store")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out demo" }).click();
+    await expect(page).toHaveURL(/\/seller\/sign-in$/);
+    await page.goto("/seller");
+    await expect(page).toHaveURL(/\/seller\/sign-in$/);
+  });
+});

@@ -52,11 +52,30 @@ pub fn set_cookie(change: &CookieChange) {
 pub fn answered<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
         let own_call = use_context::<http::request::Parts>().is_some_and(|parts| is_server_fn_path(parts.uri.path()));
-        if let (true, Some(response)) = (own_call, use_context::<leptos_axum::ResponseOptions>()) {
+        // A plain form post is answered with a redirect back, error in the address.
+        if let (true, false, Some(response)) =
+            (own_call, plain_form_post(), use_context::<leptos_axum::ResponseOptions>())
+        {
             response.set_status(error_status(error));
         }
     }
     result
+}
+
+/// Whether this is an HTML form posted without JavaScript (or before the
+/// page hydrated): the browser asks for a page, not JSON.
+pub fn plain_form_post() -> bool {
+    request_headers()
+        .get(http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// Sends a plain form post on to `path` instead of back where it came from.
+pub fn continue_to(path: &'static str) {
+    if let (true, Some(response)) = (plain_form_post(), use_context::<leptos_axum::ResponseOptions>()) {
+        response.insert_header(http::header::LOCATION, http::HeaderValue::from_static(path));
+    }
 }
 
 /// Where server functions are served (`#[server]`'s default prefix and the

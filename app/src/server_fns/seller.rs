@@ -5,7 +5,7 @@
 use super::{
     check_attempt_key,
     language::chosen_lang,
-    request::{answered, seller, seller_port, session_token, set_cookie},
+    request::{answered, continue_to, seller, seller_port, session_token, set_cookie},
 };
 use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
@@ -31,6 +31,8 @@ pub async fn sign_in(store: String, name: String, password: String) -> Result<Se
         async move {
             let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
             set_cookie(&cookie);
+            // Signed in by a plain form post: on to the till.
+            continue_to("/seller");
             Ok(session)
         }
         .await,
@@ -43,6 +45,8 @@ pub async fn sign_out() -> Result<(), AppError> {
         async move {
             let cookie = seller_port()?.sign_out(session_token()).await?;
             set_cookie(&cookie);
+            // Signed out by a plain form post: on to the sign-in.
+            continue_to("/seller/sign-in");
             Ok(())
         }
         .await,

@@ -5,9 +5,11 @@ use crate::browser::load_page;
 use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
 use crate::i18n::{tr, use_lang, Word};
 use crate::model::StoreChoice;
-use crate::server_fns::seller::{sign_in, sign_in_stores};
+use crate::server_fns::seller::{sign_in, sign_in_stores, SignIn};
 use crate::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -42,9 +44,9 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
     let store = RwSignal::new(stores.first().map(|s| s.id.clone()).unwrap_or_default());
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<AppError>);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    // A sign-in posted before the page hydrated (or without JavaScript) comes
+    // back here with its error in the address, as Leptos encodes it.
+    let problem = RwSignal::new(error_in_address());
     let submit = Action::new(move |(store, name, password): &(String, String, String)| {
         let (store, name, password) = (store.clone(), name.clone(), password.clone());
         async move { sign_in(store, name, password).await }
@@ -67,23 +69,33 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
     };
     let several = stores.len() > 1;
     view! {
-        <form class="sign-in-form" on:submit=on_submit>
-            {several
-                .then(|| {
-                    view! {
-                        <label class="field">
-                            <span>{move || t(Word::Store)}</span>
-                            <select on:change=move |ev| store.set(event_target_value(&ev)) prop:value=move || store.get()>
-                                {stores
-                                    .iter()
-                                    .map(|s| view! { <option value=s.id.clone()>{s.name.clone()}</option> })
-                                    .collect_view()}
-                            </select>
-                        </label>
-                    }
-                })}
+        // A real form: a tap before the page hydrates posts it to the server
+        // function directly (which answers with a redirect); after hydration
+        // `on_submit` calls it without leaving the page.
+        <form class="sign-in-form" method="post" action=SignIn::url() on:submit=on_submit>
+            {if several {
+                view! {
+                    <label class="field">
+                        <span>{move || t(Word::Store)}</span>
+                        <select
+                            name="store"
+                            on:change=move |ev| store.set(event_target_value(&ev))
+                            prop:value=move || store.get()
+                        >
+                            {stores
+                                .iter()
+                                .map(|s| view! { <option value=s.id.clone()>{s.name.clone()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                }
+                    .into_any()
+            } else {
+                view! { <input type="hidden" name="store" value=store.get_untracked()/> }.into_any()
+            }}
             <CredentialField
                 label=Word::Name
+                field="name"
                 kind="text"
                 autocomplete="username"
                 max=domain::sign_in::MAX_NAME_CHARS
@@ -91,12 +103,13 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
             />
             <CredentialField
                 label=Word::Password
+                field="password"
                 kind="password"
                 autocomplete="current-password"
                 max=domain::sign_in::MAX_PASSWORD_BYTES
                 value=password
             />
-            <button type="submit" class="primary" disabled=move || !hydrated.get() || submit.pending().get()>
+            <button type="submit" class="primary" disabled=move || submit.pending().get()>
                 {move || t(Word::SignIn)}
             </button>
             <MaybeProblem error=problem/>
@@ -108,6 +121,8 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
 #[component]
 fn CredentialField(
     label: Word,
+    /// The form field's name, as the server function takes it.
+    field: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
     /// The server's bound, so the field stops where the server would refuse.
@@ -120,6 +135,7 @@ fn CredentialField(
             <span>{move || tr(lang.get(), label)}</span>
             <input
                 type=kind
+                name=field
                 autocomplete=autocomplete
                 maxlength=max
                 prop:value=move || value.get()
@@ -127,4 +143,14 @@ fn CredentialField(
             />
         </label>
     }
+}
+
+/// The sign-in's error that a plain form post brought back in the address
+/// (`?__path=…&__err=…`), if this page is its answer.
+fn error_in_address() -> Option<AppError> {
+    let query = leptos_router::hooks::use_query_map();
+    query.with_untracked(|query| {
+        let ours = query.get_str("__path").is_some_and(|path| path == SignIn::PATH);
+        query.get_str("__err").filter(|_| ours).map(ServerFnUrlError::<AppError>::decode_err)
+    })
 }

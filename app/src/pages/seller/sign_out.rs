@@ -2,8 +2,9 @@
 
 use crate::browser::load_page;
 use crate::i18n::{fill, tr, use_lang, Word};
-use crate::server_fns::seller::sign_out;
+use crate::server_fns::seller::{sign_out, SignOut as SignOutFn};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// Ends the associate's session on this device.
 #[component]
@@ -15,9 +16,16 @@ pub fn SignOut(associate: String) -> impl IntoView {
             load_page("/seller/sign-in");
         }
     });
+    // A real form, like sign-in: a tap before the page hydrates still signs
+    // out (the server function answers a plain post with a redirect).
     view! {
-        <button type="button" class="sign-out" on:click=move |_| {
+        <form class="sign-out-form" method="post" action=SignOutFn::url() on:submit=move |event| {
+            event.prevent_default();
             leave.dispatch(());
-        }>{move || fill(tr(lang.get(), Word::SignOut), &[("name", &associate)])}</button>
+        }>
+            <button type="submit" class="sign-out">
+                {move || fill(tr(lang.get(), Word::SignOut), &[("name", &associate)])}
+            </button>
+        </form>
     }
 }
