@@ -15,6 +15,8 @@ test("telesales on a desktop: SMS comes first and the shopper pays from the text
   await new SignInPage(page).signIn("demo", "kassa-demo", "Kassa Telesales");
   await page.waitForURL("**/seller");
   await expect(page.getByRole("heading", { level: 1, name: "Kassa Telesales" })).toBeVisible();
+  // The till takes input once its page has hydrated (the button says so).
+  await expect(seller.startButton).toBeEnabled();
 
   await seller.enterSale("Headphones", "1290");
   await seller.start();

@@ -5,7 +5,7 @@ use crate::browser::load_page;
 use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
 use crate::i18n::{tr, use_lang, Word};
 use crate::model::StoreChoice;
-use crate::server_fns::seller::{sign_in, sign_in_stores, SignIn};
+use crate::server_fns::seller::{sign_in_stores, SignIn};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
@@ -41,15 +41,16 @@ fn SignInScreen(stores: Vec<StoreChoice>) -> impl IntoView {
 fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
-    let store = RwSignal::new(stores.first().map(|s| s.id.clone()).unwrap_or_default());
-    let name = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    let first_store = stores.first().map(|s| s.id.clone()).unwrap_or_default();
+    let password = NodeRef::<leptos::html::Input>::new();
     // A sign-in posted before the page hydrated (or without JavaScript) comes
     // back here with its error in the address, as Leptos encodes it.
     let problem = RwSignal::new(error_in_address());
-    let submit = Action::new(move |(store, name, password): &(String, String, String)| {
-        let (store, name, password) = (store.clone(), name.clone(), password.clone());
-        async move { sign_in(store, name, password).await }
+    let submit = ServerAction::<SignIn>::new();
+    Effect::new(move |_| {
+        if submit.pending().get() {
+            problem.set(None);
+        }
     });
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(_)) => {
@@ -57,31 +58,26 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
             load_page("/seller");
         }
         Some(Err(error)) => {
-            password.set(String::new());
+            if let Some(input) = password.get_untracked() {
+                input.set_value("");
+            }
             problem.set(Some(error));
         }
         None => {}
     });
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        problem.set(None);
-        submit.dispatch((store.get_untracked(), name.get_untracked(), password.get_untracked()));
-    };
     let several = stores.len() > 1;
+    // `ActionForm` is a real form posting to the server function: a tap
+    // before the page hydrates (or without JavaScript) posts it directly, and
+    // the server answers with a redirect; after hydration it calls the
+    // function without leaving the page. The fields are the browser's own
+    // (no values bound), so what was typed before hydration stays.
     view! {
-        // A real form: a tap before the page hydrates posts it to the server
-        // function directly (which answers with a redirect); after hydration
-        // `on_submit` calls it without leaving the page.
-        <form class="sign-in-form" method="post" action=SignIn::url() on:submit=on_submit>
+        <ActionForm action=submit attr:class="sign-in-form">
             {if several {
                 view! {
                     <label class="field">
                         <span>{move || t(Word::Store)}</span>
-                        <select
-                            name="store"
-                            on:change=move |ev| store.set(event_target_value(&ev))
-                            prop:value=move || store.get()
-                        >
+                        <select name="store">
                             {stores
                                 .iter()
                                 .map(|s| view! { <option value=s.id.clone()>{s.name.clone()}</option> })
@@ -91,7 +87,7 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
                 }
                     .into_any()
             } else {
-                view! { <input type="hidden" name="store" value=store.get_untracked()/> }.into_any()
+                view! { <input type="hidden" name="store" value=first_store/> }.into_any()
             }}
             <CredentialField
                 label=Word::Name
@@ -99,7 +95,6 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
                 kind="text"
                 autocomplete="username"
                 max=domain::sign_in::MAX_NAME_CHARS
-                value=name
             />
             <CredentialField
                 label=Word::Password
@@ -107,13 +102,13 @@ fn SignInForm(stores: Vec<StoreChoice>) -> impl IntoView {
                 kind="password"
                 autocomplete="current-password"
                 max=domain::sign_in::MAX_PASSWORD_BYTES
-                value=password
+                node_ref=password
             />
             <button type="submit" class="primary" disabled=move || submit.pending().get()>
                 {move || t(Word::SignIn)}
             </button>
             <MaybeProblem error=problem/>
-        </form>
+        </ActionForm>
     }
 }
 
@@ -127,20 +122,13 @@ fn CredentialField(
     autocomplete: &'static str,
     /// The server's bound, so the field stops where the server would refuse.
     max: usize,
-    value: RwSignal<String>,
+    #[prop(optional)] node_ref: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     let lang = use_lang();
     view! {
         <label class="field">
             <span>{move || tr(lang.get(), label)}</span>
-            <input
-                type=kind
-                name=field
-                autocomplete=autocomplete
-                maxlength=max
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
+            <input type=kind name=field autocomplete=autocomplete maxlength=max node_ref=node_ref/>
         </label>
     }
 }
