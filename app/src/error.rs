@@ -42,6 +42,27 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status of a refusal: bad input 422, no session or a wrong
+    /// password 401, not this caller's 403, unknown 404, a wait 429, a
+    /// passing failure 503, and anything that does not fit the payment now 409.
+    #[cfg(feature = "ssr")]
+    pub fn http_status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::SignInRequired | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Failed(Problem::TooManySignIns { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Failed(problem) if problem.retry_later() => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Failed(_) => StatusCode::CONFLICT,
+            AppError::Internal { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Transport(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+}
+
 impl From<Problem> for AppError {
     fn from(problem: Problem) -> AppError {
         AppError::Failed(problem)

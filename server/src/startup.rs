@@ -130,6 +130,7 @@ pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulato
     let payments = state.payments.clone();
     let trust_forwarded_for = config.security.trust_forwarded_for;
     router
+        .layer(from_fn(http::server_fns::refusal_status))
         .layer(axum::middleware::from_fn_with_state(state.kiosks.clone(), http::kiosks::gate))
         .layer(from_fn(move |request, next| http::origin::check(own.clone(), request, next)))
         .layer(from_fn(move |request, next| {

@@ -5,8 +5,8 @@ use crate::kiosk::{KioskView, ResetReason};
 use crate::AppError;
 use leptos::prelude::*;
 
-/// Runs one call for the kiosk whose cookie came with the request. A
-/// refused kiosk call answers 403 (and other refusals their own status), not 500.
+/// Runs one call for the kiosk whose cookie came with the request (a refused
+/// one answers 403: see the server's `http::server_fns`).
 #[cfg(feature = "ssr")]
 async fn for_device<F>(call: F) -> Result<KioskView, AppError>
 where
@@ -20,7 +20,7 @@ where
     let headers: http::HeaderMap =
         leptos_axum::extract().await.map_err(|e| AppError::other(format!("cannot read the request: {e}")))?;
     let device = crate::cookies::request_cookie(&headers, crate::cookies::KIOSK_COOKIE).map(str::to_string);
-    super::request::answered(call(&*port, device).await)
+    call(&*port, device).await
 }
 
 #[server(prefix = "/kiosk/fn")]

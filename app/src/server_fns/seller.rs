@@ -5,7 +5,7 @@
 use super::{
     check_attempt_key,
     language::chosen_lang,
-    request::{answered, continue_to, seller, seller_port, session_token, set_cookie},
+    request::{continue_to, seller, seller_port, session_token, set_cookie},
 };
 use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
 use crate::AppError;
@@ -15,121 +15,71 @@ use leptos::prelude::*;
 /// The stores, in this device's language or else the first store's.
 #[server]
 pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
-    answered(
-        async move {
-            let stores = seller_port()?.sign_in_stores();
-            let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
-            Ok(SignInChoices { stores, lang })
-        }
-        .await,
-    )
+    let stores = seller_port()?.sign_in_stores();
+    let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
+    Ok(SignInChoices { stores, lang })
 }
 
 #[server]
 pub async fn sign_in(store: String, name: String, password: String) -> Result<SellerSession, AppError> {
-    answered(
-        async move {
-            let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
-            set_cookie(&cookie);
-            // Signed in by a plain form post: on to the till.
-            continue_to("/seller");
-            Ok(session)
-        }
-        .await,
-    )
+    let (session, cookie) = seller_port()?.sign_in(store, name, password).await?;
+    set_cookie(&cookie);
+    // Signed in by a plain form post: on to the till.
+    continue_to("/seller");
+    Ok(session)
 }
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    answered(
-        async move {
-            let cookie = seller_port()?.sign_out(session_token()).await?;
-            set_cookie(&cookie);
-            // Signed out by a plain form post: on to the sign-in.
-            continue_to("/seller/sign-in");
-            Ok(())
-        }
-        .await,
-    )
+    let cookie = seller_port()?.sign_out(session_token()).await?;
+    set_cookie(&cookie);
+    // Signed out by a plain form post: on to the sign-in.
+    continue_to("/seller/sign-in");
+    Ok(())
 }
 
 #[server]
 pub async fn seller_store() -> Result<StoreSummary, AppError> {
-    answered(
-        async move {
-            let (port, session) = seller().await?;
-            let mut store = port.seller_store(&session)?;
-            store.lang = chosen_lang().unwrap_or(store.lang);
-            Ok(store)
-        }
-        .await,
-    )
+    let (port, session) = seller().await?;
+    let mut store = port.seller_store(&session)?;
+    store.lang = chosen_lang().unwrap_or(store.lang);
+    Ok(store)
 }
 
 #[server]
 pub async fn start_payment(attempt_key: String, cart: CartInput) -> Result<PaymentView, AppError> {
-    answered(
-        async move {
-            check_attempt_key(&attempt_key)?;
-            let (port, session) = seller().await?;
-            port.start_seller_payment(session, attempt_key, cart).await
-        }
-        .await,
-    )
+    check_attempt_key(&attempt_key)?;
+    let (port, session) = seller().await?;
+    port.start_seller_payment(session, attempt_key, cart).await
 }
 
 #[server]
 pub async fn get_payment(id: String) -> Result<PaymentView, AppError> {
-    answered(
-        async move {
-            let (port, session) = seller().await?;
-            port.seller_payment(session, id).await
-        }
-        .await,
-    )
+    let (port, session) = seller().await?;
+    port.seller_payment(session, id).await
 }
 
 #[server]
 pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
-    answered(
-        async move {
-            let (port, session) = seller().await?;
-            port.cancel_seller_payment(session, id).await
-        }
-        .await,
-    )
+    let (port, session) = seller().await?;
+    port.cancel_seller_payment(session, id).await
 }
 
 #[server]
 pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
-    answered(
-        async move {
-            let (port, session) = seller().await?;
-            port.todays_payments(session).await
-        }
-        .await,
-    )
+    let (port, session) = seller().await?;
+    port.todays_payments(session).await
 }
 
 #[server]
 pub async fn send_link(id: String, to: LinkRecipient) -> Result<(), AppError> {
-    answered(
-        async move {
-            let (port, session) = seller().await?;
-            port.send_link(session, id, to).await
-        }
-        .await,
-    )
+    let (port, session) = seller().await?;
+    port.send_link(session, id, to).await
 }
 
 #[server]
 pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<PaymentView, AppError> {
-    answered(
-        async move {
-            check_attempt_key(&attempt_key)?;
-            let (port, session) = seller().await?;
-            port.regenerate_payment(session, id, attempt_key).await
-        }
-        .await,
-    )
+    check_attempt_key(&attempt_key)?;
+    let (port, session) = seller().await?;
+    port.regenerate_payment(session, id, attempt_key).await
 }

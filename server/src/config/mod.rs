@@ -49,6 +49,11 @@ pub struct Config {
     pub security: SecurityConfig,
 }
 
+/// The scheme, host and port of a URL (empty if it is not one).
+pub fn origin_of(url: &str) -> String {
+    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+}
+
 /// Why the configuration was refused; the text names the key.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {0}")]
@@ -77,7 +82,7 @@ impl Config {
 
     /// `public_url`'s scheme, host and port: where Kassa's pages come from.
     pub fn public_origin(&self) -> String {
-        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+        origin_of(&self.public_url)
     }
 
     pub fn store(&self, id: &str) -> Option<&StoreConfig> {

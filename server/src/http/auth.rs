@@ -18,7 +18,7 @@ pub const MAX_AUTHORIZATION_BYTES: usize = 512;
 
 /// The store whose API key the request carries (`Authorization: Bearer`).
 /// A client with too many wrong keys waits before any key of it is checked.
-pub fn api_store(
+fn api_store(
     config: &Config,
     failures: &FailureLimit,
     client: IpAddr,

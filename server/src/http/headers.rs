@@ -4,7 +4,7 @@
 //! of anything but the bundle. The simulator (standing in for Klarna) is
 //! left alone: it is not Kassa's page.
 
-use crate::config::{Config, Environment};
+use crate::config::{origin_of, Config, Environment};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -30,7 +30,7 @@ impl SecurityHeaders {
             // The embedded simulator is served by Kassa: its own origin, as the
             // page sees it and as public_url names it.
             (Environment::Simulator, None) => format!("'self' {}", config.public_origin()),
-            (Environment::Simulator, Some(base)) => format!("'self' {}", origin(base)),
+            (Environment::Simulator, Some(base)) => format!("'self' {}", origin_of(base)),
             // Klarna's payment pages and Distribution Module live under klarna.com
             // (pay.klarna.com, payment-eu.playground.klarna.com, ...).
             _ => "https://*.klarna.com".to_string(),
@@ -41,7 +41,7 @@ impl SecurityHeaders {
             deny_frames: frame_ancestors == "'none'",
             frame_ancestors,
             https: config.public_url.starts_with("https://"),
-            dev_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+            dev_reload: *DEV_RELOAD,
         }
     }
 
@@ -69,10 +69,8 @@ impl SecurityHeaders {
     }
 }
 
-/// The scheme, host and port of a URL, for a CSP source.
-fn origin(url: &str) -> String {
-    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
-}
+/// `cargo leptos watch` says so in the environment, once for the process.
+static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
 /// Adds the headers to every answer Kassa gives (not the simulator's).
 pub async fn add(policy: Arc<SecurityHeaders>, request: Request, next: Next) -> Response {

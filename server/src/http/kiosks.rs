@@ -88,15 +88,12 @@ async fn enrol(
     if let Some(wait) = state.failures.wait(client) {
         let seconds = wait.as_secs().max(1);
         let message = format!("Too many wrong kiosk keys from this address. Try again in {seconds} s.");
-        let mut response = forbidden(&message);
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
-        return response;
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.to_string())], message).into_response();
     }
     let key = query.key.unwrap_or_default();
     if id.len() > 64 || key.len() > MAX_DEVICE_KEY_BYTES {
         let message = format!("The kiosk id (64) or the key ({MAX_DEVICE_KEY_BYTES} bytes) is too long.");
-        return (StatusCode::BAD_REQUEST, [(header::CACHE_CONTROL, "no-store")], message).into_response();
+        return (StatusCode::BAD_REQUEST, message).into_response();
     }
     // Cookie-safe keys only, so the cookie carries it as given.
     let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_graphic() && !matches!(c, ';' | ',' | '"' | '\\'));

@@ -13,6 +13,7 @@ pub mod json;
 pub mod kiosks;
 pub mod origin;
 pub mod seller;
+pub mod server_fns;
 pub mod sse;
 
 use crate::state::AppState;

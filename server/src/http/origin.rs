@@ -27,7 +27,7 @@ pub async fn check(own: Arc<OwnOrigin>, request: Request, next: Next) -> Respons
     if !exempt && (changes_state || enrols) && !from_own_pages(headers, &own.0, changes_state) {
         tracing::warn!(%path, "cross-site request refused");
         let message = "Refused: this request came from another site. Use Kassa's own pages.";
-        return (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")], message).into_response();
+        return (StatusCode::FORBIDDEN, message).into_response();
     }
     next.run(request).await
 }

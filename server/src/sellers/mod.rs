@@ -105,13 +105,13 @@ impl Sellers {
         // Verify against something even for an unknown name, so the time taken
         // does not reveal which names exist.
         let hash = associate.map_or(DUMMY_HASH, |a| a.password_hash.as_str());
-        if !self.verify(password, hash).await? || associate.is_none() {
+        let verified = self.verify(password, hash).await?;
+        let Some(associate) = associate.filter(|_| verified) else {
             self.throttle.failed(&store.id, name, client, now);
             self.failures.failed(client);
             return Err(AuthError::WrongCredentials);
-        }
+        };
         self.throttle.succeeded(&store.id, name, client);
-        let Some(associate) = associate else { return Err(AuthError::WrongCredentials) };
         let token = random_hex(32);
         let expires = now_millis() + SESSION_HOURS * 3_600_000;
         let stored = StoredSession {
