@@ -8,7 +8,7 @@ mod storage;
 
 pub use attempt_key::new_attempt_key;
 pub use clock::{now, parse_time, ticking_clock};
-pub use events::{follow_kiosk, Stream};
+pub use events::{Live, LiveStream};
 pub use storage::forget_browser_storage;
 
 /// A full page load of `url` (so the next page starts with new cookies).

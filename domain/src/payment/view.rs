@@ -25,7 +25,8 @@ pub struct PaymentView {
     pub klarna_reference: Option<String>,
     /// RFC 3339 time the payment was started.
     pub created_at: String,
-    /// RFC 3339 time of the last status change.
+    /// RFC 3339 time of the last status change, in UTC with milliseconds
+    /// (`2026-11-30T08:00:02.120Z`), so later states sort after earlier ones.
     pub updated_at: String,
     /// Why the payment failed or ended early.
     pub problem: Option<Problem>,

@@ -13,6 +13,16 @@ export class KassaApi {
     return response.json();
   }
 
+  /** Starts a payment as a POS would; answers the payment as Kassa returns it. */
+  async startPayment(idempotencyKey: string, lines: object[]): Promise<Record<string, unknown>> {
+    const response = await this.request.post(`${this.base}/api/v1/payments`, {
+      headers: { Authorization: "Bearer kassa-dev-key", "Idempotency-Key": idempotencyKey },
+      data: { lines },
+    });
+    expect(response.status(), await response.text()).toBe(201);
+    return response.json();
+  }
+
   /** The payment whose Klarna payment page is this session's. */
   async paymentForSession(sessionId: string): Promise<Record<string, unknown>> {
     const payments = await this.payments();

@@ -147,12 +147,14 @@ async fn payment_events(
     Ok(sse::payment_stream(service, store_id, id).await?)
 }
 
-/// `GET /api/v1/events`: every change to the store's payments.
+/// `GET /api/v1/events`: every change to the store's payments (`resync`
+/// first when a client reconnects with `Last-Event-ID`: list again).
 async fn store_events(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Ok(sse::store_stream(store_id, service.events().subscribe()))
+    Ok(sse::store_stream(store_id, service.events().subscribe(), sse::resumed(&headers)))
 }
 
 #[cfg(test)]

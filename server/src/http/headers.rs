@@ -69,12 +69,27 @@ impl SecurityHeaders {
     }
 }
 
+/// Where a page leaves the nonce Leptos put on its inline scripts, for `add`
+/// to name in that page's policy. Leptos makes the nonce as it starts
+/// rendering, before the first byte of the answer, so it is here by the time
+/// `add` sees the response; an answer that is not a page leaves it empty.
+#[derive(Clone, Debug, Default)]
+pub struct PageNonce(Arc<std::sync::OnceLock<String>>);
+
+impl PageNonce {
+    pub fn set(&self, nonce: &str) {
+        let _ = self.0.set(nonce.to_string());
+    }
+}
+
 /// `cargo leptos watch` says so in the environment, once for the process.
 static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
 /// Adds the headers to every answer Kassa gives (not the simulator's).
-pub async fn add(policy: Arc<SecurityHeaders>, request: Request, next: Next) -> Response {
+pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    let page_nonce = PageNonce::default();
+    request.extensions_mut().insert(page_nonce.clone());
     let mut response = next.run(request).await;
     if path.starts_with(super::SIMULATOR_PREFIX) {
         return response;
@@ -85,7 +100,11 @@ pub async fn add(policy: Arc<SecurityHeaders>, request: Request, next: Next) -> 
             headers.insert(name, value);
         }
     };
-    set(header::CONTENT_SECURITY_POLICY, &policy.default_policy());
+    let content_policy = match page_nonce.0.get() {
+        Some(nonce) => policy.page_policy(nonce),
+        None => policy.default_policy(),
+    };
+    set(header::CONTENT_SECURITY_POLICY, &content_policy);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");
     set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");

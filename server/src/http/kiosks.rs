@@ -119,7 +119,7 @@ async fn enrol(
 /// `GET /kiosk/events`: the enrolled kiosk's own state, live.
 async fn kiosk_events(State(kiosks): State<Arc<Kiosks>>, headers: HeaderMap) -> Response {
     let result = kiosks.authenticate(device_cookie(&headers)).map(|k| k.id.clone());
-    match result.and_then(|id| sse::kiosk_stream(&kiosks, &id, false)) {
+    match result.and_then(|id| sse::kiosk_stream(kiosks.clone(), &id, false)) {
         Ok(response) => response,
         Err(_) => forbidden("This screen is not an enrolled kiosk."),
     }
@@ -184,7 +184,7 @@ async fn api_events(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
-    Ok(sse::kiosk_stream(&kiosks, &kiosk.id, true)?)
+    Ok(sse::kiosk_stream(kiosks.clone(), &kiosk.id, true)?)
 }
 
 #[cfg(test)]

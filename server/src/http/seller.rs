@@ -28,7 +28,7 @@ async fn payment_events(State(state): State<AppState>, headers: HeaderMap, Path(
 /// Every change to the associate's store's payments, for the payments list.
 async fn store_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match seller_store(&state.sellers, &headers).await {
-        Ok(store_id) => sse::store_stream(store_id, state.payments.events().subscribe()),
+        Ok(store_id) => sse::store_stream(store_id, state.payments.events().subscribe(), sse::resumed(&headers)),
         Err(response) => response,
     }
 }

@@ -1,7 +1,7 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
 use super::Ports;
-use crate::http::headers::SecurityHeaders;
+use crate::http::headers::PageNonce;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
 use app::{shell, App};
@@ -18,8 +18,6 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
     let ports = Arc::new(Ports(state.clone()));
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
-    let payments = state.payments.clone();
-    let not_found_payments = state.payments.clone();
     Router::new()
         .leptos_routes_with_context(
             &options,
@@ -28,28 +26,28 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
                 provide_context(seller.clone());
                 provide_context(shop.clone());
                 provide_context(kiosk.clone());
-                page_policy(&payments);
+                share_nonce();
             },
             {
                 let options = options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context(move || page_policy(&not_found_payments), shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(share_nonce, shell))
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
 }
 
 /// A page's Content Security Policy names the nonce Leptos put on this
-/// response's inline scripts, so it is set here, per page.
-fn page_policy(payments: &crate::payments::PaymentService) {
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+/// response's inline scripts: hand it to the header layer. (Setting the
+/// header through Leptos's `ResponseOptions` lost it now and then, which left
+/// a page that could not run its own scripts.)
+fn share_nonce() {
+    let (Some(nonce), Some(request)) = (leptos::nonce::use_nonce(), use_context::<axum::http::request::Parts>()) else {
         return;
     };
-    let policy = SecurityHeaders::from_config(&payments.config()).page_policy(&nonce.to_string());
-    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
-        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    if let Some(slot) = request.extensions.get::<PageNonce>() {
+        slot.set(&nonce);
     }
 }
 

@@ -7,11 +7,12 @@ mod payment;
 mod screen;
 mod words;
 
-use crate::browser::{follow_kiosk, forget_browser_storage, now};
+use crate::browser::{forget_browser_storage, load_page, now, LiveStream};
 use crate::i18n::Lang;
 use crate::kiosk::{KioskView, ResetReason};
 use crate::model::PaymentStatus;
 use crate::server_fns::kiosk::kiosk_state;
+use crate::AppError;
 use basket::{Basket, Welcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,16 +51,32 @@ pub fn KioskPage() -> impl IntoView {
     }
 }
 
+/// The stream was refused: if this screen is no longer an enrolled kiosk, the
+/// page itself says so (and how to enrol again); otherwise keep trying.
+fn reload_if_no_longer_a_kiosk() {
+    leptos::task::spawn_local(async {
+        if let Err(AppError::Forbidden(_)) = kiosk_state().await {
+            load_page("/kiosk");
+        }
+    });
+}
+
 #[component]
 fn Kiosk(initial: KioskView) -> impl IntoView {
     let kiosk = KioskScreen::new(initial);
     let KioskScreen { state, lang, problem, help, clock, last_touch, .. } = kiosk;
     // Set once hydrated and following the stream (tests wait for it).
     let live = RwSignal::new(false);
+    let connected = RwSignal::new(true);
 
     // Browser only: the live stream, the clock and touches.
     Effect::new(move |_| {
-        follow_kiosk(move |view| kiosk.apply(view));
+        // The server sends the kiosk's state first on every connect.
+        let stream = LiveStream::new("/kiosk/events", connected)
+            .on("kiosk", move |view: KioskView| kiosk.apply(view))
+            .on_refused(reload_if_no_longer_a_kiosk);
+        // The kiosk page never leaves, so neither does its stream.
+        std::mem::forget(stream.open());
         let tick = move || clock.set(now());
         tick();
         kiosk.touched();
@@ -153,6 +170,9 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
                         .collect_view()}
                 </nav>
             </header>
+            <p class="connection-lost" role="alert" hidden=move || connected.get()>
+                {move || t(Text::Reconnecting)}
+            </p>
             {screen}
             // Outside `screen`, so a status change never reloads the consumer view.
             {move || {

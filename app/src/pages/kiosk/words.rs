@@ -33,6 +33,7 @@ pub enum Text {
     ClearsIn,
     StillHere,
     Language,
+    Reconnecting,
 }
 
 pub fn tr(lang: Lang, text: Text) -> &'static str {
@@ -82,6 +83,11 @@ pub fn tr(lang: Lang, text: Text) -> &'static str {
         ],
         Text::StillHere => ["I'm still here", "Jag är kvar", "Ich bin noch da"],
         Text::Language => ["Language", "Språk", "Sprache"],
+        Text::Reconnecting => [
+            "Reconnecting… If this stays, please ask staff.",
+            "Ansluter igen… Be personalen om hjälp om detta står kvar.",
+            "Verbinde neu… Wenn das bleibt, fragen Sie bitte das Personal.",
+        ],
     };
     pick(lang, row)
 }

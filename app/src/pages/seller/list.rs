@@ -2,8 +2,8 @@
 //! details and a cancel for those still payable.
 
 use super::sign_out::SignOut;
-use super::{cancel_action, seller_screen, ReferenceRows};
-use crate::browser::Stream;
+use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
+use crate::browser::{Live, LiveStream};
 use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
 use crate::i18n::{self, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
@@ -56,22 +56,29 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
     let connected = RwSignal::new(true);
     let money_language = StoredValue::new(money_language);
     let payments = RwSignal::new(initial);
-    // Every change in the store arrives by push; new payments are added.
-    Effect::new(move |previous: Option<Option<Stream>>| {
-        if let Some(stream) = previous.flatten() {
-            return Some(stream);
-        }
-        Stream::open(
-            "/seller/events",
-            String::new(),
-            move |view| {
-                payments.update(|list| match list.iter_mut().find(|p| p.id == view.id) {
-                    Some(existing) => *existing = view,
-                    None => list.insert(0, view),
-                });
-            },
-            connected,
-        )
+    // The whole list again at every connect (the page may have been rendered
+    // a while before; a reconnect missed what happened meanwhile) and at
+    // `resync`; in between, every change arrives by push.
+    let list_again = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(fetched) = todays_payments().await {
+                payments.update(|list| *list = merge_newest(std::mem::take(list), fetched));
+            }
+        })
+    };
+    // The effect keeps the open stream as its own value: effects run only in
+    // the browser, so nothing browser-only is ever made during SSR.
+    Effect::new(move |previous: Option<Option<Live>>| {
+        previous.flatten().or_else(|| {
+            let stream = LiveStream::new("/seller/events", connected)
+                .on("payment", move |view: PaymentView| {
+                    payments.update(|list| *list = merge_newest(std::mem::take(list), vec![view]))
+                })
+                .on_signal("resync", list_again)
+                .on_open(list_again)
+                .on_refused(sign_in_again_if_signed_out);
+            Some(stream.open())
+        })
     });
     let sorted = move || {
         let mut list = payments.get();
@@ -93,6 +100,23 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
             </Show>
         </section>
     }
+}
+
+/// `known` with `arrived` folded in: per payment the later state wins (an
+/// answer to a list fetched before a pushed change must not undo it), and
+/// payments new to the list come first.
+fn merge_newest(mut known: Vec<PaymentView>, arrived: Vec<PaymentView>) -> Vec<PaymentView> {
+    let mut new = Vec::new();
+    for payment in arrived {
+        match known.iter_mut().find(|p| p.id == payment.id) {
+            Some(existing) if existing.updated_at <= payment.updated_at => *existing = payment,
+            Some(_) => {}
+            None => new.push(payment),
+        }
+    }
+    new.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    new.extend(known);
+    new
 }
 
 #[component]
@@ -150,5 +174,33 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                 })}
             <MaybeProblem error=problem/>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(id: &str, created_at: &str, updated_at: &str, status: PaymentStatus) -> PaymentView {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "store_id": "stockholm", "status": status, "currency": "SEK",
+            "order_amount": 100, "order_tax_amount": 0, "distribution_module_url": null,
+            "redirect_url": null, "qr_code_url": null, "expires_at": null, "order_id": null,
+            "klarna_reference": null, "created_at": created_at, "updated_at": updated_at, "problem": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_list_fetched_before_a_pushed_change_does_not_undo_it() {
+        let pushed = payment("a", "2026-11-30T08:00:00.000Z", "2026-11-30T08:00:05.100Z", PaymentStatus::Completed);
+        let stale = payment("a", "2026-11-30T08:00:00.000Z", "2026-11-30T08:00:01.000Z", PaymentStatus::Waiting);
+        let newer = payment("b", "2026-11-30T08:00:03.000Z", "2026-11-30T08:00:03.000Z", PaymentStatus::Waiting);
+        let merged = merge_newest(vec![pushed.clone()], vec![stale, newer.clone()]);
+        assert_eq!(merged, vec![newer.clone(), pushed.clone()], "the later state wins; the new payment comes first");
+
+        let paid = payment("b", "2026-11-30T08:00:03.000Z", "2026-11-30T08:00:09.000Z", PaymentStatus::Completed);
+        let merged = merge_newest(merged, vec![paid.clone()]);
+        assert_eq!(merged, vec![paid, pushed], "a newer state replaces the row in place");
     }
 }

@@ -15,10 +15,11 @@ pub use list::PaymentsPage;
 pub use sign_in::SignInPage;
 pub use till::SellerPage;
 
+use crate::browser::load_page;
 use crate::components::Problem;
 use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
 use crate::model::PaymentView;
-use crate::server_fns::seller::cancel_payment;
+use crate::server_fns::seller::{cancel_payment, seller_store};
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -48,6 +49,18 @@ fn seller_screen<T: 'static>(
             }}
         </Suspense>
     }
+}
+
+/// A live stream was refused: if that is because the session ended (signed
+/// out on another tab, a new password, the session expired), go to sign-in
+/// rather than show a screen that will never update; otherwise (a proxy's
+/// 502 during a restart) the stream keeps trying.
+fn sign_in_again_if_signed_out() {
+    leptos::task::spawn_local(async {
+        if let Err(AppError::SignInRequired) = seller_store().await {
+            load_page("/seller/sign-in");
+        }
+    });
 }
 
 /// Cancels a payment at Klarna (its link stops working). The payment as the
