@@ -6,6 +6,8 @@ set -euo pipefail
 KASSA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_LEPTOS_VERSION="0.3.10"   # 0.3.11 needs rustc 1.96
 BINARYEN_VERSION="132.0.0"      # Debian's binaryen 108 breaks hydration
+# Lighthouse for scripts/bench-pages.sh (page speed), run in Debian's Chromium.
+LIGHTHOUSE_VERSION="12.8.2"
 TOOLS_DIR="${KASSA_TOOLS_DIR:-$HOME/.cache/kassa-tools}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -68,6 +70,12 @@ if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | cut -d' 
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 else
   say "wasm-opt ${BINARYEN_VERSION%%.*}: present"
+fi
+if [ "$("$TOOLS_DIR/node_modules/.bin/lighthouse" --version 2>/dev/null || true)" != "$LIGHTHOUSE_VERSION" ]; then
+  say "Installing Lighthouse $LIGHTHOUSE_VERSION from npm into $TOOLS_DIR"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "lighthouse@$LIGHTHOUSE_VERSION"
+else
+  say "Lighthouse $LIGHTHOUSE_VERSION: present"
 fi
 # Beside cargo-leptos, so README's `cargo leptos ...` commands find it
 # without this script's PATH.

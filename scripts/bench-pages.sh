@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Page speed as a store tablet sees it: Lighthouse (mobile preset: simulated
+# slow 4G and a 4x slower CPU) in Debian's Chromium against the release
+# build, precompressed as deployed, on the sign-in page, the signed-in till,
+# the kiosk screen and the demo shop. Prints, per page, the performance
+# score, LCP, TBT, time to interactive, everything transferred, and the
+# app's own bytes (wasm + js + css) raw and on the wire.
+#
+#   scripts/bench-pages.sh            one Lighthouse run per page
+#   RUNS=3 scripts/bench-pages.sh     the median of three runs per page
+#
+# Targets (issue 14): <= 150 KB of app bytes on the wire, performance
+# >= 0.95, LCP <= 2.5 s, TBT <= 200 ms. The script reports; it does not judge
+# (timings on a shared 2-core machine are noisy).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$KASSA_ROOT"
+
+runs="${RUNS:-1}"
+port="${BENCH_PORT:-3460}"
+base="http://127.0.0.1:$port"
+work="$(mktemp -d)"
+kassa_pid=""
+cleanup() {
+  [ -n "$kassa_pid" ] && kill "$kassa_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "Building the release site (precompressed)"
+cargo leptos build --release --precompress 2>&1 | tail -1
+
+say "Starting Kassa (release, embedded simulator) at $base"
+mkdir -p "$work/data"
+KASSA__LISTEN="127.0.0.1:$port" KASSA__DATA_DIR="$work/data" \
+  LEPTOS_OUTPUT_NAME=kassa LEPTOS_SITE_ROOT=target/site \
+  ./target/release/kassa >"$work/kassa.log" 2>&1 &
+kassa_pid=$!
+for _ in $(seq 1 50); do
+  curl -fs -o /dev/null "$base/seller/sign-in" && break
+  sleep 0.2
+done
+
+# The till needs a signed-in associate, the kiosk an enrolled screen: their
+# cookies go to Lighthouse as a header (this is the simulator's demo login).
+action=$(curl -fs "$base/seller/sign-in" | grep -o 'action="/api/sign_in[^"]*"' | head -1 | cut -d'"' -f2)
+curl -fs -o /dev/null -c "$work/seller.jar" -H "Origin: $base" \
+  --data 'store=stockholm&name=demo&password=kassa-demo' "$base$action"
+curl -fs -o /dev/null -c "$work/kiosk.jar" "$base/kiosk/kiosk-1?key=kiosk-dev-key-1"
+cookie() { awk -v name="$2" '$6 == name { print name "=" $7 }' "$1"; }
+seller_cookie=$(cookie "$work/seller.jar" kassa_seller)
+kiosk_cookie=$(cookie "$work/kiosk.jar" kassa_kiosk)
+[ -n "$seller_cookie" ] && [ -n "$kiosk_cookie" ] || { echo "could not sign in or enrol the kiosk" >&2; exit 1; }
+
+lighthouse() {
+  local name="$1" url="$2" cookie="$3" run="$4"
+  CHROME_PATH=/usr/bin/chromium "$TOOLS_DIR/node_modules/.bin/lighthouse" "$url" \
+    --quiet --only-categories=performance --output=json --output-path="$work/$name-$run.json" \
+    --extra-headers="{\"Cookie\":\"$cookie\"}" \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
+}
+
+pages=("sign-in|$base/seller/sign-in|" "till|$base/seller|$seller_cookie" "kiosk|$base/kiosk|$kiosk_cookie" "shop|$base/shop|")
+for page in "${pages[@]}"; do
+  IFS='|' read -r name url cookie <<<"$page"
+  for run in $(seq 1 "$runs"); do
+    say "Lighthouse: $name ($url), run $run of $runs"
+    lighthouse "$name" "$url" "$cookie" "$run"
+  done
+done
+
+node - "$work" "$runs" <<'EOF'
+const fs = require("fs");
+const [dir, runs] = [process.argv[2], Number(process.argv[3])];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+const rows = [];
+for (const page of ["sign-in", "till", "kiosk", "shop"]) {
+  const reports = [];
+  for (let run = 1; run <= runs; run++) reports.push(JSON.parse(fs.readFileSync(`${dir}/${page}-${run}.json`, "utf8")));
+  const audit = (report, id) => report.audits[id].numericValue;
+  const app = (report) => {
+    const items = report.audits["network-requests"].details.items.filter((r) => /\/pkg\/[^?]+\.(wasm|js|css)$/.test(r.url));
+    return {
+      raw: items.reduce((sum, r) => sum + (r.resourceSize || 0), 0),
+      wire: items.reduce((sum, r) => sum + (r.transferSize || 0), 0),
+    };
+  };
+  const pick = (f) => median(reports.map(f));
+  rows.push({
+    page,
+    performance: pick((r) => r.categories.performance.score).toFixed(2),
+    "LCP": `${(pick((r) => audit(r, "largest-contentful-paint")) / 1000).toFixed(2)} s`,
+    "TBT": `${Math.round(pick((r) => audit(r, "total-blocking-time")))} ms`,
+    "interactive": `${(pick((r) => audit(r, "interactive")) / 1000).toFixed(2)} s`,
+    "transferred": kb(pick((r) => audit(r, "total-byte-weight"))),
+    "app raw": kb(pick((r) => app(r).raw)),
+    "app on the wire": kb(pick((r) => app(r).wire)),
+  });
+}
+console.log(`\nLighthouse ${JSON.parse(fs.readFileSync(`${dir}/till-1.json`, "utf8")).lighthouseVersion}, mobile preset, median of ${runs} run(s) per page`);
+console.table(rows);
+EOF
