@@ -1,6 +1,7 @@
 //! One order line's inputs in the till's cart form.
 
 use super::cart::{CartForm, LineForm};
+use crate::browser::bind_value;
 use crate::i18n::{self, fill, tr, use_lang, Word};
 use domain::{Currency, FieldErrors};
 use leptos::prelude::*;
@@ -63,6 +64,9 @@ pub fn LineFields(
             />
         }
     };
+    let tax_rate = NodeRef::<leptos::html::Select>::new();
+    bind_value(tax_rate, line.tax_rate);
+    let first_tax_rate = line.tax_rate.get_untracked();
     view! {
         <div
             class="line"
@@ -84,15 +88,19 @@ pub fn LineFields(
                 <label class="field">
                     <span>{label(Word::TaxRate)}</span>
                     <select
+                        node_ref=tax_rate
                         on:change=move |ev| {
                             line.tax_rate.set(event_target_value(&ev));
                             on_edit();
                         }
-                        prop:value=move || line.tax_rate.get()
                     >
                         {rates
                             .iter()
-                            .map(|rate| view! { <option value=rate.to_string()>{percent(*rate)}</option> })
+                            .map(|rate| {
+                                let value = rate.to_string();
+                                let selected = value == first_tax_rate;
+                                view! { <option value=value selected=selected>{percent(*rate)}</option> }
+                            })
                             .collect_view()}
                     </select>
                 </label>
@@ -122,13 +130,16 @@ fn TextField(
     on_edit: impl Fn() + Copy + Send + Sync + 'static,
     #[prop(optional)] input_mode: &'static str,
 ) -> impl IntoView {
+    let control = NodeRef::<leptos::html::Input>::new();
+    bind_value(control, value);
     view! {
         <label class="field">
             <span>{move || label.get()}</span>
             <input
                 type="text"
+                node_ref=control
                 inputmode=if input_mode.is_empty() { "text" } else { input_mode }
-                prop:value=move || value.get()
+                value=value.get_untracked()
                 on:input=move |ev| {
                     value.set(event_target_value(&ev));
                     on_edit();

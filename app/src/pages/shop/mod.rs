@@ -7,7 +7,7 @@ mod wording;
 
 pub use result::ResultPage;
 
-use crate::browser::{load_page, new_attempt_key};
+use crate::browser::{bind_value, load_page, new_attempt_key};
 use crate::model::StoreSummary;
 use crate::server_fns::shop::{shop_store, start_shop_payment};
 use crate::shop::{CATALOG, MAX_QUANTITY};
@@ -126,6 +126,8 @@ fn Checkout(store: StoreSummary) -> impl IntoView {
                         let field = format!("quantities[{index}]");
                         let price = MinorUnits(item.unit_price).display(currency, &language);
                         let error = move || errors.with(|e| e.for_field(&field).map(ToString::to_string));
+                        let control = NodeRef::<leptos::html::Input>::new();
+                        bind_value(control, value);
                         view! {
                             <div class="shop-line">
                                 <label class="field">
@@ -135,7 +137,8 @@ fn Checkout(store: StoreSummary) -> impl IntoView {
                                         min="0"
                                         max=MAX_QUANTITY.to_string()
                                         inputmode="numeric"
-                                        prop:value=move || value.get()
+                                        node_ref=control
+                                        value=value.get_untracked()
                                         on:input=move |ev| {
                                             value.set(event_target_value(&ev));
                                             // A different cart is a new attempt.
