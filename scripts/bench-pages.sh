@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Page speed as a store tablet sees it: Lighthouse (mobile preset: simulated
 # slow 4G and a 4x slower CPU) in Debian's Chromium against the release
-# build, precompressed as deployed, on the sign-in page, the signed-in till,
-# the kiosk screen and the demo shop. Prints, per page, the performance
+# build, precompressed and split per view as deployed, on the sign-in page,
+# the signed-in till, the kiosk screen and the demo shop. Prints, per page, the performance
 # score, LCP, TBT, time to interactive, everything transferred, and the
 # app's own bytes (wasm + js + css) raw and on the wire.
 #
@@ -27,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "Building the release site (precompressed)"
-cargo leptos build --release --precompress 2>&1 | tail -1
+say "Building the release site (precompressed, split per view)"
+cargo leptos build --release --precompress --split 2>&1 | tail -1
 
 say "Starting Kassa (release, embedded simulator) at $base"
 mkdir -p "$work/data"

@@ -22,7 +22,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 pub use error::AppError;
@@ -58,14 +58,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::Home/>
                 // Async: the whole page is rendered before the first byte, so
                 // "sign in first" can be a real 302, not only a client redirect.
-                <Route path=path!("/seller") view=pages::seller::SellerPage ssr=SsrMode::Async/>
-                <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/seller") view={Lazy::<pages::TillRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/seller/payments") view={Lazy::<pages::PaymentsRoute>::new()} ssr=SsrMode::Async/>
                 // Async too: the form is in the first response, usable before
                 // (and without) the wasm.
-                <Route path=path!("/seller/sign-in") view=pages::seller::SignInPage ssr=SsrMode::Async/>
-                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage/>
-                <Route path=path!("/shop") view=pages::shop::ShopPage/>
-                <Route path=path!("/shop/payments/:id/:outcome") view=pages::shop::ResultPage/>
+                <Route path=path!("/seller/sign-in") view={Lazy::<pages::SignInRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/kiosk") view={Lazy::<pages::KioskRoute>::new()}/>
+                <Route path=path!("/shop") view={Lazy::<pages::ShopRoute>::new()}/>
+                <Route path=path!("/shop/payments/:id/:outcome") view={Lazy::<pages::ShopResultRoute>::new()}/>
             </Routes>
         </Router>
     }

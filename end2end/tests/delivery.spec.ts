@@ -24,3 +24,25 @@ test("the bundle and pages go out compressed; live streams do not", async ({ pag
   });
   expect(stream).toEqual(["text/event-stream", null]);
 });
+
+// The release build is split per view (`--split`): a page loads the shared
+// bundle and its own view's code, never another view's, and a view reached
+// by a link in the page loads its code then.
+test("each page loads its own view's code and no other's", async ({ page }) => {
+  test.skip(process.env.KASSA_E2E_PROFILE !== "release", "only the release build is split per view");
+  const views: string[] = [];
+  page.on("request", (request) => {
+    const view = /\/pkg\/split___([a-z_]+?)_route_view_/.exec(request.url());
+    if (view) views.push(view[1]);
+  });
+  const seller = new SellerPage(page);
+  await seller.goto();
+  expect(views).toContain("till");
+  expect(views, "the till loads neither the kiosk's nor the shop's code").not.toContain("kiosk");
+  expect(views).not.toContain("shop");
+
+  views.length = 0;
+  await page.getByRole("link", { name: "Today's payments" }).click();
+  await expect(page.getByRole("heading", { name: "Today's payments" })).toBeVisible();
+  expect(views).toEqual(["payments"]);
+});

@@ -1,6 +1,9 @@
 pub mod kiosk;
+mod lazy;
 pub mod seller;
 pub mod shop;
+
+pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, ShopRoute, SignInRoute, TillRoute};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
