@@ -5,4 +5,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
 say "Building and starting Kassa (Ctrl-C stops it)"
-exec cargo leptos serve "$@"
+exec cargo leptos serve --split "$@"

@@ -25,11 +25,10 @@ test("the bundle and pages go out compressed; live streams do not", async ({ pag
   expect(stream).toEqual(["text/event-stream", null]);
 });
 
-// The release build is split per view (`--split`): a page loads the shared
-// bundle and its own view's code, never another view's, and a view reached
-// by a link in the page loads its code then.
+// The bundle is split per view (`--split`): a page loads the shared bundle
+// and its own view's code, never another view's, and a view reached by a
+// link in the page loads its code then.
 test("each page loads its own view's code and no other's", async ({ page }) => {
-  test.skip(process.env.KASSA_E2E_PROFILE !== "release", "only the release build is split per view");
   const views: string[] = [];
   page.on("request", (request) => {
     const view = /\/pkg\/split___([a-z_]+?)_route_view_/.exec(request.url());

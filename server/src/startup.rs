@@ -71,6 +71,9 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
+    if let Some(problem) = unsplit_site(&leptos) {
+        tracing::error!("{problem}");
+    }
     let router = router(leptos, state, simulator.as_ref());
 
     let url = &config.public_url;
@@ -119,6 +122,21 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 /// Every route Kassa serves: its own, the app's pages and, in simulator
 /// mode, the embedded simulator; all behind the kiosk gate, the cross-site
 /// check, the security headers and the body limit.
+/// Each view is a lazy route: a bundle built without `--split` cannot load
+/// one, so no page would hydrate. Says so at start rather than leave the
+/// operator with pages that look right and do nothing.
+fn unsplit_site(options: &leptos::prelude::LeptosOptions) -> Option<String> {
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let built = pkg.join(format!("{}.wasm", options.output_name)).exists();
+    (built && !pkg.join("__wasm_split_manifest.json").exists()).then(|| {
+        format!(
+            "the site in {} was built without --split: pages will not hydrate; \
+             build it with `cargo leptos build --split` (or serve/watch/end-to-end --split)",
+            pkg.display()
+        )
+    })
+}
+
 pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
     use axum::middleware::from_fn;
     let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));
@@ -219,6 +237,24 @@ mod tests {
     use axum::body::Body;
     use axum::http::{header, Request};
     use tower::ServiceExt;
+
+    #[test]
+    fn a_site_built_without_split_is_named_at_start() {
+        let site = std::env::temp_dir().join(format!("kassa-site-{}", std::process::id()));
+        let pkg = site.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let options = leptos::prelude::LeptosOptions::builder()
+            .output_name("kassa")
+            .site_root(site.display().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        assert_eq!(unsplit_site(&options), None, "no site built (API-only use): nothing to say");
+        std::fs::write(pkg.join("kassa.wasm"), b"\0asm").unwrap();
+        assert!(unsplit_site(&options).is_some_and(|problem| problem.contains("--split")));
+        std::fs::write(pkg.join("__wasm_split_manifest.json"), b"{}").unwrap();
+        assert_eq!(unsplit_site(&options), None);
+        std::fs::remove_dir_all(&site).unwrap();
+    }
 
     #[tokio::test]
     async fn json_goes_out_gzipped_and_live_streams_do_not() {
