@@ -15,6 +15,8 @@ pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod response_hints;
 pub mod server_fns;
 pub mod shop;
 

@@ -5,6 +5,7 @@
 //! left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
+use app::response_hints::ResponseHints;
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -69,38 +70,30 @@ impl SecurityHeaders {
     }
 }
 
-/// Where a page leaves the nonce Leptos put on its inline scripts, for `add`
-/// to name in that page's policy. Leptos makes the nonce as it starts
-/// rendering, before the first byte of the answer, so it is here by the time
-/// `add` sees the response; an answer that is not a page leaves it empty.
-#[derive(Clone, Debug, Default)]
-pub struct PageNonce(Arc<std::sync::OnceLock<String>>);
-
-impl PageNonce {
-    pub fn set(&self, nonce: &str) {
-        let _ = self.0.set(nonce.to_string());
-    }
-}
-
 /// `cargo leptos watch` says so in the environment, once for the process.
 static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
 /// Adds the headers to every answer Kassa gives (not the simulator's).
 pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let page_nonce = PageNonce::default();
-    request.extensions_mut().insert(page_nonce.clone());
+    let hints = ResponseHints::default();
+    request.extensions_mut().insert(hints.clone());
     let mut response = next.run(request).await;
     if path.starts_with(super::SIMULATOR_PREFIX) {
         return response;
     }
+    let redirect = response.status().is_redirection();
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &str| {
         if let (false, Ok(value)) = (headers.contains_key(&name), HeaderValue::from_str(value)) {
             headers.insert(name, value);
         }
     };
-    let content_policy = match page_nonce.0.get() {
+    // A redirect whose Location did not make it through Leptos's own headers.
+    if let (true, Some(location)) = (redirect, hints.location()) {
+        set(header::LOCATION, location);
+    }
+    let content_policy = match hints.nonce() {
         Some(nonce) => policy.page_policy(nonce),
         None => policy.default_policy(),
     };
@@ -130,6 +123,49 @@ mod tests {
     fn config(env: &[(&str, &str)]) -> Config {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::parse(include_str!("../../../kassa.toml"), &env).unwrap()
+    }
+
+    /// One route behind the header layer, answering what `answer` makes of
+    /// the request's hints.
+    async fn through_the_layer(answer: fn(&ResponseHints) -> axum::http::StatusCode) -> Response {
+        use axum::extract::Extension;
+        use tower::ServiceExt;
+        let policy = Arc::new(SecurityHeaders::from_config(&config(&[])));
+        let router = axum::Router::new()
+            .route(
+                "/page",
+                axum::routing::get(move |Extension(hints): Extension<ResponseHints>| async move { answer(&hints) }),
+            )
+            .layer(axum::middleware::from_fn(move |request, next| add(policy.clone(), request, next)));
+        let request = axum::http::Request::get("/page").body(axum::body::Body::empty()).unwrap();
+        router.oneshot(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_page_gets_its_nonce_and_a_redirect_its_location_whatever_leptos_kept() {
+        let page = through_the_layer(|hints| {
+            hints.record_nonce("n0nce");
+            axum::http::StatusCode::OK
+        })
+        .await;
+        let policy = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.contains("'nonce-n0nce'"), "{policy}");
+
+        let redirect = through_the_layer(|hints| {
+            hints.record_location("/seller/sign-in");
+            axum::http::StatusCode::FOUND
+        })
+        .await;
+        assert_eq!(redirect.headers()[header::LOCATION], "/seller/sign-in");
+
+        let plain = through_the_layer(|hints| {
+            hints.record_location("/seller/sign-in");
+            axum::http::StatusCode::OK
+        })
+        .await;
+        assert!(!plain.headers().contains_key(header::LOCATION), "only a redirect gets a Location");
+        let policy = plain.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.starts_with("default-src 'none'"), "no nonce, no scripts: {policy}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
 use super::Ports;
-use crate::http::headers::PageNonce;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
+use app::response_hints::ResponseHints;
 use app::{shell, App};
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -39,15 +39,10 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
 }
 
 /// A page's Content Security Policy names the nonce Leptos put on this
-/// response's inline scripts: hand it to the header layer. (Setting the
-/// header through Leptos's `ResponseOptions` lost it now and then, which left
-/// a page that could not run its own scripts.)
+/// response's inline scripts: hand it to the header layer.
 fn share_nonce() {
-    let (Some(nonce), Some(request)) = (leptos::nonce::use_nonce(), use_context::<axum::http::request::Parts>()) else {
-        return;
-    };
-    if let Some(slot) = request.extensions.get::<PageNonce>() {
-        slot.set(&nonce);
+    if let Some(nonce) = leptos::nonce::use_nonce() {
+        ResponseHints::set_nonce(&nonce);
     }
 }
 
