@@ -6,6 +6,7 @@ use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
 use app::response_hints::ResponseHints;
 use app::{shell, App};
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::services::ServeDir;
 
 pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
     let ports = Arc::new(Ports(state.clone()));
@@ -33,7 +35,17 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context(share_nonce, shell))
+        // The site's files (the bundle, the favicon), brotli or gzip
+        // precompressed when the browser takes it; anything else is the app's
+        // "not found" page. Not Leptos's file handler: it gives the file it
+        // serves the status and headers of whatever page is rendering on the
+        // same thread (a module script answered 302, a page left without its
+        // CSP or its redirect's Location).
+        .fallback_service(
+            ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
+                leptos_axum::file_and_error_handler_with_context(share_nonce, shell).with_state(options.clone()),
+            ),
+        )
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
 }
