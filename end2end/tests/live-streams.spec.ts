@@ -20,19 +20,18 @@ test("the payments list says it lost the stream, keeps trying and catches up aft
   await expect(lost).toBeVisible();
 
   // A payment started at a POS while the list cannot hear about it.
-  const reference = `Lamp ${Date.now()}`;
   const started = await new KassaApi(request).startPayment(`live-streams-${Date.now()}`, [
-    { name: reference, quantity: 1, unit_price: 45600, tax_rate: 2500 },
+    { name: "Lamp", quantity: 1, unit_price: 45600, tax_rate: 2500 },
   ]);
+  const row = page.getByRole("listitem").filter({ hasText: String(started.id) });
   await page.waitForTimeout(1500);
-  await expect(list.row(/456,00/)).toHaveCount(0);
+  await expect(row).toHaveCount(0);
 
   // The proxy is back: the list reconnects by itself and lists again.
   await page.unroute("**/seller/events");
   await expect(lost).toBeHidden({ timeout: 15_000 });
-  await expect(list.row(/456,00/).first()).toBeVisible();
-  await list.row(/456,00/).first().getByText(/456,00/).click();
-  await expect(page.getByText(String(started.id))).toBeVisible();
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("456,00");
   await new KassaApi(request).cancelOpenPayments();
 });
 
