@@ -119,9 +119,6 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Every route Kassa serves: its own, the app's pages and, in simulator
-/// mode, the embedded simulator; all behind the kiosk gate, the cross-site
-/// check, the security headers and the body limit.
 /// Each view is a lazy route: a bundle built without `--split` cannot load
 /// one, so no page would hydrate. Says so at start rather than leave the
 /// operator with pages that look right and do nothing.
@@ -137,6 +134,9 @@ fn unsplit_site(options: &leptos::prelude::LeptosOptions) -> Option<String> {
     })
 }
 
+/// Every route Kassa serves: its own, the app's pages and, in simulator
+/// mode, the embedded simulator; all behind the kiosk gate, the cross-site
+/// check, the security headers and the body limit.
 pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
     use axum::middleware::from_fn;
     let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));

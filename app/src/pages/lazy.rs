@@ -1,14 +1,14 @@
-//! Each view as a lazily loaded route: with `cargo leptos --split` its code
-//! is a wasm chunk of its own, so a page loads what it shows and what every
-//! page shares, not the other views. (Without `--split` they are ordinary
-//! routes.) Each view's data is loaded by the view itself: on a first load
-//! it arrives with the page, so nothing waits on the chunk.
+//! Each view as a lazily loaded route: built with `cargo leptos --split`
+//! (which every build needs), its code is a wasm chunk of its own, so a page
+//! loads what it shows and what the views share, not the other views. Each
+//! view loads its own data: on a first load it arrives with the page, so
+//! nothing waits on the chunk.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-macro_rules! lazy_view {
-    ($(#[$doc:meta])* $route:ident => $view:path) => {
+macro_rules! lazy_views {
+    ($($(#[$doc:meta])* $route:ident => $view:path;)*) => {$(
         $(#[$doc])*
         pub struct $route;
 
@@ -23,30 +23,20 @@ macro_rules! lazy_view {
                 $view().into_any()
             }
         }
-    };
+    )*};
 }
 
-lazy_view!(
+lazy_views! {
     /// The associate's sign-in.
-    SignInRoute => super::seller::SignInPage
-);
-lazy_view!(
+    SignInRoute => super::seller::SignInPage;
     /// The till.
-    TillRoute => super::seller::SellerPage
-);
-lazy_view!(
+    TillRoute => super::seller::SellerPage;
     /// Today's payments.
-    PaymentsRoute => super::seller::PaymentsPage
-);
-lazy_view!(
+    PaymentsRoute => super::seller::PaymentsPage;
     /// The self-checkout kiosk's screen.
-    KioskRoute => super::kiosk::KioskPage
-);
-lazy_view!(
+    KioskRoute => super::kiosk::KioskPage;
     /// The demo web shop.
-    ShopRoute => super::shop::ShopPage
-);
-lazy_view!(
+    ShopRoute => super::shop::ShopPage;
     /// The web shop's page after Klarna.
-    ShopResultRoute => super::shop::ResultPage
-);
+    ShopResultRoute => super::shop::ResultPage;
+}

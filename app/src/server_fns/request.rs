@@ -59,6 +59,5 @@ pub fn plain_form_post() -> bool {
 pub fn continue_to(path: &'static str) {
     if let (true, Some(response)) = (plain_form_post(), use_context::<leptos_axum::ResponseOptions>()) {
         response.insert_header(http::header::LOCATION, http::HeaderValue::from_static(path));
-        crate::response_hints::ResponseHints::set_location(path);
     }
 }

@@ -82,17 +82,12 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
     if path.starts_with(super::SIMULATOR_PREFIX) {
         return response;
     }
-    let redirect = response.status().is_redirection();
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &str| {
         if let (false, Ok(value)) = (headers.contains_key(&name), HeaderValue::from_str(value)) {
             headers.insert(name, value);
         }
     };
-    // A redirect whose Location did not make it through Leptos's own headers.
-    if let (true, Some(location)) = (redirect, hints.location()) {
-        set(header::LOCATION, location);
-    }
     let content_policy = match hints.nonce() {
         Some(nonce) => policy.page_policy(nonce),
         None => policy.default_policy(),
@@ -142,7 +137,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_page_gets_its_nonce_and_a_redirect_its_location_whatever_leptos_kept() {
+    async fn a_page_gets_the_policy_naming_its_nonce_and_any_other_answer_runs_nothing() {
         let page = through_the_layer(|hints| {
             hints.record_nonce("n0nce");
             axum::http::StatusCode::OK
@@ -151,19 +146,7 @@ mod tests {
         let policy = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.contains("'nonce-n0nce'"), "{policy}");
 
-        let redirect = through_the_layer(|hints| {
-            hints.record_location("/seller/sign-in");
-            axum::http::StatusCode::FOUND
-        })
-        .await;
-        assert_eq!(redirect.headers()[header::LOCATION], "/seller/sign-in");
-
-        let plain = through_the_layer(|hints| {
-            hints.record_location("/seller/sign-in");
-            axum::http::StatusCode::OK
-        })
-        .await;
-        assert!(!plain.headers().contains_key(header::LOCATION), "only a redirect gets a Location");
+        let plain = through_the_layer(|_| axum::http::StatusCode::OK).await;
         let policy = plain.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.starts_with("default-src 'none'"), "no nonce, no scripts: {policy}");
     }

@@ -42,8 +42,6 @@ fn seller_screen<T: 'static>(
                             screen(data)
                         }
                         Err(AppError::SignInRequired) => {
-                            #[cfg(feature = "ssr")]
-                            crate::response_hints::ResponseHints::set_location("/seller/sign-in");
                             view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
                         }
                         Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
