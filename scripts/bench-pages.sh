@@ -17,29 +17,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
 
 runs="${RUNS:-1}"
-port="${BENCH_PORT:-3460}"
-base="http://127.0.0.1:$port"
-work="$(mktemp -d)"
-kassa_pid=""
-cleanup() {
-  [ -n "$kassa_pid" ] && kill "$kassa_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 say "Building the release site (precompressed, split per view)"
 cargo leptos build --release --precompress --split 2>&1 | tail -1
 
-say "Starting Kassa (release, embedded simulator) at $base"
-mkdir -p "$work/data"
-KASSA__LISTEN="127.0.0.1:$port" KASSA__DATA_DIR="$work/data" \
-  LEPTOS_OUTPUT_NAME=kassa LEPTOS_SITE_ROOT=target/site \
-  ./target/release/kassa >"$work/kassa.log" 2>&1 &
-kassa_pid=$!
-for _ in $(seq 1 50); do
-  curl -fs -o /dev/null "$base/seller/sign-in" && break
-  sleep 0.2
-done
+say "Starting Kassa (release, embedded simulator)"
+serve_kassa ./target/release/kassa "${BENCH_PORT:-3460}" /seller/sign-in
+base="$KASSA_URL"
+work="$KASSA_WORK"
 
 # The till needs a signed-in associate, the kiosk an enrolled screen: their
 # cookies go to Lighthouse as a header (this is the simulator's demo login).

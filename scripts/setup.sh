@@ -8,9 +8,35 @@ CARGO_LEPTOS_VERSION="0.3.10"   # 0.3.11 needs rustc 1.96
 BINARYEN_VERSION="132.0.0"      # Debian's binaryen 108 breaks hydration
 # Lighthouse for scripts/bench-pages.sh (page speed), run in Debian's Chromium.
 LIGHTHOUSE_VERSION="12.8.2"
+# Schemathesis for scripts/contract.sh (the API contract test), from PyPI.
+SCHEMATHESIS_VERSION="4.32.5"
 TOOLS_DIR="${KASSA_TOOLS_DIR:-$HOME/.cache/kassa-tools}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# For the scripts that measure or probe a live Kassa: starts BINARY on the
+# embedded simulator at 127.0.0.1:PORT with an empty database in a temporary
+# folder, and returns once GET READY_PATH answers. The server and the folder
+# go when the calling script exits. Sets KASSA_URL, and KASSA_WORK (that
+# folder, also for the caller's files; kassa.log there is the server's output).
+serve_kassa() {
+  local binary="$1" port="$2" ready="$3"
+  KASSA_URL="http://127.0.0.1:$port"
+  KASSA_WORK="$(mktemp -d)"
+  mkdir -p "$KASSA_WORK/data"
+  KASSA__LISTEN="127.0.0.1:$port" KASSA__DATA_DIR="$KASSA_WORK/data" \
+    LEPTOS_OUTPUT_NAME=kassa LEPTOS_SITE_ROOT=target/site \
+    "$binary" >"$KASSA_WORK/kassa.log" 2>&1 &
+  KASSA_PID=$!
+  trap 'kill "$KASSA_PID" 2>/dev/null || true; rm -rf "$KASSA_WORK"' EXIT
+  for _ in $(seq 1 150); do
+    curl -fs -o /dev/null "$KASSA_URL$ready" && return 0
+    sleep 0.2
+  done
+  cat "$KASSA_WORK/kassa.log" >&2
+  echo "Kassa did not answer $KASSA_URL$ready" >&2
+  return 1
+}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -22,6 +48,7 @@ command -v perl >/dev/null || missing+=(perl)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v curl >/dev/null || missing+=(curl ca-certificates)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
@@ -76,6 +103,15 @@ if [ "$("$TOOLS_DIR/node_modules/.bin/lighthouse" --version 2>/dev/null || true)
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent "lighthouse@$LIGHTHOUSE_VERSION"
 else
   say "Lighthouse $LIGHTHOUSE_VERSION: present"
+fi
+SCHEMATHESIS="$TOOLS_DIR/schemathesis/bin/schemathesis"
+export SCHEMATHESIS
+if [ "$("$SCHEMATHESIS" --version 2>/dev/null | awk '{print $NF}' || true)" != "$SCHEMATHESIS_VERSION" ]; then
+  say "Installing Schemathesis $SCHEMATHESIS_VERSION from PyPI into $TOOLS_DIR/schemathesis"
+  python3 -m venv "$TOOLS_DIR/schemathesis"
+  "$TOOLS_DIR/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+else
+  say "Schemathesis $SCHEMATHESIS_VERSION: present"
 fi
 # Beside cargo-leptos, so README's `cargo leptos ...` commands find it
 # without this script's PATH.

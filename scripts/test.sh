@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every check CI runs: format, lints, Rust tests, the site build, and the
-# browser suite against both the debug and the release build.
+# Every check CI runs: format, lints, Rust tests, the API contract
+# (Schemathesis), the site build, and the browser suite against both the
+# debug and the release build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
@@ -14,6 +15,9 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 say "Rust tests"
 cargo test --workspace
+
+say "API contract (Schemathesis against the live server)"
+bash scripts/contract.sh
 
 # Each browser run gets an empty database of its own, so runs never see
 # each other's payments (or the developer's).

@@ -67,9 +67,11 @@ pub enum LinkRecipient {
     Email { email: String },
 }
 
-/// Formats an RFC 3339 timestamp as `HH:MM` UTC for screens.
+/// `HH:MM` of an RFC 3339 time for screens: the store's wall clock when it
+/// carries the store's offset (the `*_local` times), marked UTC otherwise.
 pub fn clock_time(rfc3339: &str) -> String {
-    rfc3339.get(11..16).map(|hm| format!("{hm} UTC")).unwrap_or_default()
+    let zone = if rfc3339.ends_with('Z') { " UTC" } else { "" };
+    rfc3339.get(11..16).map(|hm| format!("{hm}{zone}")).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -79,6 +81,7 @@ mod tests {
     #[test]
     fn clock_time_reads_rfc3339() {
         assert_eq!(clock_time("2026-11-27T14:05:09.123Z"), "14:05 UTC");
+        assert_eq!(clock_time("2026-11-27T15:05:09.123+01:00"), "15:05", "the store's own clock");
         assert_eq!(clock_time("garbage"), "");
     }
 }

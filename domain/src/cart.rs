@@ -19,20 +19,57 @@ pub const MAX_TEXT_LEN: usize = 255;
 /// that a bad value becomes an error naming the field, not a parse failure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLineInput {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255, pattern = r"\S"))]
     pub name: String,
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub quantity: i64,
     /// Price of one unit in minor units, tax included.
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 200_000_000))]
     pub unit_price: i64,
     /// Basis points: 2500 is 25 %.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000))]
     pub tax_rate: i64,
-    /// Discount on the whole line in minor units, tax included.
-    #[serde(default)]
+    /// Discount on the whole line in minor units, tax included; at most
+    /// the line's total.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub discount: i64,
     /// The merchant's article number or SKU.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
     pub reference: Option<String>,
+}
+
+/// A whole number as JSON writes it: `5`, or `5.0` (JSON Schema's integers
+/// include both). Beyond i64 it saturates, which every range rule refuses,
+/// so a huge number is a named range error rather than a parse failure.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+            Ok(n)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
+            if n.fract() != 0.0 || !n.is_finite() {
+                return Err(E::invalid_value(serde::de::Unexpected::Float(n), &self));
+            }
+            // `as` saturates at i64's ends.
+            Ok(n as i64)
+        }
+    }
+    deserializer.deserialize_any(Whole)
 }
 
 /// A cart as a client sends it.
@@ -45,6 +82,7 @@ pub struct CartInput {
 /// A tax rate in basis points, 0 to 10000 (0 % to 100 %).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaxRate(u16);
 
 impl TaxRate {
@@ -64,6 +102,7 @@ impl TaxRate {
 
 /// A validated order line with Klarna's computed totals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLine {
     pub name: String,
     pub reference: Option<String>,
@@ -77,6 +116,7 @@ pub struct CartLine {
 
 /// A cart Klarna will accept, in one currency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cart {
     pub currency: Currency,
     pub lines: Vec<CartLine>,
@@ -213,6 +253,18 @@ mod tests {
         let cart = Cart::validate(&input, sek()).unwrap();
         assert_eq!(CartInput::from(&cart), input);
         assert_eq!(Cart::validate(&CartInput::from(&cart), sek()).unwrap(), cart);
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_and_nothing_else_passes_for_one() {
+        let read = |json: &str| serde_json::from_str::<CartLineInput>(json);
+        let line = read(r#"{"name":"A","quantity":2.0,"unit_price":919.0,"discount":1e3}"#).unwrap();
+        assert_eq!((line.quantity, line.unit_price, line.discount), (2, 919, 1000));
+        let huge = read(r#"{"name":"A","quantity":18446744073709551615,"unit_price":1e30}"#).unwrap();
+        assert_eq!((huge.quantity, huge.unit_price), (i64::MAX, i64::MAX), "saturated: a range rule refuses it");
+        for bad in [r#"{"name":"A","quantity":2.5,"unit_price":1}"#, r#"{"name":"A","quantity":"2","unit_price":1}"#] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 
     fn line(name: &str, quantity: i64, unit_price: i64, tax_rate: i64) -> CartLineInput {

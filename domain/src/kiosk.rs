@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// One kiosk's screen state, as the server holds it. Only this kiosk's own
 /// cart and payment: nothing of other kiosks or of earlier shoppers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KioskView {
     pub kiosk_id: String,
     pub store_name: String,

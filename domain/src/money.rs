@@ -7,6 +7,7 @@ use std::fmt;
 /// counts money. There is no float anywhere between a keypress and Klarna.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MinorUnits(pub u64);
 
 impl MinorUnits {
@@ -83,6 +84,8 @@ impl fmt::Display for MinorUnits {
 /// so an amount's exponent is always known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "SEK"))]
 pub struct Currency(&'static CurrencyInfo);
 
 #[derive(Debug, PartialEq, Eq, Hash)]

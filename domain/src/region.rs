@@ -27,6 +27,34 @@ impl Country {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// The IANA time zone of a country that has one (or one that nearly
+    /// all its shops keep); `None` where a store must name its own.
+    pub fn time_zone(&self) -> Option<&'static str> {
+        Some(match self.code() {
+            "SE" => "Europe/Stockholm",
+            "NO" => "Europe/Oslo",
+            "DK" => "Europe/Copenhagen",
+            "FI" => "Europe/Helsinki",
+            "DE" => "Europe/Berlin",
+            "AT" => "Europe/Vienna",
+            "CH" => "Europe/Zurich",
+            "NL" => "Europe/Amsterdam",
+            "BE" => "Europe/Brussels",
+            "FR" => "Europe/Paris",
+            "IT" => "Europe/Rome",
+            "PL" => "Europe/Warsaw",
+            "CZ" => "Europe/Prague",
+            "GR" => "Europe/Athens",
+            "HU" => "Europe/Budapest",
+            "RO" => "Europe/Bucharest",
+            "IE" => "Europe/Dublin",
+            "GB" => "Europe/London",
+            "NZ" => "Pacific/Auckland",
+            // Several zones (US, CA, AU, MX, ES, PT, ...): the store says.
+            _ => return None,
+        })
+    }
+
     /// The VAT rates a till offers in this country, in basis points, the
     /// standard rate first (Swedish rates where a country is not listed).
     pub fn tax_rates(&self) -> &'static [u16] {

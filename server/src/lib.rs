@@ -16,6 +16,7 @@ pub mod sellers;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod ui;

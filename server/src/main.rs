@@ -13,9 +13,19 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Log lines as text (for people) or JSON (one object per line, for a
+    /// log collector). The level comes from RUST_LOG (default "info").
+    #[arg(long, value_enum, env = "KASSA_LOG_FORMAT", default_value = "text", global = true)]
+    log_format: LogFormat,
     // `kassa --config PATH` serves too, as it always has.
     #[command(flatten)]
     serve: ServeArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -60,11 +70,12 @@ struct SimulatorArgs {
 async fn main() -> ExitCode {
     // Usage errors exit with 2 before anything starts; --help and --version with 0.
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
     let result = match cli.command {
         None => serve(cli.serve.config).await,
         Some(Command::Serve(args)) => serve(args.config).await,
@@ -107,7 +118,7 @@ async fn simulator(args: SimulatorArgs) -> Result<(), String> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let public_base = args.public_url.unwrap_or_else(|| format!("http://{listen}"));
-    println!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
+    tracing::info!("Klarna simulator listening on {public_base} (Basic auth as --username/--password)");
     let config = SimulatorConfig {
         username: args.username,
         password: args.password,
@@ -150,6 +161,9 @@ mod tests {
         let Some(Command::Simulator(args)) = parse(&simulator).unwrap().command else { panic!("not simulator") };
         assert_eq!((args.listen.port(), args.username.as_str(), args.public_url), (4010, "U", None));
         assert!(!args.allow_network, "loopback unless asked");
+        assert_eq!(parse(&["--log-format", "json"]).unwrap().log_format, LogFormat::Json);
+        assert_eq!(parse(&["serve", "--log-format", "json"]).unwrap().log_format, LogFormat::Json);
+        assert_eq!(parse(&[]).unwrap().log_format, LogFormat::Text);
     }
 
     #[tokio::test]

@@ -19,6 +19,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     let path = path.to_path_buf();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = Arc::new(Config::load(&path, &env).map_err(|e| e.to_string())?);
+    crate::telemetry::recorder();
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -64,7 +65,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     let state = AppState::new(service.clone());
     let resumed = service.resume().await.map_err(|e| format!("cannot resume open payments: {e}"))?;
     if resumed > 0 {
-        println!("Resumed {resumed} open payment(s) from {}", config.data_dir.display());
+        tracing::info!(resumed, data_dir = %config.data_dir.display(), "resumed open payments");
     }
     tokio::spawn(service.clone().run_tracker());
     reload_on_hangup(state.clone(), path.clone());
@@ -76,26 +77,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     }
     let router = router(leptos, state, simulator.as_ref());
 
-    let url = &config.public_url;
-    println!("Kassa is running at {url} (Klarna: {})", config.klarna.environment);
-    println!("  Seller view:      {url}/seller");
-    println!("  JSON API:         {url}/api/v1/payments");
-    if config.web_checkout.demo_shop {
-        println!("  Demo web shop:    {url}/shop");
-    }
-    if simulator.is_some() {
-        println!("  Klarna simulator: {url}{}/ (shopper pages, /_sim control API)", http::SIMULATOR_PREFIX);
-        println!(
-            "  Sign in to the seller view as \"demo\" with password \"{}\"",
-            crate::config::DEV_ASSOCIATE_PASSWORD
-        );
-        // Only the development keys are known here (the config holds hashes).
-        for kiosk in &config.kiosks {
-            if let Some(key) = crate::config::DEV_KIOSK_KEYS.iter().find(|key| kiosk.key_sha256.matches(key)) {
-                println!("  {:<18}{url}/kiosk/{}?key={key}", format!("Kiosk {}:", kiosk.id), kiosk.id);
-            }
-        }
-    }
+    announce(&config, simulator.is_some());
     // Graceful shutdown waits for open requests, but a till's live stream
     // never ends by itself: after SHUTDOWN_DRAIN Kassa stops anyway. Every
     // payment step is already on disk, and screens reconnect on their own.
@@ -113,8 +95,34 @@ pub async fn serve(path: &Path) -> Result<(), String> {
             stopping.notified().await;
             tokio::time::sleep(SHUTDOWN_DRAIN).await;
         } => {
-            println!("Stopped; live streams still open after {} s were closed", SHUTDOWN_DRAIN.as_secs());
+            tracing::info!(drain_seconds = SHUTDOWN_DRAIN.as_secs(), "stopped; live streams still open were closed");
             Ok(())
+        }
+    }
+}
+
+/// Where everything is, for whoever started Kassa. With the simulator the
+/// development sign-in and kiosk links too: they are published in the
+/// README and refused anywhere else, so they are no secret.
+fn announce(config: &Config, simulator: bool) {
+    let url = &config.public_url;
+    tracing::info!(klarna = %config.klarna.environment, "Kassa is running at {url}");
+    tracing::info!("seller view {url}/seller; JSON API {url}/api/v1 (contract: {url}/api/v1/openapi.json)");
+    tracing::info!("operations: {url}/healthz, {url}/readyz, {url}/metrics");
+    if config.web_checkout.demo_shop {
+        tracing::info!("demo web shop {url}/shop");
+    }
+    if simulator {
+        tracing::info!("Klarna simulator {url}{}/ (shopper pages, /_sim control API)", http::SIMULATOR_PREFIX);
+        tracing::info!(
+            "sign in to the seller view as \"demo\" with password \"{}\"",
+            crate::config::DEV_ASSOCIATE_PASSWORD
+        );
+        // Only the development keys are known here (the config holds hashes).
+        for kiosk in &config.kiosks {
+            if let Some(key) = crate::config::DEV_KIOSK_KEYS.iter().find(|key| kiosk.key_sha256.matches(key)) {
+                tracing::info!("kiosk {}: {url}/kiosk/{}?key={key}", kiosk.id, kiosk.id);
+            }
         }
     }
 }
@@ -147,7 +155,7 @@ pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulato
     let own = Arc::new(http::origin::OwnOrigin(config.public_origin()));
     let payments = state.payments.clone();
     let trust_forwarded_for = config.security.trust_forwarded_for;
-    router
+    let router = router
         .layer(from_fn(http::server_fns::refusal_status))
         .layer(axum::middleware::from_fn_with_state(state.kiosks.clone(), http::kiosks::gate))
         .layer(from_fn(move |request, next| http::origin::check(own.clone(), request, next)))
@@ -160,7 +168,8 @@ pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulato
         // takes it; live streams (SSE), images and tiny answers do not.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
-        .layer(from_fn(move |request, next| http::client::remember(trust_forwarded_for, request, next)))
+        .layer(from_fn(move |request, next| http::client::remember(trust_forwarded_for, request, next)));
+    http::trace::layer(router)
 }
 
 /// The largest request body Kassa reads: a cart of 1,000 lines with long
@@ -184,6 +193,7 @@ fn reload_on_hangup(state: AppState, path: PathBuf) {
             match Config::load(&path, &env) {
                 Ok(new) => match state.payments.replace_config(new).await {
                     Ok(()) => {
+                        crate::telemetry::config_reload("applied");
                         tracing::info!(path = %path.display(), "configuration reloaded");
                         match state.sellers.end_stale_sessions().await {
                             Ok(0) => {}
@@ -191,9 +201,15 @@ fn reload_on_hangup(state: AppState, path: PathBuf) {
                             Err(error) => tracing::error!(%error, "could not end stale sessions"),
                         }
                     }
-                    Err(why) => tracing::error!(%why, "configuration change refused; keeping the previous one"),
+                    Err(why) => {
+                        crate::telemetry::config_reload("refused");
+                        tracing::error!(%why, "configuration change refused; keeping the previous one");
+                    }
                 },
-                Err(error) => tracing::error!(%error, "configuration change refused; keeping the previous one"),
+                Err(error) => {
+                    crate::telemetry::config_reload("refused");
+                    tracing::error!(%error, "configuration change refused; keeping the previous one");
+                }
             }
         }
     });

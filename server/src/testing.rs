@@ -109,6 +109,33 @@ impl TestKlarna {
     }
 }
 
+/// The real `kassa` binary (an integration test's `CARGO_BIN_EXE_kassa`)
+/// set up to serve on loopback `port` from the repository root, with the
+/// config file `config`, the database in `data_dir` and this simulator as
+/// Klarna. Callers add the log level and where its output goes.
+pub fn kassa_command(
+    binary: &str,
+    config: &std::path::Path,
+    port: u16,
+    data_dir: &std::path::Path,
+    klarna: &TestKlarna,
+) -> std::process::Command {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = std::process::Command::new(binary);
+    command
+        .arg("--config")
+        .arg(root.join(config))
+        .current_dir(&root)
+        .env("KASSA__LISTEN", format!("127.0.0.1:{port}"))
+        .env("KASSA__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("KASSA__DATA_DIR", data_dir)
+        .env("KASSA__KLARNA__BASE_URL", &klarna.base)
+        .env("KLARNA_USERNAME", "test-user")
+        .env("KLARNA_PASSWORD", "test-password")
+        .env("LEPTOS_OUTPUT_NAME", "kassa");
+    command
+}
+
 /// A cart of one line, `quantity` times `unit_price` (minor units, no tax).
 pub fn cart_of(name: &str, quantity: i64, unit_price: i64) -> domain::CartInput {
     domain::CartInput {

@@ -2,7 +2,7 @@
 //! start it again on the same database: the payment still ends right, and
 //! its idempotency key still returns it.
 
-use server::testing::{eventually, TestKlarna};
+use server::testing::{eventually, kassa_command, TestKlarna};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -16,17 +16,8 @@ impl Kassa {
     }
 
     fn spawn_with(port: u16, data_dir: &PathBuf, klarna: &TestKlarna, env: &[(&str, &str)]) -> Kassa {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let child = Command::new(env!("CARGO_BIN_EXE_kassa"))
-            .arg("--config")
-            .arg(root.join("kassa.toml"))
-            .current_dir(&root)
-            .env("KASSA__LISTEN", format!("127.0.0.1:{port}"))
-            .env("KASSA__DATA_DIR", data_dir)
-            .env("KASSA__KLARNA__BASE_URL", &klarna.base)
-            .env("KLARNA_USERNAME", "test-user")
-            .env("KLARNA_PASSWORD", "test-password")
-            .env("LEPTOS_OUTPUT_NAME", "kassa")
+        let config = std::path::Path::new("kassa.toml");
+        let child = kassa_command(env!("CARGO_BIN_EXE_kassa"), config, port, data_dir, klarna)
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())

@@ -4,7 +4,7 @@
 //! headers on answers that are not app pages.
 
 use leptos::server_fn::ServerFn;
-use server::testing::TestKlarna;
+use server::testing::{kassa_command, TestKlarna};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,21 +26,10 @@ impl Kassa {
     }
 
     async fn start_with(klarna: &TestKlarna, config: &std::path::Path) -> Kassa {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let data_dir = std::env::temp_dir().join(format!("kassa-security-{}", uuid::Uuid::new_v4()));
         let url = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_kassa"))
-            .arg("--config")
-            .arg(config)
-            .current_dir(&root)
-            .env("KASSA__LISTEN", format!("127.0.0.1:{port}"))
-            .env("KASSA__PUBLIC_URL", &url)
-            .env("KASSA__DATA_DIR", &data_dir)
-            .env("KASSA__KLARNA__BASE_URL", &klarna.base)
-            .env("KLARNA_USERNAME", "test-user")
-            .env("KLARNA_PASSWORD", "test-password")
-            .env("LEPTOS_OUTPUT_NAME", "kassa")
+        let child = kassa_command(env!("CARGO_BIN_EXE_kassa"), config, port, &data_dir, klarna)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .spawn()

@@ -82,6 +82,25 @@ impl AttemptKey {
     }
 }
 
+/// How long an attempt key stands for its payment (as Stripe's idempotency
+/// keys do): a POS that reuses `order-1001` next month starts a new payment.
+pub const ATTEMPT_KEY_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl AttemptKey {
+    /// Whether the key of a payment created at `created_at` (Unix ms) may
+    /// start a new payment at `now`: once its lifetime is over and the
+    /// payment has ended. A payment that may still be paid keeps its key.
+    pub fn expired(created_at: i64, now: i64, status: crate::PaymentStatus) -> bool {
+        now - created_at >= ATTEMPT_KEY_LIFETIME_MS && status.is_final()
+    }
+
+    /// What an expired key's payment keeps instead: with spaces, which no
+    /// key a client sends may hold, so it never answers a new start.
+    pub fn retired(&self, payment_id: &str) -> String {
+        format!("{} expired {payment_id}", self.0)
+    }
+}
+
 impl CartRef {
     /// 1 to 255 bytes of any text.
     pub fn parse(text: &str) -> Result<CartRef, FieldProblem> {
@@ -110,6 +129,18 @@ mod tests {
         assert!(CartRef::parse("till 3 / cart 9").is_ok());
         assert!(CartRef::parse("").is_err());
         assert!(CartRef::parse(&"c".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_key_expires_a_day_after_its_payment_ended_and_never_while_it_is_live() {
+        use crate::PaymentStatus::{Completed, Failed, Waiting};
+        let day = ATTEMPT_KEY_LIFETIME_MS;
+        assert!(!AttemptKey::expired(0, day - 1, Completed));
+        assert!(AttemptKey::expired(0, day, Completed));
+        assert!(AttemptKey::expired(0, 30 * day, Failed));
+        assert!(!AttemptKey::expired(0, 30 * day, Waiting), "a link that may be paid keeps its key");
+        let retired = AttemptKey::parse("order-1001").unwrap().retired("p-1");
+        assert!(AttemptKey::parse(&retired).is_err(), "no client key equals a retired one: {retired}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod status;
 pub mod view;
 
 pub use door::Door;
-pub use keys::{AttemptKey, CartRef, PaymentId};
+pub use keys::{AttemptKey, CartRef, PaymentId, ATTEMPT_KEY_LIFETIME_MS};
 pub use problem::Problem;
 pub use status::{admit, Ignored, PaymentStatus};
 pub use view::{LinkChannel, PaymentView};

@@ -7,6 +7,7 @@ use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Problem {
     /// Klarna did not answer (network, timeout, 5xx); nothing was started.
     KlarnaUnreachable,

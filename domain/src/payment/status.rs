@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A payment's state as people understand it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PaymentStatus {
     /// Kassa is creating the Klarna session.
     Creating,

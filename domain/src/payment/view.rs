@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A payment as shown on a screen or returned by the JSON API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentView {
     pub id: String,
     pub store_id: String,
@@ -28,6 +29,16 @@ pub struct PaymentView {
     /// RFC 3339 time of the last status change, in UTC with milliseconds
     /// (`2026-11-30T08:00:02.120Z`), so later states sort after earlier ones.
     pub updated_at: String,
+    /// `created_at` in the store's time zone (`2026-11-30T09:00:02.120+01:00`),
+    /// for showing: a screen reads the store's wall clock from it.
+    #[serde(default)]
+    pub created_at_local: String,
+    /// `updated_at` in the store's time zone.
+    #[serde(default)]
+    pub updated_at_local: String,
+    /// `expires_at` in the store's time zone.
+    #[serde(default)]
+    pub expires_at_local: Option<String>,
     /// Why the payment failed or ended early.
     pub problem: Option<Problem>,
 }

@@ -4,13 +4,20 @@ import { expect, type APIRequestContext } from "@playwright/test";
 export class KassaApi {
   constructor(private readonly request: APIRequestContext, private readonly base = "") {}
 
-  /** Today's payments of the demo store. */
+  /** Today's payments of the demo store, every page of them. */
   async payments(): Promise<Array<Record<string, unknown>>> {
-    const response = await this.request.get(`${this.base}/api/v1/payments`, {
-      headers: { Authorization: "Bearer kassa-dev-key" },
-    });
-    expect(response.ok()).toBeTruthy();
-    return response.json();
+    const all: Array<Record<string, unknown>> = [];
+    for (let after = ""; ; ) {
+      const response = await this.request.get(`${this.base}/api/v1/payments`, {
+        headers: { Authorization: "Bearer kassa-dev-key" },
+        params: after ? { limit: 100, starting_after: after } : { limit: 100 },
+      });
+      expect(response.ok(), await response.text()).toBeTruthy();
+      const page = await response.json();
+      all.push(...page.payments);
+      if (!page.has_more) return all;
+      after = String(all[all.length - 1].id);
+    }
   }
 
   /** Starts a payment as a POS would; answers the payment as Kassa returns it. */

@@ -24,6 +24,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 
+/// Every attempt, by endpoint and HTTP status (`transport` when none came).
+pub const KLARNA_REQUESTS_METRIC: &str = "kassa_klarna_requests_total";
+/// Each attempt's duration in seconds, by endpoint.
+pub const KLARNA_LATENCY_METRIC: &str = "kassa_klarna_request_duration_seconds";
+
 /// Timeouts for every call.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientOptions {
@@ -243,12 +248,28 @@ impl KlarnaClient {
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>, KlarnaError> {
         let started = std::time::Instant::now();
-        let response =
-            self.request(method.clone(), path, body, idempotency_key).send().await.map_err(transport_error)?;
+        let endpoint = paths::endpoint(&method, path);
+        let measured = |status: String| {
+            metrics::counter!(KLARNA_REQUESTS_METRIC, "endpoint" => endpoint.clone(), "status" => status).increment(1);
+            metrics::histogram!(KLARNA_LATENCY_METRIC, "endpoint" => endpoint.clone())
+                .record(started.elapsed().as_secs_f64());
+        };
+        let response = match self.request(method.clone(), path, body, idempotency_key).send().await {
+            Ok(response) => response,
+            Err(error) => {
+                measured("transport".into());
+                return Err(transport_error(error));
+            }
+        };
         let status = response.status();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (correlation_id, retry_after) = (header("Klarna-Correlation-Id"), header("Retry-After"));
-        let bytes = response.bytes().await.map_err(transport_error)?.to_vec();
+        let bytes = response.bytes().await.map_err(|error| {
+            measured("transport".into());
+            transport_error(error)
+        })?;
+        let bytes = bytes.to_vec();
+        measured(status.as_u16().to_string());
         // Bodies are never logged: they may carry authorization tokens.
         tracing::debug!(
             %method, path = %redact_path(path), status = status.as_u16(),

@@ -33,9 +33,35 @@ pub fn redact_path(path: &str) -> String {
     }
 }
 
+/// The call's endpoint without ids or tokens, e.g.
+/// `GET /hpp/v1/sessions/{id}`: few enough values for a metric label.
+pub fn endpoint(method: &reqwest::Method, path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut template = String::new();
+    let mut previous = "";
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        template.push('/');
+        template.push_str(if matches!(previous, "sessions" | "authorizations") { "{id}" } else { segment });
+        previous = segment;
+    }
+    format!("{method} {template}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_name_no_ids() {
+        let get = reqwest::Method::GET;
+        assert_eq!(endpoint(&get, "/hpp/v1/sessions/abc%2F1"), "GET /hpp/v1/sessions/{id}");
+        assert_eq!(endpoint(&reqwest::Method::POST, HPP_SESSIONS), "POST /hpp/v1/sessions");
+        assert_eq!(
+            endpoint(&reqwest::Method::POST, &format!("{}/order", authorization("secret"))),
+            "POST /payments/v1/authorizations/{id}/order"
+        );
+        assert_eq!(endpoint(&get, "/hpp/v1/sessions/x/distribution?a=b"), "GET /hpp/v1/sessions/{id}/distribution");
+    }
 
     #[test]
     fn authorization_tokens_stay_out_of_logged_paths() {

@@ -2,7 +2,8 @@
 //! offending key, so the fix is obvious from the message.
 
 use super::{
-    Config, ConfigError, Environment, DEV_API_KEY, DEV_ASSOCIATE_PASSWORD, DEV_KIOSK_KEYS, DEV_TELESALES_API_KEY,
+    Config, ConfigError, Environment, DEV_API_KEY, DEV_ASSOCIATE_PASSWORD, DEV_KIOSK_KEYS, DEV_METRICS_TOKEN,
+    DEV_TELESALES_API_KEY,
 };
 use crate::crypto;
 
@@ -98,6 +99,15 @@ impl Config {
                     );
                 }
             }
+            if store.zone().is_none() {
+                return fail(
+                    &key("time_zone"),
+                    format!(
+                        "{} has more than one time zone; set the store's own, e.g. \"America/New_York\"",
+                        store.country
+                    ),
+                );
+            }
             if !(1..=2880).contains(&store.payment_timeout_minutes) {
                 return fail(&key("payment_timeout_minutes"), "must be from 1 to 2880 (48 h)".into());
             }
@@ -111,7 +121,25 @@ impl Config {
                 format!("{:?} is not one of the configured stores", self.web_checkout.store),
             );
         }
-        self.check_kiosks(live)
+        self.check_kiosks(live)?;
+        if let Some(token) = &self.operations.metrics_token_sha256 {
+            if !token.well_formed() {
+                return fail(
+                    "operations.metrics_token_sha256",
+                    "must be the SHA-256 of the token as 64 hex digits (printf %s TOKEN | sha256sum)".into(),
+                );
+            }
+            if live && token.matches(DEV_METRICS_TOKEN) {
+                return fail(
+                    "operations.metrics_token_sha256",
+                    format!(
+                        "the development token is refused in {}; set KASSA__OPERATIONS__METRICS_TOKEN_SHA256",
+                        self.klarna.environment
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// One key per store, held as a hash outside the simulator, and no two

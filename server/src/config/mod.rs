@@ -15,8 +15,8 @@ mod types;
 pub use live::LiveConfig;
 pub use reload::reload_refusal;
 pub use types::{
-    ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, RegionName, SecurityConfig,
-    StoreConfig, ViewProfile, WebCheckoutConfig,
+    ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, OperationsConfig,
+    RegionName, SecurityConfig, StoreConfig, StoreTimeZone, ViewProfile, WebCheckoutConfig,
 };
 
 use std::{
@@ -31,6 +31,9 @@ pub const DEV_TELESALES_API_KEY: &str = "kassa-dev-key-telesales";
 /// The kiosk device keys the default config ships (as hashes) for local
 /// development; refused outside the simulator.
 pub const DEV_KIOSK_KEYS: &[&str] = &["kiosk-dev-key-1", "kiosk-dev-key-2"];
+/// The `/metrics` token the default config ships (as a hash); refused
+/// outside the simulator.
+pub const DEV_METRICS_TOKEN: &str = "kassa-dev-metrics";
 /// The development sign-in the default config ships; refused outside the simulator.
 pub const DEV_ASSOCIATE_PASSWORD: &str = "kassa-demo";
 
@@ -47,6 +50,7 @@ pub struct Config {
     /// Self-checkout kiosks, each belonging to one store.
     pub kiosks: Vec<KioskConfig>,
     pub security: SecurityConfig,
+    pub operations: OperationsConfig,
 }
 
 /// The scheme, host and port of a URL (empty if it is not one).

@@ -97,6 +97,9 @@ fn live_klarna_needs_credentials_and_a_real_key() {
     let kiosk_key = "0f".repeat(32);
     with_credentials
         .extend(env(&[("KASSA__KIOSKS__0__KEY_SHA256", &kiosk_key), ("KASSA__KIOSKS__1__KEY_SHA256", &kiosk_key)]));
+    let err = Config::parse(FILE, &with_credentials).unwrap_err();
+    assert!(err.to_string().contains("operations.metrics_token_sha256: the development token"), "{err}");
+    with_credentials.extend(env(&[("KASSA__OPERATIONS__METRICS_TOKEN_SHA256", &"0e".repeat(32))]));
     let config = Config::parse(FILE, &with_credentials).unwrap();
     assert!(!format!("{config:?}").contains("secret"), "credentials never show in Debug");
     assert!(!config.web_checkout.demo_shop, "the demo shop is off with real Klarna unless enabled");
@@ -192,6 +195,7 @@ fn development_kiosk_keys_are_refused_with_real_klarna() {
         ("KASSA__STORES__1__API_KEY", "\"\""),
         ("KASSA__STORES__1__API_KEY_SHA256", &"02".repeat(32)),
         ("KASSA__STORES__1__ASSOCIATES__0__PASSWORD_HASH", &real_hash),
+        ("KASSA__OPERATIONS__METRICS_TOKEN_SHA256", &"0e".repeat(32)),
     ]);
     let err = Config::parse(FILE, &live).unwrap_err();
     assert!(err.to_string().contains("kiosks[0].key_sha256"), "{err}");

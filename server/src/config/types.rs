@@ -203,6 +203,11 @@ pub struct StoreConfig {
     pub country: Country,
     pub currency: Currency,
     pub locale: Locale,
+    /// The store's IANA time zone ("Europe/Stockholm"): its day for
+    /// "today's payments" and the times its screens show. Defaults from the
+    /// country where that has one zone.
+    #[serde(default)]
+    pub time_zone: Option<StoreTimeZone>,
     #[serde(default)]
     pub place_order_mode: PlaceOrderMode,
     /// An unpaid payment is withdrawn at Klarna after this long.
@@ -246,7 +251,34 @@ fn all_channels() -> Vec<LinkChannel> {
     vec![LinkChannel::Qr, LinkChannel::Sms, LinkChannel::Email]
 }
 
+/// An IANA time zone name that the bundled time zone database knows.
+#[derive(Clone, Debug)]
+pub struct StoreTimeZone {
+    pub name: String,
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl<'de> Deserialize<'de> for StoreTimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StoreTimeZone, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        let zone = jiff::tz::TimeZone::get(&name).map_err(|_| {
+            serde::de::Error::custom(format!("{name:?} is not an IANA time zone such as \"Europe/Stockholm\""))
+        })?;
+        Ok(StoreTimeZone { name, zone })
+    }
+}
+
 impl StoreConfig {
+    /// The store's time zone: its own, or its country's only one. `None`
+    /// only for a country with several zones and none set, which the checks
+    /// refuse.
+    pub fn zone(&self) -> Option<jiff::tz::TimeZone> {
+        match &self.time_zone {
+            Some(own) => Some(own.zone.clone()),
+            None => jiff::tz::TimeZone::get(self.country.time_zone()?).ok(),
+        }
+    }
+
     /// Whether `given` is this store's API key (constant time either way).
     pub fn api_key_matches(&self, given: &str) -> bool {
         match (self.plain_api_key(), &self.api_key_sha256) {
@@ -283,6 +315,16 @@ impl ApiKey {
     pub fn matches(&self, given: &str) -> bool {
         crypto::constant_time_eq(&self.0, given)
     }
+}
+
+/// What operators reach: `[operations]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsConfig {
+    /// SHA-256 (hex) of the token `/metrics` asks for as
+    /// `Authorization: Bearer`; without one, `/metrics` is off (404).
+    #[serde(default)]
+    pub metrics_token_sha256: Option<KeyHash>,
 }
 
 /// What the web pages and the network may do: `[security]`.
@@ -339,6 +381,8 @@ pub(super) struct ConfigFile {
     kiosks: Vec<KioskConfig>,
     #[serde(default)]
     security: SecurityConfig,
+    #[serde(default)]
+    operations: OperationsConfig,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -367,6 +411,7 @@ impl ConfigFile {
             web_checkout,
             kiosks: self.kiosks,
             security: self.security,
+            operations: self.operations,
         }
     }
 }

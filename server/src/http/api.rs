@@ -1,22 +1,25 @@
 //! The JSON API for POS systems: `/api/v1/payments` and `/api/v1/events`.
+//! Each handler's `#[utoipa::path]` is its part of the published contract
+//! (`/api/v1/openapi.json`, see `openapi`).
 
 use super::auth::ApiStore;
-use super::error::ApiError;
-use super::json::parse_json;
+use super::error::{ApiError, ErrorBody};
+use super::json::{parse_json, ApiQuery};
 use super::sse;
 use crate::payments::web::ShopReturnUrls;
-use crate::payments::{PaymentService, StartRequest};
+use crate::payments::{PaymentError, PaymentService, StartRequest};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use domain::PaymentView;
 use domain::{AttemptKey, CartInput, CartLineInput};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,36 +27,97 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/payments/{id}", get(read_payment).delete(cancel_payment))
         .route("/api/v1/payments/{id}/events", get(payment_events))
         .route("/api/v1/events", get(store_events))
+        // Anything else under the API answers in JSON, not with a page.
+        .route("/api/v1", any(unknown_path))
+        .route("/api/v1/{*rest}", any(unknown_path))
 }
 
-#[derive(Deserialize)]
+async fn unknown_path() -> ApiError {
+    ApiError::UnknownPath
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreatePaymentBody {
+pub struct CreatePaymentBody {
+    /// The store; if given, it must be the API key's.
     #[serde(default)]
     store: Option<String>,
     /// The POS's own id for the cart: while a payment for it is live,
     /// starting again returns that payment.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
     cart_ref: Option<String>,
+    /// 1 to 1,000 order lines; not all free.
+    #[schema(min_items = 1, max_items = 1000)]
     lines: Vec<CartLineInput>,
     /// `store` (default: a till, Klarna's IN_STORE) or `web` (a website that
     /// redirects the shopper to `redirect_url`, Klarna's ECOMMERCE).
     #[serde(default)]
     channel: Channel,
-    /// Channel web: the shop's result pages.
+    /// Channel web only, and required there: the shop's result pages.
     #[serde(default)]
-    return_urls: Option<ShopReturnUrls>,
+    return_urls: Option<ReturnUrls>,
 }
 
-#[derive(Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// Where the shopper's browser goes after Klarna's page: absolute http(s)
+/// URLs; `success` and `failure` required, `back` or `cancel` (not both).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnUrls {
+    #[serde(default)]
+    #[schema(format = "uri")]
+    success: Option<String>,
+    #[serde(default)]
+    #[schema(format = "uri")]
+    failure: Option<String>,
+    /// Without it, technical errors go to `failure`.
+    #[serde(default)]
+    #[schema(format = "uri")]
+    error: Option<String>,
+    #[serde(default)]
+    #[schema(format = "uri")]
+    back: Option<String>,
+    #[serde(default)]
+    #[schema(format = "uri")]
+    cancel: Option<String>,
+}
+
+impl From<ReturnUrls> for ShopReturnUrls {
+    fn from(urls: ReturnUrls) -> ShopReturnUrls {
+        let ReturnUrls { success, failure, error, back, cancel } = urls;
+        ShopReturnUrls { success, failure, error, back, cancel }
+    }
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum Channel {
+pub enum Channel {
     #[default]
     Store,
     Web,
 }
 
-async fn create_payment(
+/// Starts a payment, or answers the one this `Idempotency-Key` (or this
+/// live `cart_ref`) already has.
+#[utoipa::path(
+    post, path = "/api/v1/payments", tag = "payments",
+    params(("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,255}$", description = "1 to 255 visible ASCII characters; the same for every retry of this payment. A key stands for its payment until 24 hours after it was created and has ended; later it starts a new payment.")),
+    request_body = CreatePaymentBody,
+    responses(
+        (status = 201, description = "A new payment; its link is ready", body = PaymentView),
+        (status = 200, description = "The payment this key or live cart_ref already has", body = PaymentView),
+        (status = 400, description = "Malformed JSON, a missing or bad Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "No or a wrong API key", body = ErrorBody),
+        (status = 403, description = "Another store's payment", body = ErrorBody),
+        (status = 409, description = "The key was used for another cart, or the cart_ref has a live payment for another cart", body = ErrorBody),
+        (status = 422, description = "The cart or return URLs break a rule; each field is named", body = ErrorBody),
+        (status = 429, description = "Too many wrong keys from this client", body = ErrorBody),
+        (status = 502, description = "Klarna refused the payment", body = ErrorBody),
+        (status = 503, description = "Klarna or Kassa's database cannot be reached now; retry with the same key", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn create_payment(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
     headers: HeaderMap,
@@ -72,7 +136,8 @@ async fn create_payment(
     let store = config.store(&store_id).ok_or(ApiError::WrongStore(store_id.clone()))?;
     let cart = CartInput { lines: body.lines };
     let (key, cart_ref) = (key.as_str(), body.cart_ref.as_deref());
-    let request = match (body.channel, &body.return_urls) {
+    let return_urls = body.return_urls.map(ShopReturnUrls::from);
+    let request = match (body.channel, &return_urls) {
         (Channel::Store, None) => StartRequest::api(&store_id, key, cart_ref, &cart),
         (Channel::Store, Some(_)) => {
             return Err(ApiError::invalid_field("return_urls", "only for \"channel\": \"web\""));
@@ -93,7 +158,18 @@ async fn create_payment(
     Ok((status, Json(started.view)).into_response())
 }
 
-async fn read_payment(
+/// One payment as Kassa last recorded it.
+#[utoipa::path(
+    get, path = "/api/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path, description = "The payment's id")),
+    responses(
+        (status = 200, body = PaymentView),
+        (status = 401, body = ErrorBody), (status = 404, description = "No such payment in this store", body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn read_payment(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
@@ -101,7 +177,21 @@ async fn read_payment(
     Ok(Json(service.get(&store_id, &id).await?))
 }
 
-async fn cancel_payment(
+/// Cancels a payment that is not paid: its link is withdrawn at Klarna.
+#[utoipa::path(
+    delete, path = "/api/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path, description = "The payment's id")),
+    responses(
+        (status = 200, description = "The payment, cancelled (or as it ended)", body = PaymentView),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Too late: the shopper is paying or has paid", body = ErrorBody),
+        (status = 429, body = ErrorBody),
+        (status = 502, body = ErrorBody),
+        (status = 503, description = "Klarna did not confirm the withdrawal: the link may still be paid", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn cancel_payment(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
@@ -109,19 +199,55 @@ async fn cancel_payment(
     Ok(Json(service.cancel(&store_id, &id).await?))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// The most payments one page holds, and how many unless asked.
+const MAX_PAGE: u32 = 100;
+const DEFAULT_PAGE: u32 = 50;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The store; if given, it must be the API key's.
     store: Option<String>,
+    /// RFC 3339; payments created at or after it. Default: the start of
+    /// today in the store's time zone.
+    #[param(format = DateTime)]
     since: Option<String>,
+    /// 1 to 100 payments per page (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The last payment id of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9-]{1,64}$")]
+    starting_after: Option<String>,
 }
 
-/// `GET /api/v1/payments?store=..&since=..`: newest first; `since` is an
-/// RFC 3339 time and defaults to the start of today (UTC).
-async fn list_payments(
+/// One page of the store's payments, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct PaymentList {
+    pub payments: Vec<PaymentView>,
+    /// More payments follow: ask again with `starting_after` set to the
+    /// last payment's id.
+    pub has_more: bool,
+}
+
+/// The store's payments since a time, newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/api/v1/payments", tag = "payments",
+    params(ListQuery),
+    responses(
+        (status = 200, body = PaymentList),
+        (status = 400, description = "A query value is not as described; the field is named", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "starting_after names no payment of this store", body = ErrorBody),
+        (status = 429, body = ErrorBody),
+        (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn list_payments(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<PaymentView>>, ApiError> {
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<PaymentList>, ApiError> {
     if let Some(store) = query.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));
     }
@@ -132,14 +258,35 @@ async fn list_payments(
                 message: format!("since: {text:?} is not an RFC 3339 time such as 2026-11-27T00:00:00Z"),
             })
             .map(crate::clock::millis)?,
-        None => crate::clock::start_of_today_millis(),
+        None => service.start_of_today(&store_id)?,
     };
-    Ok(Json(service.list(&store_id, since).await?))
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_PAGE,
+        Some(text) => text.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| ApiError::BadQuery {
+            field: "limit",
+            message: format!("limit: {text:?} is not a whole number from 1 to {MAX_PAGE}"),
+        })?,
+    };
+    let after = query.starting_after.as_deref();
+    let page = service.list_page(&store_id, since, after, limit).await.map_err(|error| match error {
+        PaymentError::NotFound => ApiError::NotFoundField { field: "starting_after" },
+        other => other.into(),
+    })?;
+    Ok(Json(PaymentList { payments: page.payments, has_more: page.has_more }))
 }
 
-/// `GET /api/v1/payments/{id}/events`: the payment now, then every change,
-/// as server-sent events; the stream ends after a final state.
-async fn payment_events(
+/// One payment live: `payment` events (data: a Payment) from its state now
+/// to its final one, then the stream ends.
+#[utoipa::path(
+    get, path = "/api/v1/payments/{id}/events", tag = "events",
+    params(("id" = String, Path, description = "The payment's id")),
+    responses(
+        (status = 200, description = "Server-sent events: `payment` (data: a Payment, as in GET /api/v1/payments/{id}) now and at every change; the stream ends after a final status", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn payment_events(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
@@ -147,9 +294,17 @@ async fn payment_events(
     Ok(sse::payment_stream(service, store_id, id).await?)
 }
 
-/// `GET /api/v1/events`: every change to the store's payments (`resync`
-/// first when a client reconnects with `Last-Event-ID`: list again).
-async fn store_events(
+/// Every change to the store's payments, live.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "events",
+    params(("Last-Event-ID" = Option<String>, Header, description = "Sent by a reconnecting client: the stream then starts with `resync`")),
+    responses(
+        (status = 200, description = "Server-sent events: `payment` (data: a Payment) at every change of any of the store's payments; `resync` (data: {}) when changes may have been missed: list the payments again", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody), (status = 429, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn store_events(
     State(service): State<Arc<PaymentService>>,
     ApiStore(store_id): ApiStore,
     headers: HeaderMap,
@@ -216,6 +371,88 @@ mod tests {
         let (status, reused) = call(&router, "POST", "/api/v1/payments", Some("order-1001"), &other_cart).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(reused["error"]["code"], "idempotency_key_reused");
+    }
+
+    #[tokio::test]
+    async fn lists_page_by_page_and_refuses_bad_query_values_naming_them() {
+        let (router, _klarna) = api().await;
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let cart = CART.replace("49900", &format!("{}", 100 + n));
+            let (_, created) = call(&router, "POST", "/api/v1/payments", Some(&format!("page-{n}")), &cart).await;
+            ids.push(created["id"].as_str().unwrap().to_string());
+        }
+        let mut seen = Vec::new();
+        let mut uri = "/api/v1/payments?limit=2".to_string();
+        loop {
+            let (status, page) = call(&router, "GET", &uri, None, "").await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let payments = page["payments"].as_array().unwrap();
+            assert!(payments.len() <= 2);
+            seen.extend(payments.iter().map(|p| p["id"].as_str().unwrap().to_string()));
+            if !page["has_more"].as_bool().unwrap() {
+                break;
+            }
+            uri = format!("/api/v1/payments?limit=2&starting_after={}", seen.last().unwrap());
+        }
+        ids.reverse();
+        assert_eq!(seen, ids, "every payment once, newest first");
+        let (_, all) = call(&router, "GET", "/api/v1/payments", None, "").await;
+        assert_eq!((all["payments"].as_array().unwrap().len(), &all["has_more"]), (5, &Value::Bool(false)));
+
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+            ("limit=ten", "limit"),
+            ("since=yesterday", "since"),
+            ("limit=1&limit=2", "query"),
+        ] {
+            let (status, error) = call(&router, "GET", &format!("/api/v1/payments?{query}"), None, "").await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {error}");
+            assert_eq!(error["error"]["field"], field, "{query}: {error}");
+        }
+        for (query, field) in
+            [("starting_after=no-such-payment", "starting_after"), ("starting_after=..%2F", "starting_after")]
+        {
+            let (status, error) = call(&router, "GET", &format!("/api/v1/payments?{query}"), None, "").await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{query}: {error}");
+            assert_eq!(error["error"]["field"], field, "{query}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn todays_list_starts_at_the_stores_local_midnight() {
+        let (router, service, _klarna) = api_and_service().await;
+        let start = service.start_of_today("stockholm").unwrap();
+        assert_ne!(start % 86_400_000, 0, "Stockholm's midnight is not UTC's");
+        let mut ids = Vec::new();
+        for (n, at) in [start + 60_000, start - 60_000].into_iter().enumerate() {
+            let cart = CART.replace("49900", &format!("{}", 100 + n));
+            let (_, created) = call(&router, "POST", "/api/v1/payments", Some(&format!("tz-{n}")), &cart).await;
+            let id = created["id"].as_str().unwrap().to_string();
+            let moved = format!("UPDATE payments SET created_at = {at}, updated_at = {at} WHERE id = '{id}'");
+            service.storage().execute_for_test(&moved).await.unwrap();
+            ids.push(id);
+        }
+        let (_, today) = call(&router, "GET", "/api/v1/payments", None, "").await;
+        let listed: Vec<&str> =
+            today["payments"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+        assert_eq!(listed, [ids[0].as_str()], "00:01 local is today, 23:59 local yesterday is not");
+        let local = today["payments"][0]["created_at_local"].as_str().unwrap();
+        assert!(
+            local[11..].starts_with("00:01:00.") && (local.ends_with("+01:00") || local.ends_with("+02:00")),
+            "{local}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_api_paths_answer_in_json() {
+        let (router, _klarna) = api().await;
+        for (method, uri) in [("GET", "/api/v1/nothing"), ("POST", "/api/v1/payments/x/refunds"), ("GET", "/api/v1")] {
+            let (status, error) = call(&router, method, uri, None, "").await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}");
+            assert_eq!(error["error"]["code"], "unknown_path", "{method} {uri}: {error}");
+        }
     }
 
     #[tokio::test]
@@ -304,6 +541,9 @@ mod tests {
             let answer = get(&format!("guess-{n:08}"), "203.0.113.9").await.unwrap();
             assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "guess {n}");
         }
+        let without_key = Request::builder().uri("/api/v1/payments").header("X-Forwarded-For", "203.0.113.9");
+        let without_key = router.clone().oneshot(without_key.body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(without_key.status(), StatusCode::UNAUTHORIZED, "no key guesses nothing: told at once");
         let waiting = get("kassa-dev-key", "203.0.113.9").await.unwrap();
         assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS, "the right key is not even checked");
         let retry_after: u64 = waiting.headers()["retry-after"].to_str().unwrap().parse().unwrap();
@@ -347,7 +587,7 @@ mod tests {
         assert_eq!(error["error"]["code"], "unavailable");
         assert!(error["error"]["error_id"].is_string(), "{error}");
         let (_, list) = call(&router, "GET", "/api/v1/payments", None, "").await;
-        assert_eq!(list[0]["problem"]["code"], "storage_failed", "{list}");
+        assert_eq!(list["payments"][0]["problem"]["code"], "storage_failed", "{list}");
         assert!(!format!("{error}{list}").contains(detail), "{error} {list}");
     }
 

@@ -17,17 +17,20 @@ use std::net::IpAddr;
 pub const MAX_AUTHORIZATION_BYTES: usize = 512;
 
 /// The store whose API key the request carries (`Authorization: Bearer`).
-/// A client with too many wrong keys waits before any key of it is checked.
+/// A client with too many wrong keys waits before any key of it is checked;
+/// a request without a key is told so at once (it guesses nothing).
 fn api_store(
     config: &Config,
     failures: &FailureLimit,
     client: IpAddr,
     headers: &HeaderMap,
 ) -> Result<String, ApiError> {
+    let Some(given) = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) else {
+        return Err(ApiError::Unauthorized);
+    };
     if let Some(wait) = failures.wait(client) {
         return Err(ApiError::TooManyFailures { retry_after: wait });
     }
-    let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
     if given.len() > MAX_AUTHORIZATION_BYTES {
         return Err(ApiError::TooLong { field: "Authorization", max: MAX_AUTHORIZATION_BYTES });
     }

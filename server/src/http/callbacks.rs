@@ -25,17 +25,20 @@ async fn status_update(
     Path((id, secret)): Path<(String, String)>,
     body: Bytes,
 ) -> StatusCode {
-    let Ok(callback) = serde_json::from_slice::<Callback>(&body) else {
+    let callback = serde_json::from_slice::<Callback>(&body).ok();
+    let Some(callback) = callback.filter(|c| !c.event_id.is_empty() && c.event_id.len() <= 200) else {
+        crate::telemetry::callback("refused");
         return StatusCode::BAD_REQUEST;
     };
-    if callback.event_id.is_empty() || callback.event_id.len() > 200 {
-        return StatusCode::BAD_REQUEST;
-    }
     match service.callback(&id, &secret, &callback.event_id).await {
         Ok(()) => StatusCode::OK,
         // Wrong secret or unknown payment look the same from outside.
-        Err(PaymentError::NotFound) => StatusCode::NOT_FOUND,
+        Err(PaymentError::NotFound) => {
+            crate::telemetry::callback("refused");
+            StatusCode::NOT_FOUND
+        }
         Err(error) => {
+            crate::telemetry::callback("failed");
             // A 5xx makes Klarna retry, which is what we want here.
             tracing::error!(payment = %id, %error, "could not record a status callback");
             StatusCode::SERVICE_UNAVAILABLE

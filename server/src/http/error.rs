@@ -8,7 +8,43 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::{FieldErrors, Problem};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
+
+/// Every error answer of the API.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// For programs: `invalid_cart`, `idempotency_key_reused`, `not_found`, ...
+    pub code: String,
+    /// For people, in English.
+    pub message: String,
+    /// The request field, header or query value at fault (`lines[0].quantity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With a 503 of Kassa's own: quote it to the operator, whose log has the detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+    /// Every field problem found, in field order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldErrorEntry>>)]
+    pub fields: Option<Vec<serde_json::Value>>,
+}
+
+/// One entry of `fields`: the field, the rule's code, an English message,
+/// and the rule's parameters (`max`) beside them.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the entries built from domain::FieldError.
+pub struct FieldErrorEntry {
+    field: String,
+    code: String,
+    message: String,
+}
 
 /// The API boundary's one error type.
 #[derive(Debug)]
@@ -24,6 +60,8 @@ pub enum ApiError {
         max: usize,
     },
     WrongStore(String),
+    /// No such path (or method) in the API.
+    UnknownPath,
     MissingIdempotencyKey,
     BadJson {
         field: Option<String>,
@@ -33,6 +71,10 @@ pub enum ApiError {
     KeyReused,
     CartRefInUse,
     NotFound,
+    /// What a request field names does not exist (`starting_after`).
+    NotFoundField {
+        field: &'static str,
+    },
     Conflict(String),
     BadQuery {
         field: &'static str,
@@ -84,6 +126,13 @@ impl IntoResponse for ApiError {
                 Some("store".to_string()),
                 None,
             ),
+            ApiError::UnknownPath => (
+                StatusCode::NOT_FOUND,
+                "unknown_path",
+                "no such API path; the API is described at /api/v1/openapi.json".to_string(),
+                None,
+                None,
+            ),
             ApiError::MissingIdempotencyKey => (
                 StatusCode::BAD_REQUEST,
                 "missing_idempotency_key",
@@ -125,6 +174,13 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => {
                 (StatusCode::NOT_FOUND, "not_found", "no such payment in this store".into(), None, None)
             }
+            ApiError::NotFoundField { field } => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{field}: no such payment in this store"),
+                Some(field.to_string()),
+                None,
+            ),
             ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, None, None),
             ApiError::BadQuery { field, message } => {
                 (StatusCode::BAD_REQUEST, "invalid_query", message, Some(field.to_string()), None)
@@ -151,27 +207,19 @@ impl IntoResponse for ApiError {
                 (StatusCode::SERVICE_UNAVAILABLE, "not_withdrawn", Problem::LinkStillLive.to_string(), None, None)
             }
         };
-        let mut error = json!({ "code": code, "message": message });
-        if let Some(id) = error_id {
-            // Quote it to the operator: the log line with the detail carries it.
-            error["error_id"] = json!(id);
-        }
-        if let Some(field) = field {
-            error["field"] = json!(field);
-        }
-        if let Some(fields) = fields {
-            // Each entry: field, code (with its parameters) and an English message.
-            let entries: Vec<serde_json::Value> = fields
+        // Each entry: field, code (with its parameters) and an English message.
+        let fields = fields.map(|fields| {
+            fields
                 .iter()
                 .map(|entry| {
                     let mut value = json!(entry);
                     value["message"] = json!(entry.problem.to_string());
                     value
                 })
-                .collect();
-            error["fields"] = json!(entries);
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+                .collect()
+        });
+        let error = ErrorDetail { code: code.to_string(), message, field, error_id, fields };
+        let mut response = (status, Json(ErrorBody { error })).into_response();
         for (name, value) in extra_headers {
             if let Ok(value) = value.parse() {
                 response.headers_mut().insert(name, value);

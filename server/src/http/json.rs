@@ -1,7 +1,26 @@
-//! JSON bodies in: errors name the field (`lines[0].quantity`).
+//! The API's input: JSON bodies, whose errors name the field
+//! (`lines[0].quantity`), and query strings, refused in JSON too.
 
 use super::error::ApiError;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+/// A query string read into `T`; one it cannot read (a value given twice,
+/// say) is a 400 in the API's own error shape, not axum's plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ApiQuery<T>, ApiError> {
+        match Query::<T>::try_from_uri(&parts.uri) {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::BadQuery { field: "query", message: rejection.body_text() }),
+        }
+    }
+}
 
 pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);

@@ -5,7 +5,7 @@
 use super::auth::ApiStore;
 use super::client::ClientAddress;
 use super::cookies::kiosk_cookie;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json::parse_json;
 use super::sse;
 use crate::config::KioskConfig;
@@ -19,9 +19,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::kiosk::KioskView;
-use domain::{CartInput, CartLineInput};
-use serde::Deserialize;
+use domain::{CartInput, CartLineInput, PaymentView};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -134,29 +135,60 @@ fn api_kiosk(kiosks: &Kiosks, store_id: &str, id: &str) -> Result<KioskConfig, A
     Ok(kiosk)
 }
 
-/// `GET /api/v1/kiosks/{id}`: the basket, the payment on screen, and the
-/// last paid payment (kept after the screen resets).
-async fn api_state(
+/// A kiosk's screen as the self-checkout system sees it.
+#[derive(Serialize, ToSchema)]
+pub struct KioskState {
+    #[serde(flatten)]
+    view: KioskView,
+    /// The last paid payment, kept after the screen resets.
+    last_paid: Option<PaymentView>,
+}
+
+/// The basket, the payment on screen, and the last paid payment.
+#[utoipa::path(
+    get, path = "/api/v1/kiosks/{id}", tag = "kiosks",
+    params(("id" = String, Path, description = "The kiosk's id")),
+    responses(
+        (status = 200, body = KioskState),
+        (status = 401, body = ErrorBody), (status = 403, description = "Another store's kiosk", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn api_state(
     State(kiosks): State<Arc<Kiosks>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<KioskState>, ApiError> {
     let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     let view = kiosks.state(&kiosk.id)?;
-    let last_paid = kiosks.last_paid(&kiosk.id);
-    let mut body = serde_json::to_value(&view).unwrap_or_default();
-    body["last_paid"] = serde_json::to_value(last_paid).unwrap_or_default();
-    Ok(Json(body).into_response())
+    Ok(Json(KioskState { view, last_paid: kiosks.last_paid(&kiosk.id) }))
 }
 
-#[derive(Deserialize)]
+/// A basket for a kiosk's screen: the same lines as a payment's.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CartBody {
+pub struct CartBody {
+    /// 1 to 1,000 order lines; not all free.
+    #[schema(min_items = 1, max_items = 1000)]
     lines: Vec<CartLineInput>,
 }
 
-/// `PUT /api/v1/kiosks/{id}/cart`: the basket to show, same lines as a payment.
-async fn api_put_cart(
+/// Shows this basket on the kiosk's screen (the shopper then pays there).
+#[utoipa::path(
+    put, path = "/api/v1/kiosks/{id}/cart", tag = "kiosks",
+    params(("id" = String, Path, description = "The kiosk's id")),
+    request_body = CartBody,
+    responses(
+        (status = 200, body = KioskView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The shopper is paying for the basket on screen", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn api_put_cart(
     State(kiosks): State<Arc<Kiosks>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
@@ -167,8 +199,19 @@ async fn api_put_cart(
     Ok(Json(kiosks.put_cart(&kiosk.store, &kiosk.id, CartInput { lines: body.lines })?))
 }
 
-/// `DELETE /api/v1/kiosks/{id}/cart`: forget the shopper (as Cancel does).
-async fn api_clear(
+/// Forgets the shopper (as Cancel on the screen does); an unpaid payment
+/// is withdrawn.
+#[utoipa::path(
+    delete, path = "/api/v1/kiosks/{id}/cart", tag = "kiosks",
+    params(("id" = String, Path, description = "The kiosk's id")),
+    responses(
+        (status = 200, body = KioskView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn api_clear(
     State(kiosks): State<Arc<Kiosks>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,
@@ -177,8 +220,18 @@ async fn api_clear(
     Ok(Json(kiosks.reset(&kiosk.id, None, "self-checkout system").await?))
 }
 
-/// `GET /api/v1/kiosks/{id}/events`: `kiosk` on every change, `paid` once per paid payment.
-async fn api_events(
+/// The kiosk's screen live.
+#[utoipa::path(
+    get, path = "/api/v1/kiosks/{id}/events", tag = "events",
+    params(("id" = String, Path, description = "The kiosk's id")),
+    responses(
+        (status = 200, description = "Server-sent events: `kiosk` (data: a KioskView) now and at every change; `paid` (data: a Payment) once per paid payment", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn api_events(
     State(kiosks): State<Arc<Kiosks>>,
     ApiStore(store_id): ApiStore,
     Path(id): Path<String>,

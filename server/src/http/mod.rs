@@ -11,10 +11,13 @@ pub mod error;
 pub mod headers;
 pub mod json;
 pub mod kiosks;
+pub mod openapi;
+pub mod ops;
 pub mod origin;
 pub mod seller;
 pub mod server_fns;
 pub mod sse;
+pub mod trace;
 
 use crate::state::AppState;
 use axum::Router;
@@ -30,5 +33,7 @@ pub fn routes(state: &AppState) -> Router {
         .merge(checkout::routes())
         .merge(seller::routes())
         .merge(kiosks::routes())
+        .merge(ops::routes())
+        .merge(openapi::routes())
         .with_state(state.clone())
 }

@@ -16,10 +16,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-fn keep_alive<S>(stream: S) -> Response
+/// The response for a stream, counted as open (`kassa_sse_streams_open`)
+/// until the client leaves or the stream ends.
+fn keep_alive<S>(name: &'static str, stream: S) -> Response
 where
     S: Stream<Item = Result<Event, Infallible>> + Send + 'static,
 {
+    let open = crate::telemetry::OpenStream::new(name);
+    let stream = stream.map(move |event| {
+        let _counted = &open;
+        event
+    });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }
 
@@ -99,7 +106,7 @@ pub async fn payment_stream(
             Some((Ok(if first { event.retry(RECONNECT_AFTER) } else { event }), watch))
         }
     });
-    Ok(keep_alive(events))
+    Ok(keep_alive("payment", events))
 }
 
 fn resync() -> Event {
@@ -124,7 +131,7 @@ pub fn store_stream(store_id: String, receiver: broadcast::Receiver<Arc<PaymentV
             }
         }
     });
-    keep_alive(stream::once(async move { Ok(first.retry(RECONNECT_AFTER)) }).chain(events))
+    keep_alive("store", stream::once(async move { Ok(first.retry(RECONNECT_AFTER)) }).chain(events))
 }
 
 /// A kiosk's state now, then every change (`kiosk` events); with
@@ -162,7 +169,7 @@ pub fn kiosk_stream(kiosks: Arc<Kiosks>, kiosk_id: &str, with_paid: bool) -> Res
             Some((stream::iter(out), (None, receiver, paid, false)))
         }
     });
-    Ok(keep_alive(events.flatten()))
+    Ok(keep_alive("kiosk", events.flatten()))
 }
 
 #[cfg(test)]
@@ -200,6 +207,9 @@ mod tests {
             klarna_reference: None,
             created_at: "2026-11-30T08:00:00Z".into(),
             updated_at: updated_at.into(),
+            created_at_local: String::new(),
+            updated_at_local: String::new(),
+            expires_at_local: None,
             problem: None,
         }
     }

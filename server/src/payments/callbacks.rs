@@ -32,7 +32,10 @@ impl PaymentService {
         if !crate::crypto::constant_time_eq(&crate::crypto::sha256_hex(secret), &payment.callback_secret_hash) {
             return Err(PaymentError::NotFound);
         }
-        if self.storage.first_sight_of_event(event_id, id).await? {
+        if !self.storage.first_sight_of_event(event_id, id).await? {
+            crate::telemetry::callback("duplicate");
+        } else {
+            crate::telemetry::callback("accepted");
             let (service, id) = (self.clone(), id.to_string());
             tokio::spawn(async move {
                 if let Err(error) = service.refresh(&id, Source::Callback).await {

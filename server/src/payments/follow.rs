@@ -54,6 +54,7 @@ impl PaymentService {
         };
         let _permit = self.reads.acquire().await.map_err(|_| PaymentError::NotFound)?;
         self.klarna_reads.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::tracker_read(source.as_str());
         let change = match self.klarna.read_hpp_session(session_id).await {
             Ok(session) => change_from(&session, &payment),
             Err(KlarnaError::NotFound(_)) => {
@@ -93,14 +94,17 @@ impl PaymentService {
                     order_id: Some(order.order_id),
                     ..Default::default()
                 };
+                crate::telemetry::order_placement("placed");
                 self.commit(&payment.id, &change, Source::Poll).await?;
             }
             Err(error) if error.is_transient() || in_flight(&error) => {
+                crate::telemetry::order_placement("retry");
                 tracing::warn!(payment = %payment.id, %error, "the order is not placed yet; will read again");
                 self.check_soon(&payment.id);
             }
             Err(error) => {
                 tracing::error!(payment = %payment.id, %error, "Klarna refused to place the order");
+                crate::telemetry::order_placement("refused");
                 let code = error.error_code().unwrap_or("no code").to_string();
                 let change = StatusChange::to(PaymentStatus::Failed, Some(Problem::OrderRefused { klarna_code: code }));
                 self.commit(&payment.id, &change, Source::Poll).await?;

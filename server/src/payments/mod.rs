@@ -9,6 +9,7 @@ mod advice;
 mod callbacks;
 mod change;
 mod follow;
+mod health;
 mod links;
 mod lost_answers;
 mod poller;
@@ -21,6 +22,7 @@ mod withdraw;
 pub use advice::{distribution_advice, klarna_advice};
 pub use change::{Source, StatusChange};
 pub use domain::LinkTarget;
+pub use health::{Check, Health};
 pub use poller::WatchGuard;
 pub use start::{StartRequest, Started};
 
@@ -40,6 +42,14 @@ use tokio::sync::Semaphore;
 const MAX_CONCURRENT_READS: usize = 16;
 /// The most payments one list returns.
 const LIST_LIMIT: i64 = 500;
+
+/// A page of a store's payments, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentPage {
+    pub payments: Vec<PaymentView>,
+    /// More payments follow the last one.
+    pub has_more: bool,
+}
 
 /// Why a payment operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -75,11 +85,15 @@ pub struct PaymentService {
     schedule: poller::Schedule,
     reads: Semaphore,
     klarna_reads: AtomicU64,
+    /// When the tracker last went round its loop (Unix ms; 0: not started).
+    tracker_beat: std::sync::atomic::AtomicI64,
     /// Payments whose order this process is placing now: one at a time each.
     placing: Mutex<HashSet<String>>,
     /// Withdrawals asked for and not confirmed yet (mirrors `withdrawals_due`,
     /// so the tracker's every check need not ask the database).
     withdrawals: Mutex<HashSet<String>>,
+    /// The last probe of Klarna for readiness, reused for a while.
+    klarna_probe: tokio::sync::Mutex<Option<(std::time::Instant, Check)>>,
     /// The installation's key for callback secrets, read once from storage.
     callback_key: tokio::sync::OnceCell<String>,
 }
@@ -96,8 +110,10 @@ impl PaymentService {
             schedule: poller::Schedule::default(),
             reads: Semaphore::new(MAX_CONCURRENT_READS),
             klarna_reads: AtomicU64::new(0),
+            tracker_beat: std::sync::atomic::AtomicI64::new(0),
             placing: Mutex::default(),
             withdrawals: Mutex::default(),
+            klarna_probe: tokio::sync::Mutex::new(None),
             callback_key: tokio::sync::OnceCell::new(),
         }
     }
@@ -152,11 +168,39 @@ impl PaymentService {
         Ok(self.view(&self.stored(store_id, id).await?))
     }
 
+    /// When the store's today began (Unix ms), in its own time zone.
+    pub fn start_of_today(&self, store_id: &str) -> Result<i64, PaymentError> {
+        let config = self.config();
+        let store = config.store(store_id).ok_or_else(|| PaymentError::UnknownStore(store_id.to_string()))?;
+        Ok(crate::clock::start_of_today_millis(&crate::clock::store_zone(Some(store))))
+    }
+
     /// A store's payments since a time (Unix ms), newest first.
     pub async fn list(&self, store_id: &str, since: i64) -> Result<Vec<PaymentView>, PaymentError> {
         self.store(store_id)?;
         let payments = self.storage.list(store_id, since, LIST_LIMIT).await?;
         Ok(payments.iter().map(|p| self.view(p)).collect())
+    }
+
+    /// One page of a store's payments since a time (Unix ms), newest first,
+    /// after the payment `starting_after` (which must be the store's):
+    /// at most `limit`, and whether more follow.
+    pub async fn list_page(
+        &self,
+        store_id: &str,
+        since: i64,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<PaymentPage, PaymentError> {
+        self.store(store_id)?;
+        let after = match starting_after {
+            Some(id) => Some(self.stored(store_id, id).await?),
+            None => None,
+        };
+        let mut payments = self.storage.list_page(store_id, since, after.as_ref(), i64::from(limit) + 1).await?;
+        let has_more = payments.len() > limit as usize;
+        payments.truncate(limit as usize);
+        Ok(PaymentPage { payments: payments.iter().map(|p| self.view(p)).collect(), has_more })
     }
 
     /// Applies a change and pushes it to screens if anything changed.
@@ -167,6 +211,7 @@ impl PaymentService {
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
                 self.events.publish(self.view(&updated));
                 if updated.status.is_final() {
+                    crate::telemetry::payment_ended(updated.door.as_str(), &updated.store_id, updated.status.as_str());
                     self.schedule.forget(id);
                     self.withdrawal_done(id).await;
                 }

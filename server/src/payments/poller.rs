@@ -6,6 +6,7 @@ use super::{PaymentError, PaymentService};
 use crate::clock::now_millis;
 use domain::{PaymentStatus, Problem};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -176,6 +177,8 @@ impl PaymentService {
     /// Runs forever: checks every tracked payment when it is due.
     pub async fn run_tracker(self: Arc<Self>) {
         loop {
+            self.tracker_beat.store(now_millis(), Ordering::Relaxed);
+            crate::telemetry::tracker_queue(self.tracked());
             let (due, next) = self.schedule.take_due(Instant::now());
             for id in due {
                 let service = self.clone();

@@ -108,7 +108,14 @@ impl PaymentService {
         let store = self.store(request.store_id)?;
         let (key, cart_ref) = request.checked_keys()?;
         let cart = Cart::validate(request.cart, store.currency).map_err(PaymentError::Invalid)?;
-        if let Some(existing) = self.storage.by_attempt(&store.id, key.as_str()).await? {
+        let mut existing = self.storage.by_attempt(&store.id, key.as_str()).await?;
+        if let Some(old) = existing.as_ref().filter(|old| AttemptKey::expired(old.created_at, now_millis(), old.status))
+        {
+            tracing::info!(payment = %old.id, "attempt key expired; it starts a new payment");
+            self.storage.retire_attempt_key(&old.id, &key.retired(&old.id)).await?;
+            existing = None;
+        }
+        if let Some(existing) = existing {
             if existing.cart != cart {
                 return Err(PaymentError::KeyReused);
             }
@@ -243,6 +250,7 @@ impl PaymentService {
         earlier_link: Option<Problem>,
     ) -> Result<Started, PaymentError> {
         let id = payment.id.clone();
+        let door = payment.door.as_str();
         // Set once the HPP session was asked for: from then on a lost answer
         // may mean Klarna made a link that Kassa has not seen.
         let mut hpp_asked = false;
@@ -263,6 +271,7 @@ impl PaymentService {
             Ok(()) => {
                 let payment = self.commit(&id, &StatusChange::to(PaymentStatus::Waiting, None), Source::User).await?;
                 self.track(&id, std::time::Duration::ZERO);
+                crate::telemetry::payment_started(door, &payment.store_id);
                 Ok(Started { view: payment, created: true })
             }
             Err(error) => {
@@ -309,6 +318,29 @@ mod tests {
         let reused = service.start(StartRequest::api("stockholm", "k-1", None, &boots)).await;
         assert!(matches!(reused, Err(PaymentError::KeyReused)));
         assert_eq!(klarna.hpp_sessions(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_key_reused_a_day_after_its_payment_ended_starts_a_new_one_and_a_live_one_keeps_it() {
+        let (service, klarna) = service_on_simulator().await;
+        let (shoes, boots) = (cart(49_900), cart(89_900));
+        let old = service.start(StartRequest::api("stockholm", "order-1001", None, &shoes)).await.unwrap().view;
+        let live = service.start(StartRequest::api("stockholm", "order-1002", None, &shoes)).await.unwrap().view;
+        let ended = service.cancel("stockholm", &old.id).await.unwrap().status;
+        assert!(ended.is_final(), "{ended:?}");
+        let a_day_ago = format!("UPDATE payments SET created_at = created_at - {}", domain::ATTEMPT_KEY_LIFETIME_MS);
+        service.storage().execute_for_test(&a_day_ago).await.unwrap();
+
+        let next_month = service.start(StartRequest::api("stockholm", "order-1001", None, &boots)).await.unwrap();
+        assert!(next_month.created && next_month.view.id != old.id, "a new payment, even for another cart");
+        let stored = service.storage().get(&old.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, ended, "the old payment is kept as it was");
+        let again = service.start(StartRequest::api("stockholm", "order-1001", None, &boots)).await.unwrap();
+        assert_eq!((again.created, &again.view.id), (false, &next_month.view.id), "the key now means the new one");
+
+        let still = service.start(StartRequest::api("stockholm", "order-1002", None, &shoes)).await.unwrap();
+        assert_eq!((still.created, still.view.id), (false, live.id), "a payable link keeps its key");
+        assert_eq!(klarna.hpp_sessions(), 3);
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 //! authorization token or the callback secret.
 
 use super::{requests, PaymentService};
-use crate::clock::rfc3339;
+use crate::clock::{local_rfc3339, rfc3339, store_zone};
 use crate::storage::StoredPayment;
 use domain::PaymentView;
 
@@ -10,6 +10,7 @@ impl PaymentService {
     pub fn view(&self, payment: &StoredPayment) -> PaymentView {
         let config = self.config();
         let hpp = payment.hpp.as_ref();
+        let zone = store_zone(config.store(&payment.store_id));
         let expires = match payment.klarna_expires_at {
             Some(klarna) => klarna.min(payment.deadline_at),
             None => payment.deadline_at,
@@ -32,6 +33,9 @@ impl PaymentService {
             klarna_reference: payment.klarna_reference.clone(),
             created_at: rfc3339(payment.created_at).unwrap_or_default(),
             updated_at: rfc3339(payment.updated_at).unwrap_or_default(),
+            created_at_local: local_rfc3339(payment.created_at, &zone).unwrap_or_default(),
+            updated_at_local: local_rfc3339(payment.updated_at, &zone).unwrap_or_default(),
+            expires_at_local: local_rfc3339(expires, &zone),
             problem: payment.problem.clone(),
         }
     }

@@ -77,6 +77,18 @@ impl Storage {
         Ok(storage)
     }
 
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection: the database stops answering.
+    #[cfg(test)]
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Runs raw SQL: tests break the database on purpose with it.
     #[cfg(test)]
     pub async fn execute_for_test(&self, sql: &str) -> Result<(), StorageError> {

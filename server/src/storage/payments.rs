@@ -129,6 +129,17 @@ impl Storage {
         row.map(|r| rows::payment(&r)).transpose()
     }
 
+    /// Gives a payment whose attempt key expired the retired name instead,
+    /// so the key can start a new payment.
+    pub async fn retire_attempt_key(&self, id: &str, retired: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE payments SET attempt_key = ? WHERE id = ?")
+            .bind(retired)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn live_for_cart(&self, store_id: &str, cart_ref: &str) -> Result<Option<StoredPayment>, StorageError> {
         let row = sqlx::query("SELECT * FROM payments WHERE store_id = ? AND cart_ref = ? AND live = 1")
             .bind(store_id)
@@ -179,6 +190,35 @@ impl Storage {
     }
 
     /// Records the KP session of a payment being created.
+    /// One page of a store's payments created at or after `since`, newest
+    /// first (ties by id), after the payment `after` if given: at most
+    /// `limit` of them.
+    pub async fn list_page(
+        &self,
+        store_id: &str,
+        since: i64,
+        after: Option<&StoredPayment>,
+        limit: i64,
+    ) -> Result<Vec<StoredPayment>, StorageError> {
+        // Without a cursor, one past every row: the same query serves both.
+        let (after_at, after_id) = after.map_or((i64::MAX, ""), |p| (p.created_at, p.id.as_str()));
+        let rows = sqlx::query(
+            "SELECT * FROM payments WHERE store_id = ? AND created_at >= ? \
+             AND (created_at < ? OR (created_at = ? AND id < ?) OR ? = '') \
+             ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(store_id)
+        .bind(since)
+        .bind(after_at)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::payment).collect()
+    }
+
     pub async fn record_kp_session(&self, id: &str, kp_session_id: &str) -> Result<(), StorageError> {
         sqlx::query("UPDATE payments SET kp_session_id = ?, updated_at = ? WHERE id = ?")
             .bind(kp_session_id)

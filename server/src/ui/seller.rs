@@ -2,7 +2,6 @@
 //! associate signed in to, never one the page names.
 
 use super::{summary, Ports};
-use crate::clock::start_of_today_millis;
 use crate::http::client::ClientAddress;
 use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
 use crate::sellers::{AuthError, SESSION_HOURS};
@@ -113,7 +112,8 @@ impl SellerPort for Ports {
 
     fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
         Box::pin(async move {
-            let mut payments = self.0.payments.list(&session.store_id, start_of_today_millis()).await?;
+            let mut payments =
+                self.0.payments.list(&session.store_id, self.0.payments.start_of_today(&session.store_id)?).await?;
             // Open payments need the associate's attention first.
             payments.sort_by_key(|p| p.status.is_final());
             Ok(payments)

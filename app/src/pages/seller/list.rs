@@ -135,7 +135,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
         })
     });
     let (created, amount, status) = (
-        clock_time(&payment.created_at),
+        clock_time(&payment.created_at_local),
         payment.order_amount.display(payment.currency, &money_language),
         payment.status,
     );
@@ -150,7 +150,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                     <dd>{payment.id.clone()}</dd>
                     <ReferenceRows payment=payment.clone()/>
                     <dt>{move || t(Word::LastChange)}</dt>
-                    <dd>{clock_time(&payment.updated_at)}</dd>
+                    <dd>{clock_time(&payment.updated_at_local)}</dd>
                     {note
                         .map(|found| {
                             view! {

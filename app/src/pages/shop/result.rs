@@ -116,7 +116,7 @@ fn receipt(payment: &PaymentView, amount: String) -> impl IntoView {
             <dt>"Klarna reference"</dt>
             <dd>{payment.klarna_reference.clone().unwrap_or_else(|| "–".into())}</dd>
             <dt>"Time"</dt>
-            <dd>{clock_time(&payment.updated_at)}</dd>
+            <dd>{clock_time(&payment.updated_at_local)}</dd>
         </dl>
     }
 }

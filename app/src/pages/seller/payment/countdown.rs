@@ -8,15 +8,17 @@ use leptos::prelude::*;
 pub fn Countdown(payment: RwSignal<Option<PaymentView>>) -> impl IntoView {
     let lang = use_lang();
     let now = ticking_clock();
-    let expires = Memo::new(move |_| payment.with(|p| p.as_ref().and_then(|p| p.expires_at.clone())));
+    let expires = Memo::new(move |_| {
+        payment.with(|p| p.as_ref().and_then(|p| Some((p.expires_at.clone()?, p.expires_at_local.clone()))))
+    });
     move || {
-        let at = expires.get()?;
+        let (at, local) = expires.get()?;
         let text = match (now.get(), parse_time(&at)) {
             (Some(now), Some(deadline)) if deadline > now => {
                 fill(tr(lang.get(), Word::LinkExpiresIn), &[("time", &minutes_seconds(deadline - now))])
             }
             (Some(_), Some(_)) => tr(lang.get(), Word::LinkExpiring).to_string(),
-            _ => fill(tr(lang.get(), Word::LinkValidUntil), &[("time", &clock_time(&at))]),
+            _ => fill(tr(lang.get(), Word::LinkValidUntil), &[("time", &clock_time(local.as_deref().unwrap_or(&at)))]),
         };
         Some(view! { <p class="expiry" aria-live="off">{text}</p> })
     }

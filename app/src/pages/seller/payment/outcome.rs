@@ -38,7 +38,7 @@ fn Receipt(payment: PaymentView, money_language: String) -> impl IntoView {
             <dd>{amount}</dd>
             <ReferenceRows payment=payment.clone()/>
             <dt>{move || t(Word::Time)}</dt>
-            <dd>{clock_time(&payment.updated_at)}</dd>
+            <dd>{clock_time(&payment.updated_at_local)}</dd>
         </dl>
     }
 }
