@@ -3,7 +3,7 @@
 //! its idempotency key still returns it.
 
 use server::testing::{eventually, kassa_command, TestKlarna};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 struct Kassa {
@@ -11,11 +11,11 @@ struct Kassa {
 }
 
 impl Kassa {
-    fn spawn(port: u16, data_dir: &PathBuf, klarna: &TestKlarna) -> Kassa {
+    fn spawn(port: u16, data_dir: &Path, klarna: &TestKlarna) -> Kassa {
         Kassa::spawn_with(port, data_dir, klarna, &[])
     }
 
-    fn spawn_with(port: u16, data_dir: &PathBuf, klarna: &TestKlarna, env: &[(&str, &str)]) -> Kassa {
+    fn spawn_with(port: u16, data_dir: &Path, klarna: &TestKlarna, env: &[(&str, &str)]) -> Kassa {
         let config = std::path::Path::new("kassa.toml");
         let child = kassa_command(env!("CARGO_BIN_EXE_kassa"), config, port, data_dir, klarna)
             .env("RUST_LOG", "warn")
