@@ -29,6 +29,18 @@ pub struct StoreChoice {
     pub lang: crate::i18n::Lang,
 }
 
+/// The most payments Today's payments shows, besides every open one.
+pub const TODAYS_LIST_LIMIT: u32 = 500;
+
+/// Today's payments of a store, as the list shows them: the newest
+/// [`TODAYS_LIST_LIMIT`] and every one still open.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TodaysList {
+    pub payments: Vec<PaymentView>,
+    /// Older payments of today are left out.
+    pub older_left_out: bool,
+}
+
 /// The store a seller screen works for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoreSummary {

@@ -6,7 +6,7 @@
 
 use crate::cookies::CookieChange;
 use crate::kiosk::{KioskView, ResetReason};
-use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary, TodaysList};
 use crate::AppError;
 use domain::CartInput;
 use std::{future::Future, pin::Pin, sync::Arc};
@@ -57,7 +57,7 @@ pub trait SellerPort: Send + Sync + 'static {
         -> BoxFuture<'_, Result<PaymentView, AppError>>;
 
     /// Today's payments of the seller's store: open ones first, then newest.
-    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>>;
+    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<TodaysList, AppError>>;
 
     /// Has Klarna send the payment link by SMS or e-mail.
     fn send_link(&self, session: SellerSession, id: String, to: LinkRecipient) -> BoxFuture<'_, Result<(), AppError>>;

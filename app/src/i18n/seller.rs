@@ -69,6 +69,7 @@ pub enum Word {
     StartAgain,
     Payments,
     NoPaymentsYet,
+    OlderPaymentsLeftOut,
     LastChange,
     Note,
     SignInHeading,
@@ -164,6 +165,11 @@ pub fn tr(lang: Lang, word: Word) -> &'static str {
             Word::NoPaymentsYet => {
                 ["No payments yet today.", "Inga betalningar än i dag.", "Heute noch keine Zahlungen."]
             }
+            Word::OlderPaymentsLeftOut => [
+                "Showing the newest {count} of today's payments and every open one; older ones are left out.",
+                "Visar dagens {count} senaste betalningar och alla öppna; äldre visas inte.",
+                "Angezeigt werden die {count} neuesten Zahlungen von heute und alle offenen; ältere fehlen.",
+            ],
             Word::LastChange => ["Last change", "Senast ändrad", "Letzte Änderung"],
             Word::Note => ["Note", "Anteckning", "Hinweis"],
             Word::SignInHeading => ["Sign in to your store", "Logga in i din butik", "In Ihrem Geschäft anmelden"],

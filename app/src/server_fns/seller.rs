@@ -7,7 +7,7 @@ use super::{
     language::chosen_lang,
     request::{continue_to, seller, seller_port, session_token, set_cookie},
 };
-use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary};
+use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary, TodaysList};
 use crate::AppError;
 use domain::CartInput;
 use leptos::prelude::*;
@@ -66,7 +66,7 @@ pub async fn cancel_payment(id: String) -> Result<PaymentView, AppError> {
 }
 
 #[server]
-pub async fn todays_payments() -> Result<Vec<PaymentView>, AppError> {
+pub async fn todays_payments() -> Result<TodaysList, AppError> {
     let (port, session) = seller().await?;
     port.todays_payments(session).await
 }

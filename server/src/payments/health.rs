@@ -6,11 +6,16 @@ use crate::clock::now_millis;
 use klarna::KlarnaError;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A probe of Klarna is reused this long: a load balancer asking every
 /// second (or a stranger asking in a loop) costs Klarna one call at most.
 const KLARNA_PROBE_REUSE: Duration = Duration::from_secs(15);
+/// How long `/readyz` waits for a probe under way before answering with
+/// what it knows: load balancers give up on a probe after a second or two,
+/// while Klarna has its full timeout to answer.
+const PROBE_WAIT: Duration = Duration::from_millis(1500);
 /// The tracker goes round at least every second; this much silence means
 /// it stopped.
 const TRACKER_SILENCE_MS: i64 = 10_000;
@@ -44,8 +49,21 @@ impl Health {
     }
 }
 
+/// The last probe of Klarna and when it answered, shared by every caller.
+#[derive(Default)]
+pub(super) struct KlarnaProbe {
+    last: tokio::sync::watch::Sender<Option<(Instant, Check)>>,
+    running: std::sync::atomic::AtomicBool,
+}
+
+impl KlarnaProbe {
+    fn fresh(last: &Option<(Instant, Check)>) -> Option<Check> {
+        last.as_ref().filter(|(at, _)| at.elapsed() < KLARNA_PROBE_REUSE).map(|(_, check)| check.clone())
+    }
+}
+
 impl PaymentService {
-    pub async fn health(&self) -> Health {
+    pub async fn health(self: &Arc<Self>) -> Health {
         let database = match self.storage.ping().await {
             Ok(()) => Check::Ok,
             Err(error) => {
@@ -62,24 +80,46 @@ impl PaymentService {
         Health { database, tracker, klarna: self.klarna_reach().await }
     }
 
-    /// Klarna's answer to a read of a session that does not exist; one probe
-    /// at a time, reused for [`KLARNA_PROBE_REUSE`].
-    async fn klarna_reach(&self) -> Check {
-        let mut last = self.klarna_probe.lock().await;
-        if let Some((_, check)) = last.as_ref().filter(|(at, _)| at.elapsed() < KLARNA_PROBE_REUSE) {
-            return check.clone();
+    /// Klarna's answer to a read of a session that does not exist, reused
+    /// for [`KLARNA_PROBE_REUSE`]. One probe runs at a time, in the
+    /// background; a caller waits for it [`PROBE_WAIT`] at most.
+    async fn klarna_reach(self: &Arc<Self>) -> Check {
+        let probe = &self.klarna_probe;
+        if let Some(check) = KlarnaProbe::fresh(&probe.last.borrow()) {
+            return check;
         }
+        let mut answered = probe.last.subscribe();
+        if !probe.running.swap(true, Ordering::AcqRel) {
+            let service = self.clone();
+            tokio::spawn(async move {
+                let check = service.probe_klarna().await;
+                service.klarna_probe.last.send_replace(Some((Instant::now(), check)));
+                service.klarna_probe.running.store(false, Ordering::Release);
+            });
+        }
+        let waited = tokio::time::timeout(PROBE_WAIT, async {
+            let last = answered.wait_for(|last| KlarnaProbe::fresh(last).is_some()).await.ok()?;
+            KlarnaProbe::fresh(&last)
+        });
+        match waited.await {
+            Ok(Some(check)) => check,
+            _ => Check::Degraded(format!(
+                "Klarna has not answered yet (it has {} s)",
+                self.config().klarna.timeout_seconds
+            )),
+        }
+    }
+
+    async fn probe_klarna(&self) -> Check {
         let timeout = Duration::from_secs(self.config().klarna.timeout_seconds);
-        let check = match tokio::time::timeout(timeout, self.klarna.read_hpp_session(PROBE_SESSION)).await {
+        match tokio::time::timeout(timeout, self.klarna.read_hpp_session(PROBE_SESSION)).await {
             Ok(Err(KlarnaError::NotFound(_))) | Ok(Ok(_)) => Check::Ok,
             Ok(Err(KlarnaError::Credentials { status, .. })) => {
                 Check::Degraded(format!("Klarna refuses Kassa's credentials (HTTP {status})"))
             }
             Ok(Err(error)) => Check::Degraded(format!("Klarna: {error}")),
             Err(_) => Check::Degraded(format!("Klarna did not answer within {} s", timeout.as_secs())),
-        };
-        *last = Some((Instant::now(), check.clone()));
-        check
+        }
     }
 }
 
@@ -103,10 +143,26 @@ mod tests {
 
         klarna.faults(serde_json::json!({"endpoints": {"hpp_read": {"status": 503, "fail_next": 20}}})).await;
         assert_eq!(service.health().await.klarna, Check::Ok, "a recent probe is reused");
-        *service.klarna_probe.lock().await = None;
+        service.klarna_probe.last.send_replace(None);
         let health = service.health().await;
         assert!(matches!(&health.klarna, Check::Degraded(why) if why.contains("Klarna")), "{health:?}");
         assert!(health.ready(), "Kassa still serves what it has");
+    }
+
+    #[tokio::test]
+    async fn a_slow_klarna_never_holds_readiness_up() {
+        let (service, klarna) = service_on_simulator().await;
+        klarna.faults(serde_json::json!({"latency_ms": 3000})).await;
+        let asked = Instant::now();
+        let (first, second) = tokio::join!(service.health(), service.health());
+        assert!(asked.elapsed() < Duration::from_millis(2500), "answered in {:?}", asked.elapsed());
+        for health in [&first, &second] {
+            assert!(matches!(&health.klarna, Check::Degraded(why) if why.contains("not answered yet")), "{health:?}");
+        }
+        // The probe goes on in the background; its answer serves the next ask.
+        let answered = || async { (service.health().await.klarna == Check::Ok).then_some(()) };
+        crate::testing::eventually("the probe's answer", answered).await;
+        assert_eq!(klarna.calls(klarna::simulator::faults::Endpoint::HppRead), 1, "one probe for all who asked");
     }
 
     #[tokio::test]

@@ -40,8 +40,6 @@ use tokio::sync::Semaphore;
 
 /// Klarna reads in flight at once, across all payments.
 const MAX_CONCURRENT_READS: usize = 16;
-/// The most payments one list returns.
-const LIST_LIMIT: i64 = 500;
 
 /// A page of a store's payments, newest first.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,7 +91,7 @@ pub struct PaymentService {
     /// so the tracker's every check need not ask the database).
     withdrawals: Mutex<HashSet<String>>,
     /// The last probe of Klarna for readiness, reused for a while.
-    klarna_probe: tokio::sync::Mutex<Option<(std::time::Instant, Check)>>,
+    klarna_probe: health::KlarnaProbe,
     /// The installation's key for callback secrets, read once from storage.
     callback_key: tokio::sync::OnceCell<String>,
 }
@@ -113,7 +111,7 @@ impl PaymentService {
             tracker_beat: std::sync::atomic::AtomicI64::new(0),
             placing: Mutex::default(),
             withdrawals: Mutex::default(),
-            klarna_probe: tokio::sync::Mutex::new(None),
+            klarna_probe: health::KlarnaProbe::default(),
             callback_key: tokio::sync::OnceCell::new(),
         }
     }
@@ -175,11 +173,19 @@ impl PaymentService {
         Ok(crate::clock::start_of_today_millis(&crate::clock::store_zone(Some(store))))
     }
 
-    /// A store's payments since a time (Unix ms), newest first.
-    pub async fn list(&self, store_id: &str, since: i64) -> Result<Vec<PaymentView>, PaymentError> {
-        self.store(store_id)?;
-        let payments = self.storage.list(store_id, since, LIST_LIMIT).await?;
-        Ok(payments.iter().map(|p| self.view(p)).collect())
+    /// A store's payments of today (its own day), newest first: the newest
+    /// `limit` and every one still open besides; `has_more` when older
+    /// ones are left out.
+    pub async fn list_today(&self, store_id: &str, limit: u32) -> Result<PaymentPage, PaymentError> {
+        let since = self.start_of_today(store_id)?;
+        let mut page = self.list_page(store_id, since, None, limit).await?;
+        let open = self.storage.open_payments().await?;
+        let left_out = open.iter().filter(|p| p.store_id == store_id && p.created_at >= since);
+        let left_out: Vec<PaymentView> =
+            left_out.filter(|p| !page.payments.iter().any(|shown| shown.id == p.id)).map(|p| self.view(p)).collect();
+        page.payments.extend(left_out);
+        page.has_more = self.storage.count_since(store_id, since).await? > page.payments.len() as i64;
+        Ok(page)
     }
 
     /// One page of a store's payments since a time (Unix ms), newest first,
@@ -225,5 +231,36 @@ impl PaymentService {
     /// [`PaymentService::apply`], answered as a screen sees it.
     async fn commit(&self, id: &str, change: &StatusChange, source: Source) -> Result<PaymentView, PaymentError> {
         Ok(self.view(&self.apply(id, change, source).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{cart_of, service_on_simulator};
+
+    #[tokio::test]
+    async fn todays_list_keeps_every_open_payment_and_says_when_older_ones_are_left_out() {
+        let (service, _klarna) = service_on_simulator().await;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let cart = cart_of("Socks", 1, 100 + n);
+            let started = service.start(StartRequest::api("stockholm", &format!("today-{n}"), None, &cart)).await;
+            ids.push(started.unwrap().view.id);
+            // Distinct creation times, oldest first.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        for id in &ids[1..] {
+            service.cancel("stockholm", id).await.unwrap();
+        }
+        let page = service.list_today("stockholm", 2).await.unwrap();
+        let listed: Vec<&str> = page.payments.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(listed, [ids[2].as_str(), ids[1].as_str(), ids[0].as_str()], "the two newest, then the open one");
+        assert!(!page.has_more, "the one older payment is open, so shown");
+        service.cancel("stockholm", &ids[0]).await.unwrap();
+        let page = service.list_today("stockholm", 2).await.unwrap();
+        assert_eq!((page.payments.len(), page.has_more), (2, true), "the oldest, now ended, is left out");
+        let all = service.list_today("stockholm", 3).await.unwrap();
+        assert_eq!((all.payments.len(), all.has_more), (3, false));
     }
 }

@@ -219,6 +219,16 @@ impl Storage {
         rows.iter().map(rows::payment).collect()
     }
 
+    /// How many payments a store has created at or after `since`.
+    pub async fn count_since(&self, store_id: &str, since: i64) -> Result<i64, StorageError> {
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE store_id = ? AND created_at >= ?")
+            .bind(store_id)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
     pub async fn record_kp_session(&self, id: &str, kp_session_id: &str) -> Result<(), StorageError> {
         sqlx::query("UPDATE payments SET kp_session_id = ?, updated_at = ? WHERE id = ?")
             .bind(kp_session_id)

@@ -7,7 +7,7 @@ use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartReques
 use crate::sellers::{AuthError, SESSION_HOURS};
 use app::cookies::{CookieChange, SELLER_COOKIE};
 use app::i18n::Lang;
-use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary};
+use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary, TodaysList, TODAYS_LIST_LIMIT};
 use app::ports::{BoxFuture, SellerPort};
 use app::AppError;
 use domain::{CartInput, Door, FieldErrors, FieldProblem, Problem};
@@ -110,13 +110,13 @@ impl SellerPort for Ports {
         Box::pin(async move { Ok(self.0.payments.cancel(&session.store_id, &id).await?) })
     }
 
-    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
+    fn todays_payments(&self, session: SellerSession) -> BoxFuture<'_, Result<TodaysList, AppError>> {
         Box::pin(async move {
-            let mut payments =
-                self.0.payments.list(&session.store_id, self.0.payments.start_of_today(&session.store_id)?).await?;
+            let page = self.0.payments.list_today(&session.store_id, TODAYS_LIST_LIMIT).await?;
+            let mut payments = page.payments;
             // Open payments need the associate's attention first.
             payments.sort_by_key(|p| p.status.is_final());
-            Ok(payments)
+            Ok(TodaysList { payments, older_left_out: page.has_more })
         })
     }
 

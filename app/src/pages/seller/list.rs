@@ -5,8 +5,8 @@ use super::sign_out::SignOut;
 use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
 use crate::browser::{Live, LiveStream};
 use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
-use crate::i18n::{self, tr, use_lang, Word};
-use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary};
+use crate::i18n::{self, fill, tr, use_lang, Word};
+use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, TODAYS_LIST_LIMIT};
 use crate::server_fns::seller::{seller_store, todays_payments};
 use crate::AppError;
 use leptos::prelude::*;
@@ -24,12 +24,12 @@ pub fn PaymentsPage() -> impl IntoView {
         move || loaded.get(),
         "seller",
         |(store, _)| store.lang,
-        |(store, payments)| view! { <TodaysPayments store payments/> }.into_any(),
+        |(store, today)| view! { <TodaysPaymentsScreen store today/> }.into_any(),
     )
 }
 
 #[component]
-fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoView {
+fn TodaysPaymentsScreen(store: StoreSummary, today: TodaysList) -> impl IntoView {
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
@@ -45,24 +45,26 @@ fn TodaysPayments(store: StoreSummary, payments: Vec<PaymentView>) -> impl IntoV
             <nav class="store-nav list-nav" aria-label=move || t(Word::AccountNav)>
                 <SignOut associate=store.associate/>
             </nav>
-            <PaymentList initial=payments money_language=store.money_language/>
+            <PaymentList initial=today money_language=store.money_language/>
         </main>
     }
 }
 
 #[component]
-fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoView {
+fn PaymentList(initial: TodaysList, money_language: String) -> impl IntoView {
     let lang = use_lang();
     let connected = RwSignal::new(true);
     let money_language = StoredValue::new(money_language);
-    let payments = RwSignal::new(initial);
+    let payments = RwSignal::new(initial.payments);
+    let older_left_out = RwSignal::new(initial.older_left_out);
     // The whole list again at every connect (the page may have been rendered
     // a while before; a reconnect missed what happened meanwhile) and at
     // `resync`; in between, every change arrives by push.
     let list_again = move || {
         leptos::task::spawn_local(async move {
             if let Ok(fetched) = todays_payments().await {
-                payments.update(|list| *list = merge_newest(std::mem::take(list), fetched));
+                payments.update(|list| *list = merge_newest(std::mem::take(list), fetched.payments));
+                older_left_out.set(fetched.older_left_out);
             }
         })
     };
@@ -97,6 +99,11 @@ fn PaymentList(initial: Vec<PaymentView>, money_language: String) -> impl IntoVi
                         <PaymentRow payment payments money_language=money_language.get_value()/>
                     </For>
                 </ul>
+            </Show>
+            <Show when=move || older_left_out.get()>
+                <p class="hint">
+                    {move || fill(tr(lang.get(), Word::OlderPaymentsLeftOut), &[("count", &TODAYS_LIST_LIMIT.to_string())])}
+                </p>
             </Show>
         </section>
     }
