@@ -275,13 +275,13 @@ pub(super) async fn list_payments(
     Ok(Json(PaymentList { payments: page.payments, has_more: page.has_more }))
 }
 
-/// One payment live: `payment` events (data: a Payment) from its state now
+/// One payment live: `payment` events (data: a PaymentView) from its state now
 /// to its final one, then the stream ends.
 #[utoipa::path(
     get, path = "/api/v1/payments/{id}/events", tag = "events",
     params(("id" = String, Path, description = "The payment's id")),
     responses(
-        (status = 200, description = "Server-sent events: `payment` (data: a Payment, as in GET /api/v1/payments/{id}) now and at every change; the stream ends after a final status", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `payment` (data: a PaymentView, as GET /api/v1/payments/{id} answers) now and at every change; the stream ends after a final status", content_type = "text/event-stream", body = String),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -299,7 +299,7 @@ pub(super) async fn payment_events(
     get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<String>, Header, description = "Sent by a reconnecting client: the stream then starts with `resync`")),
     responses(
-        (status = 200, description = "Server-sent events: `payment` (data: a Payment) at every change of any of the store's payments; `resync` (data: {}) when changes may have been missed: list the payments again", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `payment` (data: a PaymentView) at every change of any of the store's payments; `resync` (data: {}) when changes may have been missed: list the payments again", content_type = "text/event-stream", body = String),
         (status = 401, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = []))

@@ -225,7 +225,7 @@ pub(super) async fn api_clear(
     get, path = "/api/v1/kiosks/{id}/events", tag = "events",
     params(("id" = String, Path, description = "The kiosk's id")),
     responses(
-        (status = 200, description = "Server-sent events: `kiosk` (data: a KioskView) now and at every change; `paid` (data: a Payment) once per paid payment", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `kiosk` (data: a KioskView) now and at every change; `paid` (data: a PaymentView) once per paid payment", content_type = "text/event-stream", body = String),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),

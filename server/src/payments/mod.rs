@@ -168,9 +168,14 @@ impl PaymentService {
 
     /// When the store's today began (Unix ms), in its own time zone.
     pub fn start_of_today(&self, store_id: &str) -> Result<i64, PaymentError> {
+        self.start_of_day(store_id, crate::clock::now_millis())
+    }
+
+    /// When the store's day that `at` (Unix ms) falls on began.
+    pub fn start_of_day(&self, store_id: &str, at: i64) -> Result<i64, PaymentError> {
         let config = self.config();
         let store = config.store(store_id).ok_or_else(|| PaymentError::UnknownStore(store_id.to_string()))?;
-        Ok(crate::clock::start_of_today_millis(&crate::clock::store_zone(Some(store))))
+        Ok(crate::clock::start_of_day_millis(at, &crate::clock::store_zone(Some(store))))
     }
 
     /// A store's payments of today (its own day), newest first: the newest
@@ -238,6 +243,35 @@ impl PaymentService {
 mod tests {
     use super::*;
     use crate::testing::{cart_of, service_on_simulator};
+
+    fn at(rfc3339: &str) -> i64 {
+        crate::clock::millis(
+            time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_swedish_stores_list_starts_at_local_midnight_on_the_day_summer_time_began() {
+        let (service, _klarna) = service_on_simulator().await;
+        // 29 March 2026: clocks went from 02:00 to 03:00, so 30 March began at
+        // 22:00 UTC (not 23:00 as the day before, not 00:00 as in UTC).
+        let since = service.start_of_day("stockholm", at("2026-03-30T10:00:00Z")).unwrap();
+        assert_eq!(since, at("2026-03-29T22:00:00Z"));
+        assert_eq!(service.start_of_day("stockholm", at("2026-03-29T10:00:00Z")).unwrap(), at("2026-03-28T23:00:00Z"));
+        let mut ids = Vec::new();
+        for (n, created) in ["2026-03-29T22:30:00Z", "2026-03-29T21:30:00Z"].into_iter().enumerate() {
+            let cart = cart_of("Socks", 1, 100 + n as i64);
+            let started = service.start(StartRequest::api("stockholm", &format!("dst-{n}"), None, &cart)).await;
+            let id = started.unwrap().view.id;
+            let moved = format!("UPDATE payments SET created_at = {} WHERE id = '{id}'", at(created));
+            service.storage().execute_for_test(&moved).await.unwrap();
+            ids.push(id);
+        }
+        let page = service.list_page("stockholm", since, None, 10).await.unwrap();
+        let listed: Vec<&str> = page.payments.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(listed, [ids[0].as_str()], "00:30 on the 30th is that day; 23:30 on the 29th is not");
+        assert!(page.payments[0].created_at_local.starts_with("2026-03-30T00:30:00.000+02:00"));
+    }
 
     #[tokio::test]
     async fn todays_list_keeps_every_open_payment_and_says_when_older_ones_are_left_out() {
