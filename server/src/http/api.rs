@@ -30,10 +30,15 @@ pub fn routes() -> Router<AppState> {
         // Anything else under the API answers in JSON, not with a page.
         .route("/api/v1", any(unknown_path))
         .route("/api/v1/{*rest}", any(unknown_path))
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn unknown_path() -> ApiError {
     ApiError::UnknownPath
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -453,6 +458,12 @@ mod tests {
             assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}");
             assert_eq!(error["error"]["code"], "unknown_path", "{method} {uri}: {error}");
         }
+        let request = Request::builder().method("PATCH").uri("/api/v1/payments").body(Body::empty()).unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], "GET,HEAD,POST");
+        let body: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
     }
 
     #[tokio::test]

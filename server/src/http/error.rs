@@ -60,8 +60,10 @@ pub enum ApiError {
         max: usize,
     },
     WrongStore(String),
-    /// No such path (or method) in the API.
+    /// No such path in the API.
     UnknownPath,
+    /// The path is the API's, the method is not (axum adds `Allow`).
+    MethodNotAllowed,
     MissingIdempotencyKey,
     BadJson {
         field: Option<String>,
@@ -130,6 +132,13 @@ impl IntoResponse for ApiError {
                 StatusCode::NOT_FOUND,
                 "unknown_path",
                 "no such API path; the API is described at /api/v1/openapi.json".to_string(),
+                None,
+                None,
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not take this method; the Allow header lists those it takes".to_string(),
                 None,
                 None,
             ),
