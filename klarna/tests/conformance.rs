@@ -7,9 +7,10 @@ use base64::Engine;
 use klarna::client::{ClientOptions, USER_AGENT};
 use klarna::simulator::{CallbackOutcome, Endpoint, EndpointFaults, Faults, Simulator, SimulatorConfig};
 use klarna::wire::{
-    AcquiringChannel, ContactInformation, CreateOrderRequest, CreateSessionRequest, CreateSessionResponse,
-    DistributionMethod, DistributionRequest, MerchantUrls, OrderLine, PaymentSessionRequest, PaymentSessionStatus,
-    PlaceOrderMode, SessionOptions, SessionStatus, StatusCallback,
+    AcquiringChannel, CaptureRequest, ContactInformation, CreateOrderRequest, CreateSessionRequest,
+    CreateSessionResponse, DistributionMethod, DistributionRequest, MerchantUrls, OrderLine, OrderStatus,
+    PaymentSessionRequest, PaymentSessionStatus, PlaceOrderMode, RefundRequest, SessionOptions, SessionStatus,
+    StatusCallback,
 };
 use klarna::{ApiBase, Credentials, KlarnaClient, KlarnaError, RetryPolicy};
 use serde_json::{json, Value};
@@ -1338,4 +1339,107 @@ async fn the_index_page_lists_sessions() {
     assert!(index.contains(&session.session_id));
     assert!(index.contains(&session.redirect_url.unwrap()));
     assert!(index.contains("WAITING"));
+}
+
+// ------------------------------------------------- Order Management ----
+
+/// An order Klarna placed (PLACE_ORDER) from a paid session: its id.
+async fn placed_order(h: &Harness, mode: PlaceOrderMode) -> String {
+    let session = h.pair(mode, MerchantUrls::default()).await;
+    assert_eq!(h.act(&session.session_id, "open").await.0, 200);
+    assert_eq!(h.act(&session.session_id, "authorize").await.0, 200);
+    h.client.read_hpp_session(&session.session_id).await.unwrap().order_id.expect("Klarna placed the order")
+}
+
+fn capture(amount: i64) -> CaptureRequest {
+    CaptureRequest { captured_amount: amount, ..Default::default() }
+}
+
+fn refund(amount: i64, reference: &str) -> RefundRequest {
+    RefundRequest { refunded_amount: amount, reference: Some(reference.into()), ..Default::default() }
+}
+
+#[tokio::test]
+async fn orders_are_captured_and_refunded_by_klarnas_rules() {
+    let h = start().await;
+    let order_id = placed_order(&h, PlaceOrderMode::PlaceOrder).await;
+    let read = h.client.read_order(&order_id).await.unwrap();
+    assert_eq!(
+        (read.status, read.order_amount, read.captured_amount, read.remaining_authorized_amount),
+        (OrderStatus::Authorized, 21_000, 0, 21_000)
+    );
+    // Nothing captured, nothing to refund.
+    let early = h.client.refund_order(&order_id, &refund(100, "r-0"), "refund-0").await.unwrap_err();
+    assert_eq!(rejected_code(early, 403), "REFUND_NOT_ALLOWED");
+
+    let first = h.client.capture_order(&order_id, &capture(10_000), "capture-1").await.unwrap();
+    let read = h.client.read_order(&order_id).await.unwrap();
+    assert_eq!(
+        (read.status, read.captured_amount, read.remaining_authorized_amount),
+        (OrderStatus::PartCaptured, 10_000, 11_000)
+    );
+    let over = h.client.capture_order(&order_id, &capture(11_001), "capture-2").await.unwrap_err();
+    assert_eq!(rejected_code(over, 403), "CAPTURE_NOT_ALLOWED");
+    let second = h.client.capture_order(&order_id, &capture(11_000), "capture-3").await.unwrap();
+    assert_ne!(first, second);
+    assert_eq!(h.client.read_order(&order_id).await.unwrap().status, OrderStatus::Captured);
+
+    // Partial refunds add up to what was captured, and no further.
+    h.client.refund_order(&order_id, &refund(5_000, "return-1"), "refund-1").await.unwrap();
+    let too_much = h.client.refund_order(&order_id, &refund(16_001, "return-2"), "refund-2").await.unwrap_err();
+    assert_eq!(rejected_code(too_much, 403), "REFUND_NOT_ALLOWED");
+    h.client.refund_order(&order_id, &refund(16_000, "return-3"), "refund-3").await.unwrap();
+    let read = h.client.read_order(&order_id).await.unwrap();
+    assert_eq!((read.captured_amount, read.refunded_amount), (21_000, 21_000));
+    let nothing_left = h.client.refund_order(&order_id, &refund(1, "return-4"), "refund-4").await.unwrap_err();
+    assert_eq!(rejected_code(nothing_left, 403), "REFUND_NOT_ALLOWED");
+
+    let zero = h.client.capture_order(&order_id, &capture(0), "capture-0").await.unwrap_err();
+    assert_eq!(rejected_code(zero, 400), "BAD_VALUE");
+    match h.client.read_order("no-such-order").await {
+        Err(KlarnaError::NotFound(details)) => assert_eq!(details.error_code.as_deref(), Some("NO_SUCH_ORDER")),
+        other => panic!("expected NO_SUCH_ORDER, got {other:?}"),
+    }
+    let json: Vec<Value> = h.http.get(h.url("/_sim/orders")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(json[0]["captures"].as_array().unwrap().len(), 2);
+    assert_eq!(json[0]["refunds"][0]["reference"], "return-1");
+}
+
+#[tokio::test]
+async fn capture_order_mode_is_captured_in_full_at_once() {
+    let h = start().await;
+    let order_id = placed_order(&h, PlaceOrderMode::CaptureOrder).await;
+    let read = h.client.read_order(&order_id).await.unwrap();
+    assert_eq!(
+        (read.status, read.captured_amount, read.remaining_authorized_amount),
+        (OrderStatus::Captured, 21_000, 0)
+    );
+    let over = h.client.capture_order(&order_id, &capture(1), "capture-more").await.unwrap_err();
+    assert_eq!(rejected_code(over, 403), "CAPTURE_NOT_ALLOWED");
+    h.client.refund_order(&order_id, &refund(21_000, "whole"), "refund-whole").await.unwrap();
+}
+
+/// The refund is done but its answer lost: the keyed retry gets the first
+/// refund back, and the shopper is refunded once.
+#[tokio::test]
+async fn a_refund_whose_answer_was_lost_is_made_once() {
+    let h = start_with_timeout(Duration::from_secs(2)).await;
+    let order_id = placed_order(&h, PlaceOrderMode::CaptureOrder).await;
+    h.set_faults(json!({"timeout_ms": 10000, "endpoints": {"refund": {"timeout_next": 1}}})).await;
+    let refund_id = h.client.refund_order(&order_id, &refund(7_000, "return-1"), "kassa-refund-1").await.unwrap();
+    assert_eq!(h.sim.call_count(Endpoint::Refund), 2, "the first answer was lost, the retry replayed");
+    let again = h.client.refund_order(&order_id, &refund(7_000, "return-1"), "kassa-refund-1").await.unwrap();
+    assert_eq!(again, refund_id);
+    let refunds = &h.sim.orders()[0].refunds;
+    assert_eq!((refunds.len(), refunds[0].id.as_str(), refunds[0].amount), (1, refund_id.as_str(), 7_000));
+}
+
+#[tokio::test]
+async fn a_busy_order_management_is_retried_after_its_retry_after() {
+    let h = start().await;
+    let order_id = placed_order(&h, PlaceOrderMode::PlaceOrder).await;
+    h.set_faults(json!({"endpoints": {"capture": {"status": 429, "fail_next": 1, "retry_after_s": 0}}})).await;
+    h.client.capture_order(&order_id, &capture(21_000), "capture-busy").await.unwrap();
+    assert_eq!(h.sim.call_count(Endpoint::Capture), 2);
+    assert_eq!(h.sim.orders()[0].captures.len(), 1);
 }

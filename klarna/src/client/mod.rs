@@ -13,8 +13,9 @@ pub use error::{ErrorDetails, KlarnaError};
 pub use retry::RetryPolicy;
 
 use crate::wire::{
-    CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse, DistributionModuleToken,
-    DistributionRequest, PaymentSessionRead, PaymentSessionRequest, PaymentSessionResponse, SessionResponse,
+    CaptureRequest, CreateOrderRequest, CreateOrderResponse, CreateSessionRequest, CreateSessionResponse,
+    DistributionModuleToken, DistributionRequest, OrderRead, PaymentSessionRead, PaymentSessionRequest,
+    PaymentSessionResponse, RefundRequest, SessionResponse,
 };
 use error::{error_from, transport_error};
 use paths::redact_path;
@@ -28,6 +29,12 @@ use std::time::Duration;
 pub const KLARNA_REQUESTS_METRIC: &str = "kassa_klarna_requests_total";
 /// Each attempt's duration in seconds, by endpoint.
 pub const KLARNA_LATENCY_METRIC: &str = "kassa_klarna_request_duration_seconds";
+
+/// A successful answer: its body, and where a created resource lives.
+struct Answer {
+    body: Vec<u8>,
+    location: Option<String>,
+}
 
 /// Timeouts for every call.
 #[derive(Clone, Copy, Debug)]
@@ -158,6 +165,47 @@ impl KlarnaClient {
         self.send_json(Method::POST, &path, Some(request), Some(idempotency_key)).await
     }
 
+    /// Reads an order from Order Management.
+    pub async fn read_order(&self, order_id: &str) -> Result<OrderRead, KlarnaError> {
+        self.get_json(&paths::order(order_id)).await
+    }
+
+    /// Captures (part of) an order; answers the new capture's id. The key
+    /// makes a retried call return the first capture instead of a second.
+    pub async fn capture_order(
+        &self,
+        order_id: &str,
+        request: &CaptureRequest,
+        idempotency_key: &str,
+    ) -> Result<String, KlarnaError> {
+        let path = format!("{}/captures", paths::order(order_id));
+        self.send_created(&path, request, idempotency_key).await
+    }
+
+    /// Refunds (part of) what was captured; answers the new refund's id. The
+    /// key makes a retried call return the first refund: never two.
+    pub async fn refund_order(
+        &self,
+        order_id: &str,
+        request: &RefundRequest,
+        idempotency_key: &str,
+    ) -> Result<String, KlarnaError> {
+        let path = format!("{}/refunds", paths::order(order_id));
+        self.send_created(&path, request, idempotency_key).await
+    }
+
+    /// A POST that answers 201 with the new resource in `Location`: its id.
+    async fn send_created<B: Serialize>(&self, path: &str, body: &B, key: &str) -> Result<String, KlarnaError> {
+        let answer = self.send(Method::POST, path, Some(body), Some(key)).await?;
+        let location = answer.location.unwrap_or_default();
+        match location.trim_end_matches('/').rsplit('/').next().filter(|id| !id.is_empty()) {
+            Some(id) => Ok(id.to_string()),
+            None => {
+                Err(KlarnaError::InvalidResponse(format!("{}: no Location for what was created", redact_path(path))))
+            }
+        }
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, KlarnaError> {
         self.send_json::<(), _>(Method::GET, path, None, None).await
     }
@@ -193,8 +241,9 @@ impl KlarnaClient {
         body: Option<&B>,
         idempotency_key: Option<&str>,
     ) -> Result<T, KlarnaError> {
-        let bytes = self.send(method, path, body, idempotency_key).await?;
-        serde_json::from_slice(&bytes).map_err(|e| KlarnaError::InvalidResponse(format!("{}: {e}", redact_path(path))))
+        let answer = self.send(method, path, body, idempotency_key).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| KlarnaError::InvalidResponse(format!("{}: {e}", redact_path(path))))
     }
 
     async fn send_empty<B: Serialize>(
@@ -215,7 +264,7 @@ impl KlarnaClient {
         path: &str,
         body: Option<&B>,
         idempotency_key: Option<&str>,
-    ) -> Result<Vec<u8>, KlarnaError> {
+    ) -> Result<Answer, KlarnaError> {
         let body = body
             .map(serde_json::to_vec)
             .transpose()
@@ -246,7 +295,7 @@ impl KlarnaClient {
         path: &str,
         body: Option<&[u8]>,
         idempotency_key: Option<&str>,
-    ) -> Result<Vec<u8>, KlarnaError> {
+    ) -> Result<Answer, KlarnaError> {
         let started = std::time::Instant::now();
         let endpoint = paths::endpoint(&method, path);
         let measured = |status: String| {
@@ -264,6 +313,7 @@ impl KlarnaClient {
         let status = response.status();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (correlation_id, retry_after) = (header("Klarna-Correlation-Id"), header("Retry-After"));
+        let location = header("Location");
         let bytes = response.bytes().await.map_err(|error| {
             measured("transport".into());
             transport_error(error)
@@ -277,7 +327,7 @@ impl KlarnaClient {
             elapsed_ms = started.elapsed().as_millis() as u64, "klarna call"
         );
         if status.is_success() {
-            return Ok(bytes);
+            return Ok(Answer { body: bytes, location });
         }
         Err(error_from(status, &bytes, correlation_id, retry_after.as_deref()))
     }

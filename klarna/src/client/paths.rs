@@ -5,6 +5,7 @@ use crate::wire::encode_query_value;
 pub const KP_SESSIONS: &str = "/payments/v1/sessions";
 pub const HPP_SESSIONS: &str = "/hpp/v1/sessions";
 const AUTHORIZATIONS: &str = "/payments/v1/authorizations";
+const ORDERS: &str = "/ordermanagement/v1/orders";
 
 /// `{collection}/{id}`, the id percent-encoded so it stays one segment.
 fn item(collection: &str, id: &str) -> String {
@@ -21,6 +22,10 @@ pub fn hpp_session(id: &str) -> String {
 
 pub fn authorization(token: &str) -> String {
     item(AUTHORIZATIONS, token)
+}
+
+pub fn order(order_id: &str) -> String {
+    item(ORDERS, order_id)
 }
 
 /// Authorization tokens appear in place-order paths; keep them out of logs.
@@ -41,7 +46,7 @@ pub fn endpoint(method: &reqwest::Method, path: &str) -> String {
     let mut previous = "";
     for segment in path.split('/').filter(|s| !s.is_empty()) {
         template.push('/');
-        template.push_str(if matches!(previous, "sessions" | "authorizations") { "{id}" } else { segment });
+        template.push_str(if matches!(previous, "sessions" | "authorizations" | "orders") { "{id}" } else { segment });
         previous = segment;
     }
     format!("{method} {template}")
@@ -61,6 +66,10 @@ mod tests {
             "POST /payments/v1/authorizations/{id}/order"
         );
         assert_eq!(endpoint(&get, "/hpp/v1/sessions/x/distribution?a=b"), "GET /hpp/v1/sessions/{id}/distribution");
+        assert_eq!(
+            endpoint(&reqwest::Method::POST, &format!("{}/refunds", order("o-1"))),
+            "POST /ordermanagement/v1/orders/{id}/refunds"
+        );
     }
 
     #[test]

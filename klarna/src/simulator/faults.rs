@@ -31,6 +31,9 @@ pub enum Endpoint {
     DistributionModuleToken,
     PlaceOrder,
     CancelAuthorization,
+    OrderRead,
+    Capture,
+    Refund,
     /// Every endpoint above; applies after an endpoint's own entry.
     All,
 }
@@ -51,6 +54,9 @@ impl Endpoint {
             ("POST", ["hpp", "v1", "sessions", _, "distribution-module", "token"]) => Endpoint::DistributionModuleToken,
             ("POST", ["payments", "v1", "authorizations", _, "order"]) => Endpoint::PlaceOrder,
             ("DELETE", ["payments", "v1", "authorizations", _]) => Endpoint::CancelAuthorization,
+            ("GET", ["ordermanagement", "v1", "orders", _]) => Endpoint::OrderRead,
+            ("POST", ["ordermanagement", "v1", "orders", _, "captures"]) => Endpoint::Capture,
+            ("POST", ["ordermanagement", "v1", "orders", _, "refunds"]) => Endpoint::Refund,
             _ => return None,
         })
     }
@@ -239,6 +245,9 @@ mod tests {
             (Method::POST, "/hpp/v1/sessions/a/distribution-module/token", Endpoint::DistributionModuleToken),
             (Method::POST, "/payments/v1/authorizations/t/order", Endpoint::PlaceOrder),
             (Method::DELETE, "/payments/v1/authorizations/t", Endpoint::CancelAuthorization),
+            (Method::GET, "/ordermanagement/v1/orders/o", Endpoint::OrderRead),
+            (Method::POST, "/ordermanagement/v1/orders/o/captures", Endpoint::Capture),
+            (Method::POST, "/ordermanagement/v1/orders/o/refunds", Endpoint::Refund),
         ];
         for (method, path, endpoint) in cases {
             assert_eq!(Endpoint::classify(&method, path), Some(endpoint), "{path}");

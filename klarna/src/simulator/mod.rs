@@ -210,7 +210,10 @@ impl Simulator {
                         purchase_currency: kp.request.purchase_currency.clone(),
                         auto_capture: session.place_order_mode == crate::wire::PlaceOrderMode::CaptureOrder,
                         placed_at: now,
-                    };
+                        captures: Vec::new(),
+                        refunds: Vec::new(),
+                    }
+                    .captured_at_placement();
                     sessions.orders.push(order);
                 }
             }

@@ -8,6 +8,7 @@ pub mod distribution;
 pub mod error;
 pub mod hpp;
 pub mod kp;
+pub mod om;
 pub mod percent;
 #[cfg(test)]
 mod testing;
@@ -16,4 +17,5 @@ pub use distribution::*;
 pub use error::ErrorEnvelope;
 pub use hpp::*;
 pub use kp::*;
+pub use om::*;
 pub use percent::*;

@@ -4,6 +4,7 @@
 mod distribution;
 mod hpp;
 mod kp;
+mod order_management;
 mod orders;
 mod request;
 
@@ -24,6 +25,9 @@ pub fn routes(sim: &Simulator) -> Router<Simulator> {
         .route("/payments/v1/sessions/{id}", get(kp::read_payment_session).post(kp::update_payment_session))
         .route("/payments/v1/authorizations/{token}/order", post(orders::place_order))
         .route("/payments/v1/authorizations/{token}", delete(orders::cancel_authorization))
+        .route("/ordermanagement/v1/orders/{id}", get(order_management::read_order))
+        .route("/ordermanagement/v1/orders/{id}/captures", post(order_management::capture))
+        .route("/ordermanagement/v1/orders/{id}/refunds", post(order_management::refund))
         .route("/hpp/v1/sessions", post(hpp::create_hpp_session))
         .route("/hpp/v1/sessions/{id}", get(hpp::read_hpp_session).delete(hpp::disable_hpp_session))
         // A real POS integration reads with a trailing slash.

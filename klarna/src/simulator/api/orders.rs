@@ -79,7 +79,10 @@ pub async fn place_order(
         purchase_currency: request.purchase_currency.clone(),
         auto_capture: request.auto_capture.unwrap_or(false),
         placed_at: now,
-    };
+        captures: Vec::new(),
+        refunds: Vec::new(),
+    }
+    .captured_at_placement();
     let response = CreateOrderResponse {
         order_id: order.order_id.clone(),
         redirect_url: None,

@@ -5,7 +5,7 @@ mod hpp;
 mod orders;
 
 pub use hpp::{expand_placeholders, ConsumerAction, Destination, HppSession, HPP_LIFETIME};
-pub use orders::{Authorization, AuthorizationState, PlacedOrder, AUTHORIZATION_LIFETIME};
+pub use orders::{Authorization, AuthorizationState, Movement, OmRefusal, PlacedOrder, AUTHORIZATION_LIFETIME};
 
 use super::outbox::OutboxMessage;
 use crate::wire::{AcquiringChannel, PaymentSessionRequest};
@@ -62,6 +62,8 @@ impl KpSession {
 pub enum IdempotentCall {
     CreateHppSession,
     PlaceOrder,
+    Capture,
+    Refund,
 }
 
 /// The first answer to an idempotent call, replayed for its key.
@@ -69,13 +71,20 @@ pub enum IdempotentCall {
 pub struct StoredAnswer {
     pub status: u16,
     pub body: serde_json::Value,
+    /// Where what the call created lives (captures, refunds).
+    pub location: Option<String>,
     pub stored_at: OffsetDateTime,
 }
 
 impl IntoResponse for StoredAnswer {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
-        (status, Json(self.body)).into_response()
+        let mut response =
+            if self.body.is_null() { status.into_response() } else { (status, Json(self.body)).into_response() };
+        if let Some(location) = self.location.and_then(|l| l.parse().ok()) {
+            response.headers_mut().insert(axum::http::header::LOCATION, location);
+        }
+        response
     }
 }
 
@@ -117,7 +126,24 @@ impl Sessions {
         now: OffsetDateTime,
     ) {
         if let Some(key) = key {
-            self.answers.insert((call, key.to_string()), StoredAnswer { status, body, stored_at: now });
+            self.answers.insert((call, key.to_string()), StoredAnswer { status, body, location: None, stored_at: now });
         }
+    }
+
+    /// Remembers a 201 whose answer is only where the new thing lives.
+    pub fn remember_created(&mut self, call: IdempotentCall, key: Option<&str>, location: &str, now: OffsetDateTime) {
+        if let Some(key) = key {
+            let answer = StoredAnswer {
+                status: 201,
+                body: serde_json::Value::Null,
+                location: Some(location.into()),
+                stored_at: now,
+            };
+            self.answers.insert((call, key.to_string()), answer);
+        }
+    }
+
+    pub fn order_mut(&mut self, order_id: &str) -> Option<&mut PlacedOrder> {
+        self.orders.iter_mut().find(|order| order.order_id == order_id)
     }
 }

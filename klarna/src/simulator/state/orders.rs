@@ -1,5 +1,6 @@
 //! Authorization tokens and the orders they (or Klarna itself) placed.
 
+use crate::wire::{OrderRead, OrderStatus};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -44,4 +45,90 @@ pub struct PlacedOrder {
     pub auto_capture: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub placed_at: OffsetDateTime,
+    /// Order Management's record: what was captured and refunded, each
+    /// movement with its id.
+    pub captures: Vec<Movement>,
+    pub refunds: Vec<Movement>,
+}
+
+/// One capture or refund.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Movement {
+    pub id: String,
+    pub amount: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Why Order Management refused a capture or refund: Klarna's code and words.
+pub type OmRefusal = (&'static str, &'static str);
+
+impl PlacedOrder {
+    /// Captured in full at once: an order Klarna placed with CAPTURE_ORDER,
+    /// or placed with `auto_capture`.
+    pub fn captured_at_placement(mut self) -> PlacedOrder {
+        if self.auto_capture {
+            let capture = Movement { id: new_id(), amount: self.order_amount, reference: None, at: self.placed_at };
+            self.captures.push(capture);
+        }
+        self
+    }
+
+    pub fn captured_amount(&self) -> i64 {
+        self.captures.iter().map(|c| c.amount).sum()
+    }
+
+    pub fn refunded_amount(&self) -> i64 {
+        self.refunds.iter().map(|r| r.amount).sum()
+    }
+
+    pub fn status(&self) -> OrderStatus {
+        match self.captured_amount() {
+            0 => OrderStatus::Authorized,
+            captured if captured < self.order_amount => OrderStatus::PartCaptured,
+            _ => OrderStatus::Captured,
+        }
+    }
+
+    pub fn read(&self) -> OrderRead {
+        OrderRead {
+            order_id: self.order_id.clone(),
+            status: self.status(),
+            order_amount: self.order_amount,
+            captured_amount: self.captured_amount(),
+            refunded_amount: self.refunded_amount(),
+            remaining_authorized_amount: self.order_amount - self.captured_amount(),
+            purchase_currency: self.purchase_currency.clone(),
+            klarna_reference: None,
+        }
+    }
+
+    /// Captures `amount` of what is still authorized; answers the capture id.
+    pub fn capture(&mut self, amount: i64, now: OffsetDateTime) -> Result<String, OmRefusal> {
+        if amount > self.order_amount - self.captured_amount() {
+            return Err(("CAPTURE_NOT_ALLOWED", "The captured amount is higher than the remaining authorized amount."));
+        }
+        let id = new_id();
+        self.captures.push(Movement { id: id.clone(), amount, reference: None, at: now });
+        Ok(id)
+    }
+
+    /// Refunds `amount` of what was captured and not refunded yet.
+    pub fn refund(&mut self, amount: i64, reference: Option<String>, now: OffsetDateTime) -> Result<String, OmRefusal> {
+        if amount > self.captured_amount() - self.refunded_amount() {
+            return Err((
+                "REFUND_NOT_ALLOWED",
+                "The refunded amount is higher than the captured amount not yet refunded.",
+            ));
+        }
+        let id = new_id();
+        self.refunds.push(Movement { id: id.clone(), amount, reference, at: now });
+        Ok(id)
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
