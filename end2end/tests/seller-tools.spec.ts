@@ -96,3 +96,21 @@ test("today's payments update live and can be cancelled from the list", async ({
   // The till hears it too.
   await expect(seller.status).toHaveText("Cancelled: the link no longer works");
 });
+
+test("the list says a paid payment's money is captured", async ({ page, context, browser }) => {
+  const list = new PaymentsListPage(await context.newPage());
+  await list.goto();
+  const seller = new SellerPage(page);
+  await seller.goto();
+  const price = String(700 + Math.floor(Math.random() * 299));
+  await seller.enterSale("Captured cap", price);
+  await seller.start();
+  const phone = await ShopperPhone.open(browser, await seller.paymentLink());
+  await phone.pay();
+  await expect(seller.status).toHaveText("Paid");
+  await phone.close();
+  // The demo store's Klarna places and captures the order (CAPTURE_ORDER).
+  const row = list.row(new RegExp(`· ${price},00\u00a0kr · Paid`)).first();
+  await row.getByText(new RegExp(`${price},00`)).click();
+  await expect(row.getByRole("definition").filter({ hasText: "Captured: the store gets paid" })).toBeVisible();
+});

@@ -18,6 +18,7 @@ pub const TRACKER_QUEUE: &str = "kassa_tracker_queue";
 pub const TRACKER_READS: &str = "kassa_tracker_reads_total";
 pub const ORDER_PLACEMENTS: &str = "kassa_order_placements_total";
 pub const CONFIG_RELOADS: &str = "kassa_config_reloads_total";
+pub const CAPTURES: &str = "kassa_captures_total";
 
 /// Seconds: Klarna answers in tens of milliseconds to its timeout (20 s).
 const KLARNA_LATENCY_BUCKETS: &[f64] = &[0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0];
@@ -64,6 +65,7 @@ fn describe() {
         ORDER_PLACEMENTS,
         "Order placements (place_order_mode NONE), by outcome (placed, refused, retry)."
     );
+    describe_counter!(CAPTURES, "Captures Kassa made after an order, by outcome (captured, refused, retry).");
     describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP), by outcome (applied, refused).");
 }
 
@@ -92,6 +94,11 @@ pub fn tracker_queue(open: usize) {
 /// `placed`, `refused` (Klarna said no) or `retry` (no answer; tried again).
 pub fn order_placement(outcome: &'static str) {
     counter!(ORDER_PLACEMENTS, "outcome" => outcome).increment(1);
+}
+
+/// `captured`, `refused` (Klarna said no: capture by hand) or `retry`.
+pub fn capture(outcome: &'static str) {
+    counter!(CAPTURES, "outcome" => outcome).increment(1);
 }
 
 pub fn config_reload(outcome: &'static str) {

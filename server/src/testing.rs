@@ -158,6 +158,11 @@ pub async fn service_with(klarna: &TestKlarna, env: &[(&str, &str)]) -> Arc<Paym
     service_for(klarna, "http://127.0.0.1:9", Storage::in_memory().await.unwrap(), env)
 }
 
+/// A service on an existing database, as after a restart.
+pub async fn service_on_storage(klarna: &TestKlarna, storage: Storage, env: &[(&str, &str)]) -> Arc<PaymentService> {
+    service_for(klarna, "http://127.0.0.1:9", storage, env)
+}
+
 fn service_for(klarna: &TestKlarna, public_url: &str, storage: Storage, env: &[(&str, &str)]) -> Arc<PaymentService> {
     let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.push(("KASSA__PUBLIC_URL".to_string(), public_url.to_string()));

@@ -72,6 +72,10 @@ pub enum Word {
     OlderPaymentsLeftOut,
     LastChange,
     Note,
+    Capture,
+    CapturePending,
+    CaptureDone,
+    CaptureRefused,
     SignInHeading,
     Store,
     Name,
@@ -172,6 +176,16 @@ pub fn tr(lang: Lang, word: Word) -> &'static str {
             ],
             Word::LastChange => ["Last change", "Senast ändrad", "Letzte Änderung"],
             Word::Note => ["Note", "Anteckning", "Hinweis"],
+            Word::Capture => ["Money", "Pengar", "Geld"],
+            Word::CapturePending => ["Being captured at Klarna…", "Dras hos Klarna …", "Wird bei Klarna eingezogen …"],
+            Word::CaptureDone => {
+                ["Captured: the store gets paid", "Dragen: butiken får betalt", "Eingezogen: der Shop wird bezahlt"]
+            }
+            Word::CaptureRefused => [
+                "Klarna refused the capture: capture it in Klarna's merchant portal",
+                "Klarna nekade dragningen: dra beloppet i Klarnas handlarportal",
+                "Klarna hat den Einzug abgelehnt: im Klarna-Händlerportal einziehen",
+            ],
             Word::SignInHeading => ["Sign in to your store", "Logga in i din butik", "In Ihrem Geschäft anmelden"],
             Word::Store => ["Store", "Butik", "Geschäft"],
             Word::Name => ["Name", "Namn", "Name"],

@@ -2,12 +2,14 @@
 //! in by, the keys that make a start idempotent, and the problem codes that
 //! say why it failed. No I/O: the server stores and the screens show these.
 
+pub mod capture;
 pub mod door;
 pub mod keys;
 pub mod problem;
 pub mod status;
 pub mod view;
 
+pub use capture::{kassa_captures, CaptureStatus};
 pub use door::Door;
 pub use keys::{AttemptKey, CartRef, PaymentId, ATTEMPT_KEY_LIFETIME_MS};
 pub use problem::Problem;

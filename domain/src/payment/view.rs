@@ -39,6 +39,10 @@ pub struct PaymentView {
     /// `expires_at` in the store's time zone.
     #[serde(default)]
     pub expires_at_local: Option<String>,
+    /// For a paid order: whether the merchant's money is captured (`None`
+    /// where the shop captures it itself, such as a web order).
+    #[serde(default)]
+    pub capture: Option<super::CaptureStatus>,
     /// Why the payment failed or ended early.
     pub problem: Option<Problem>,
 }

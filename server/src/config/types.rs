@@ -191,6 +191,10 @@ fn default_timeout() -> u64 {
     20
 }
 
+fn capture_after_order() -> bool {
+    true
+}
+
 fn default_payment_timeout() -> u32 {
     15
 }
@@ -210,6 +214,11 @@ pub struct StoreConfig {
     pub time_zone: Option<StoreTimeZone>,
     #[serde(default)]
     pub place_order_mode: PlaceOrderMode,
+    /// With `place_order_mode` NONE or PLACE_ORDER: Kassa captures an order
+    /// paid in the shop as soon as it is placed (the goods leave with the
+    /// shopper). `false` when the store captures itself.
+    #[serde(default = "capture_after_order")]
+    pub capture_after_order: bool,
     /// An unpaid payment is withdrawn at Klarna after this long.
     #[serde(default = "default_payment_timeout")]
     pub payment_timeout_minutes: u32,

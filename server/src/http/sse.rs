@@ -210,6 +210,7 @@ mod tests {
             created_at_local: String::new(),
             updated_at_local: String::new(),
             expires_at_local: None,
+            capture: None,
             problem: None,
         }
     }

@@ -5,15 +5,13 @@
 
 use super::change::{Source, StatusChange};
 use super::lost_answers::Ending;
-use super::{requests, PaymentError, PaymentService};
+use super::{requests, Claim, PaymentError, PaymentService};
 use crate::clock::{millis, now_millis};
 use crate::storage::StoredPayment;
 use domain::{PaymentStatus, Problem};
 use klarna::wire::{SessionResponse, SessionStatus};
 use klarna::KlarnaError;
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
 
 impl PaymentService {
     /// Reads the payment from Klarna, applies it, and takes the next step.
@@ -77,7 +75,7 @@ impl PaymentService {
     /// payment: a busy or unreachable Klarna, or a 409 for a placement still
     /// in flight, leaves it authorized for the next check to read again.
     async fn place_order(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
-        let Some(_placing) = Placing::claim(&self.placing, &payment.id) else { return Ok(()) };
+        let Some(_placing) = Claim::take(&self.placing, &payment.id) else { return Ok(()) };
         // Read again under the claim: a placement that just ended has its order.
         let Some(payment) = self.storage.get(&payment.id).await? else { return Ok(()) };
         let (PaymentStatus::Authorized, Some(token), None) =
@@ -123,26 +121,6 @@ impl PaymentService {
 /// which no retry mends.
 fn in_flight(error: &KlarnaError) -> bool {
     matches!(error, KlarnaError::Conflict(_)) && error.error_code() != Some("BAD_VALUE")
-}
-
-/// This process's claim to place one payment's order; released on drop.
-struct Placing<'a> {
-    set: &'a Mutex<HashSet<String>>,
-    id: String,
-}
-
-impl<'a> Placing<'a> {
-    /// `None` while another task holds the claim.
-    fn claim(set: &'a Mutex<HashSet<String>>, id: &str) -> Option<Placing<'a>> {
-        let fresh = set.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_string());
-        fresh.then(|| Placing { set, id: id.to_string() })
-    }
-}
-
-impl Drop for Placing<'_> {
-    fn drop(&mut self) {
-        self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
-    }
 }
 
 /// Turns Klarna's report into a change. With place_order_mode NONE a

@@ -7,6 +7,7 @@
 
 mod advice;
 mod callbacks;
+mod capture;
 mod change;
 mod follow;
 mod health;
@@ -87,6 +88,9 @@ pub struct PaymentService {
     tracker_beat: std::sync::atomic::AtomicI64,
     /// Payments whose order this process is placing now: one at a time each.
     placing: Mutex<HashSet<String>>,
+    /// Captures due, and those this process is making now.
+    captures: capture::CaptureQueue,
+    capturing: Mutex<HashSet<String>>,
     /// Withdrawals asked for and not confirmed yet (mirrors `withdrawals_due`,
     /// so the tracker's every check need not ask the database).
     withdrawals: Mutex<HashSet<String>>,
@@ -110,6 +114,8 @@ impl PaymentService {
             klarna_reads: AtomicU64::new(0),
             tracker_beat: std::sync::atomic::AtomicI64::new(0),
             placing: Mutex::default(),
+            captures: capture::CaptureQueue::default(),
+            capturing: Mutex::default(),
             withdrawals: Mutex::default(),
             klarna_probe: health::KlarnaProbe::default(),
             callback_key: tokio::sync::OnceCell::new(),
@@ -217,8 +223,14 @@ impl PaymentService {
     /// Applies a change and pushes it to screens if anything changed.
     /// Returns the payment as it stands afterwards.
     async fn apply(&self, id: &str, change: &StatusChange, source: Source) -> Result<StoredPayment, PaymentError> {
-        match self.storage.update(id, source.as_str(), |current| change.apply_to(current)).await? {
+        let decide =
+            |current: &StoredPayment| change.apply_to(current).map(|next| self.with_capture_due(current, next));
+        match self.storage.update(id, source.as_str(), decide).await? {
             Updated::Changed(updated) => {
+                if updated.capture == Some(domain::CaptureStatus::Pending) {
+                    self.captures.now(id);
+                    self.schedule.wake.notify_one();
+                }
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
                 self.events.publish(self.view(&updated));
                 if updated.status.is_final() {
@@ -236,6 +248,27 @@ impl PaymentService {
     /// [`PaymentService::apply`], answered as a screen sees it.
     async fn commit(&self, id: &str, change: &StatusChange, source: Source) -> Result<PaymentView, PaymentError> {
         Ok(self.view(&self.apply(id, change, source).await?))
+    }
+}
+
+/// This process's claim to do one thing for one payment (place its order,
+/// capture it): one task at a time; released on drop.
+struct Claim<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl<'a> Claim<'a> {
+    /// `None` while another task holds the claim.
+    fn take(set: &'a Mutex<HashSet<String>>, id: &str) -> Option<Claim<'a>> {
+        let fresh = set.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_string());
+        fresh.then(|| Claim { set, id: id.to_string() })
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
     }
 }
 

@@ -31,7 +31,7 @@ struct Tracked {
 #[derive(Default)]
 pub(super) struct Schedule {
     entries: Mutex<HashMap<String, Tracked>>,
-    wake: Notify,
+    pub(super) wake: Notify,
 }
 
 impl Schedule {
@@ -151,6 +151,7 @@ impl PaymentService {
     /// is withdrawn later), the rest are read from Klarna at once.
     pub async fn resume(&self) -> Result<usize, PaymentError> {
         self.load_withdrawals().await?;
+        self.resume_captures().await?;
         let open = self.storage.open_payments().await?;
         for payment in &open {
             match (payment.status, &payment.hpp_session_id, &payment.kp_session_id) {
@@ -179,6 +180,10 @@ impl PaymentService {
         loop {
             self.tracker_beat.store(now_millis(), Ordering::Relaxed);
             crate::telemetry::tracker_queue(self.tracked());
+            for id in self.captures.take_due(Instant::now()) {
+                let service = self.clone();
+                tokio::spawn(async move { service.capture(&id).await });
+            }
             let (due, next) = self.schedule.take_due(Instant::now());
             for id in due {
                 let service = self.clone();

@@ -176,6 +176,7 @@ impl PaymentService {
             created_at: now,
             updated_at: now,
             return_urls: request.return_urls,
+            capture: None,
         };
         if !self.storage.insert(&record).await? {
             // Another request won the race for this key or cart: return its payment.

@@ -4,7 +4,8 @@
 use super::{requests, PaymentService};
 use crate::clock::{local_rfc3339, rfc3339, store_zone};
 use crate::storage::StoredPayment;
-use domain::PaymentView;
+use domain::{CaptureStatus, PaymentStatus, PaymentView};
+use klarna::wire::PlaceOrderMode;
 
 impl PaymentService {
     pub fn view(&self, payment: &StoredPayment) -> PaymentView {
@@ -36,8 +37,21 @@ impl PaymentService {
             created_at_local: local_rfc3339(payment.created_at, &zone).unwrap_or_default(),
             updated_at_local: local_rfc3339(payment.updated_at, &zone).unwrap_or_default(),
             expires_at_local: local_rfc3339(expires, &zone),
+            capture: shown_capture(payment),
             problem: payment.problem.clone(),
         }
+    }
+}
+
+/// The capture a screen shows: Kassa's own, or Klarna's when it captured
+/// the order itself (CAPTURE_ORDER).
+fn shown_capture(payment: &StoredPayment) -> Option<CaptureStatus> {
+    let klarna_captured =
+        payment.status == PaymentStatus::Completed && payment.place_order_mode == PlaceOrderMode::CaptureOrder;
+    if klarna_captured {
+        Some(CaptureStatus::Captured)
+    } else {
+        payment.capture
     }
 }
 

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/0005_unknown_links.sql")),
     (6, include_str!("../../migrations/0006_withdrawals_due.sql")),
     (7, include_str!("../../migrations/0007_session_credential.sql")),
+    (8, include_str!("../../migrations/0008_capture_status.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +175,7 @@ pub(crate) mod tests {
             created_at: 1,
             updated_at: 1,
             return_urls: None,
+            capture: None,
         }
     }
 }

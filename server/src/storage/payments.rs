@@ -3,7 +3,7 @@
 use super::rows::{self, encode_problem};
 use super::{Storage, StorageError};
 use crate::clock::now_millis;
-use domain::{Cart, Door, PaymentStatus, Problem};
+use domain::{CaptureStatus, Cart, Door, PaymentStatus, Problem};
 use klarna::wire::{CreateSessionResponse, MerchantUrls, PlaceOrderMode};
 
 /// A payment as stored, as typed values. Times are Unix milliseconds.
@@ -33,6 +33,8 @@ pub struct StoredPayment {
     pub updated_at: i64,
     /// Klarna `merchant_urls` without `status_update` (web checkout).
     pub return_urls: Option<MerchantUrls>,
+    /// Kassa's capture of the placed order, where Kassa captures it.
+    pub capture: Option<CaptureStatus>,
 }
 
 /// What a compare-and-swap found.
@@ -169,6 +171,15 @@ impl Storage {
         row.map(|r| rows::payment(&r)).transpose()
     }
 
+    /// Every payment whose capture Kassa has still to make, oldest first.
+    pub async fn pending_captures(&self) -> Result<Vec<String>, StorageError> {
+        let pending = sqlx::query_scalar("SELECT id FROM payments WHERE capture_status = ? ORDER BY created_at")
+            .bind(CaptureStatus::Pending.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(pending)
+    }
+
     /// Every payment that is not final yet, oldest first.
     pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
         let rows =
@@ -289,7 +300,7 @@ impl Storage {
         };
         sqlx::query(
             "UPDATE payments SET status = ?, live = ?, problem = ?, klarna_updated_at = ?, authorization_token = ?, \
-             order_id = ?, klarna_reference = ?, updated_at = ? WHERE id = ?",
+             order_id = ?, klarna_reference = ?, capture_status = ?, updated_at = ? WHERE id = ?",
         )
         .bind(next.status.as_str())
         .bind(live(next.status))
@@ -298,6 +309,7 @@ impl Storage {
         .bind(&next.authorization_token)
         .bind(&next.order_id)
         .bind(&next.klarna_reference)
+        .bind(next.capture.map(CaptureStatus::as_str))
         .bind(next.updated_at)
         .bind(id)
         .execute(&mut *tx)

@@ -2,7 +2,7 @@
 //! names its column, never a silent default.
 
 use super::{StatusEvent, StorageError, StoredPayment};
-use domain::{Door, PaymentStatus, Problem};
+use domain::{CaptureStatus, Door, PaymentStatus, Problem};
 use klarna::wire::PlaceOrderMode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -44,6 +44,7 @@ pub(super) fn payment(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
     let hpp: Option<String> = row.try_get("hpp_json")?;
     let return_urls: Option<String> = row.try_get("return_urls_json")?;
     let problem: Option<String> = row.try_get("problem")?;
+    let capture: Option<String> = row.try_get("capture_status")?;
     Ok(StoredPayment {
         store_id: row.try_get("store_id")?,
         door: Door::parse(&door).ok_or_else(|| corrupt(&id, "origin", format!("{door:?}")))?,
@@ -67,6 +68,9 @@ pub(super) fn payment(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         return_urls: return_urls.as_deref().map(|text| json(&id, "return_urls_json", text)).transpose()?,
+        capture: capture
+            .map(|text| CaptureStatus::parse(&text).ok_or_else(|| corrupt(&id, "capture_status", format!("{text:?}"))))
+            .transpose()?,
         id,
     })
 }

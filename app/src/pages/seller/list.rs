@@ -9,6 +9,7 @@ use crate::i18n::{self, fill, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, TODAYS_LIST_LIMIT};
 use crate::server_fns::seller::{seller_store, todays_payments};
 use crate::AppError;
+use domain::CaptureStatus;
 use leptos::prelude::*;
 
 #[component]
@@ -148,6 +149,11 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
     );
     let summary = move || format!("{created} · {amount} · {}", i18n::status(lang.get(), status));
     let note = payment.problem.clone();
+    let capture = payment.capture.map(|capture| match capture {
+        CaptureStatus::Pending => Word::CapturePending,
+        CaptureStatus::Captured => Word::CaptureDone,
+        CaptureStatus::Refused => Word::CaptureRefused,
+    });
     view! {
         <li class=if open { "row row-open" } else { "row" }>
             <details>
@@ -158,6 +164,13 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                     <ReferenceRows payment=payment.clone()/>
                     <dt>{move || t(Word::LastChange)}</dt>
                     <dd>{clock_time(&payment.updated_at_local)}</dd>
+                    {capture
+                        .map(|words| {
+                            view! {
+                                <dt>{move || t(Word::Capture)}</dt>
+                                <dd class="capture">{move || t(words)}</dd>
+                            }
+                        })}
                     {note
                         .map(|found| {
                             view! {
