@@ -175,6 +175,8 @@ mod tests {
         let session = service.storage().get(&started.id).await.unwrap().unwrap().hpp_session_id.unwrap();
         klarna.act(&session, "open").await;
         klarna.act(&session, "authorize").await;
+        // As Klarna's callback would (they go nowhere in these tests).
+        service.refresh(&started.id, crate::payments::Source::Callback).await.unwrap();
         (service, started.id)
     }
 
