@@ -48,7 +48,7 @@ pub struct CartLineInput {
 /// A whole number as JSON writes it: `5`, or `5.0` (JSON Schema's integers
 /// include both). Beyond i64 it saturates, which every range rule refuses,
 /// so a huge number is a named range error rather than a parse failure.
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     struct Whole;
     impl serde::de::Visitor<'_> for Whole {
         type Value = i64;
@@ -72,6 +72,14 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64
     // As an i64: JSON then hands over whatever number it holds (a float too),
     // and a form (the till's server functions) parses its text as one.
     deserializer.deserialize_i64(Whole)
+}
+
+/// [`whole_number`] for an optional field (with `#[serde(default)]`):
+/// absent or `null` is `None`.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(deserializer)?.map(|Whole(n)| n))
 }
 
 /// A cart as a client sends it.

@@ -18,7 +18,7 @@ pub use contact::{Email, LinkTarget, PhoneNumber, PHONE_COUNTRIES};
 pub use field::{FieldError, FieldErrors, FieldProblem};
 pub use money::{Currency, MinorUnits};
 pub use payment::{
-    kassa_captures, AttemptKey, CaptureStatus, CartRef, Door, LinkChannel, PaymentId, PaymentStatus, PaymentView,
-    Problem, ATTEMPT_KEY_LIFETIME_MS,
+    kassa_captures, refundable, AttemptKey, CaptureStatus, CartRef, Door, LinkChannel, PaymentId, PaymentStatus,
+    PaymentView, Problem, RefundStatus, RefundView, ATTEMPT_KEY_LIFETIME_MS,
 };
 pub use region::{Country, Locale};

@@ -19,6 +19,7 @@ pub const TRACKER_READS: &str = "kassa_tracker_reads_total";
 pub const ORDER_PLACEMENTS: &str = "kassa_order_placements_total";
 pub const CONFIG_RELOADS: &str = "kassa_config_reloads_total";
 pub const CAPTURES: &str = "kassa_captures_total";
+pub const REFUNDS: &str = "kassa_refunds_total";
 
 /// Seconds: Klarna answers in tens of milliseconds to its timeout (20 s).
 const KLARNA_LATENCY_BUCKETS: &[f64] = &[0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0];
@@ -66,6 +67,7 @@ fn describe() {
         "Order placements (place_order_mode NONE), by outcome (placed, refused, retry)."
     );
     describe_counter!(CAPTURES, "Captures Kassa made after an order, by outcome (captured, refused, retry).");
+    describe_counter!(REFUNDS, "Refunds Klarna answered, by outcome (refunded, refused, retry).");
     describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP), by outcome (applied, refused).");
 }
 
@@ -99,6 +101,11 @@ pub fn order_placement(outcome: &'static str) {
 /// `captured`, `refused` (Klarna said no: capture by hand) or `retry`.
 pub fn capture(outcome: &'static str) {
     counter!(CAPTURES, "outcome" => outcome).increment(1);
+}
+
+/// `refunded`, `refused` or `retry` (no answer; asked again).
+pub fn refund(outcome: &'static str) {
+    counter!(REFUNDS, "outcome" => outcome).increment(1);
 }
 
 pub fn config_reload(outcome: &'static str) {

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod door;
 pub mod keys;
 pub mod problem;
+pub mod refund;
 pub mod status;
 pub mod view;
 
@@ -13,5 +14,6 @@ pub use capture::{kassa_captures, CaptureStatus};
 pub use door::Door;
 pub use keys::{AttemptKey, CartRef, PaymentId, ATTEMPT_KEY_LIFETIME_MS};
 pub use problem::Problem;
+pub use refund::{refundable, RefundStatus, RefundView};
 pub use status::{admit, Ignored, PaymentStatus};
 pub use view::{LinkChannel, PaymentView};

@@ -43,6 +43,9 @@ pub struct PaymentView {
     /// where the shop captures it itself, such as a web order).
     #[serde(default)]
     pub capture: Option<super::CaptureStatus>,
+    /// What Klarna has refunded so far.
+    #[serde(default)]
+    pub refunded_amount: MinorUnits,
     /// Why the payment failed or ended early.
     pub problem: Option<Problem>,
 }

@@ -4,7 +4,7 @@
 
 use super::auth::ApiStore;
 use super::error::{ApiError, ErrorBody};
-use super::json::{parse_json, ApiQuery};
+use super::json::{idempotency_key, parse_json, ApiQuery};
 use super::sse;
 use crate::payments::web::ShopReturnUrls;
 use crate::payments::{PaymentError, PaymentService, StartRequest};
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use domain::PaymentView;
-use domain::{AttemptKey, CartInput, CartLineInput};
+use domain::{CartInput, CartLineInput};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -128,11 +128,7 @@ pub(super) async fn create_payment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let key = headers
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| AttemptKey::parse(v).ok())
-        .ok_or(ApiError::MissingIdempotencyKey)?;
+    let key = idempotency_key(&headers)?;
     let body: CreatePaymentBody = parse_json(&body)?;
     if let Some(store) = body.store.filter(|s| *s != store_id) {
         return Err(ApiError::WrongStore(store));

@@ -157,6 +157,8 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
                     "invalid_return_urls"
+                } else if errors.0.iter().all(|e| matches!(e.field.as_str(), "amount" | "reference")) {
+                    "invalid_refund"
                 } else {
                     "invalid_cart"
                 },

@@ -7,6 +7,15 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+/// The request's `Idempotency-Key`, which every create must carry.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<domain::AttemptKey, ApiError> {
+    headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| domain::AttemptKey::parse(v).ok())
+        .ok_or(ApiError::MissingIdempotencyKey)
+}
+
 /// A query string read into `T`; one it cannot read (a value given twice,
 /// say) is a 400 in the API's own error shape, not axum's plain text.
 pub struct ApiQuery<T>(pub T);

@@ -14,6 +14,7 @@ pub mod kiosks;
 pub mod openapi;
 pub mod ops;
 pub mod origin;
+pub mod refunds;
 pub mod seller;
 pub mod server_fns;
 pub mod sse;
@@ -33,6 +34,7 @@ pub fn routes(state: &AppState) -> Router {
         .merge(checkout::routes())
         .merge(seller::routes())
         .merge(kiosks::routes())
+        .merge(refunds::routes())
         .merge(ops::routes())
         .merge(openapi::routes())
         .with_state(state.clone())

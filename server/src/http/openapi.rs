@@ -3,7 +3,7 @@
 //! `/api/v1/openapi.json` for POS vendors' client generators, and checked
 //! against the running server by Schemathesis in `scripts/test.sh`.
 
-use super::{api, kiosks};
+use super::{api, kiosks, refunds};
 use crate::state::AppState;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -29,6 +29,8 @@ use utoipa::{Modify, OpenApi};
         api::cancel_payment,
         api::payment_events,
         api::store_events,
+        refunds::create_refund,
+        refunds::list_refunds,
         kiosks::api_state,
         kiosks::api_put_cart,
         kiosks::api_clear,

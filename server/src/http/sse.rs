@@ -211,6 +211,7 @@ mod tests {
             updated_at_local: String::new(),
             expires_at_local: None,
             capture: None,
+            refunded_amount: MinorUnits(0),
             problem: None,
         }
     }

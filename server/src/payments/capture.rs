@@ -9,52 +9,6 @@ use crate::storage::{StoredPayment, Updated};
 use domain::{kassa_captures, CaptureStatus, PaymentStatus};
 use klarna::wire::{CaptureRequest, PlaceOrderMode};
 use klarna::KlarnaError;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// The first retry waits this long, each next one twice as long, up to
-/// [`MAX_RETRY`].
-const FIRST_RETRY: Duration = Duration::from_secs(2);
-const MAX_RETRY: Duration = Duration::from_secs(600);
-
-/// Captures due, by payment: when to try next and how often it was tried.
-#[derive(Default)]
-pub(super) struct CaptureQueue(Mutex<HashMap<String, (Instant, u32)>>);
-
-impl CaptureQueue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u32)>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(super) fn now(&self, id: &str) {
-        self.lock().insert(id.to_string(), (Instant::now(), 0));
-    }
-
-    fn later(&self, id: &str) {
-        let mut queue = self.lock();
-        let tries = queue.get(id).map_or(0, |(_, tries)| *tries) + 1;
-        let wait = FIRST_RETRY.saturating_mul(2u32.saturating_pow(tries - 1)).min(MAX_RETRY);
-        queue.insert(id.to_string(), (Instant::now() + wait, tries));
-    }
-
-    fn done(&self, id: &str) {
-        self.lock().remove(id);
-    }
-
-    /// The captures due now; each is taken until it is put back.
-    pub(super) fn take_due(&self, now: Instant) -> Vec<String> {
-        let mut queue = self.lock();
-        let due: Vec<String> = queue.iter().filter(|(_, (at, _))| *at <= now).map(|(id, _)| id.clone()).collect();
-        for id in &due {
-            if let Some(entry) = queue.get_mut(id) {
-                // Not due again until the attempt says when.
-                entry.0 = now + MAX_RETRY;
-            }
-        }
-        due
-    }
-}
 
 impl PaymentService {
     /// `next` with its capture due, when this change placed an order that
@@ -165,6 +119,7 @@ mod tests {
     use crate::testing::{cart_of, eventually, service_with, TestKlarna};
     use klarna::simulator::faults::Endpoint;
     use std::sync::Arc;
+    use std::time::Duration;
 
     /// A payment of `store_mode`, paid by the shopper; the tracker runs.
     async fn paid(klarna: &TestKlarna, env: &[(&str, &str)], key: &str) -> (Arc<PaymentService>, String) {

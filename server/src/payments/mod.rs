@@ -14,7 +14,9 @@ mod health;
 mod links;
 mod lost_answers;
 mod poller;
+mod refunds;
 mod requests;
+mod retry_queue;
 mod start;
 mod view;
 pub mod web;
@@ -25,6 +27,7 @@ pub use change::{Source, StatusChange};
 pub use domain::LinkTarget;
 pub use health::{Check, Health};
 pub use poller::WatchGuard;
+pub use refunds::{RefundAsk, Refunded};
 pub use start::{StartRequest, Started};
 
 use crate::config::LiveConfig;
@@ -89,7 +92,10 @@ pub struct PaymentService {
     /// Payments whose order this process is placing now: one at a time each.
     placing: Mutex<HashSet<String>>,
     /// Captures due, and those this process is making now.
-    captures: capture::CaptureQueue,
+    captures: retry_queue::RetryQueue,
+    /// Refunds Klarna has not answered yet, and those being asked now.
+    refunds: retry_queue::RetryQueue,
+    refunding: Mutex<HashSet<String>>,
     capturing: Mutex<HashSet<String>>,
     /// Withdrawals asked for and not confirmed yet (mirrors `withdrawals_due`,
     /// so the tracker's every check need not ask the database).
@@ -114,7 +120,9 @@ impl PaymentService {
             klarna_reads: AtomicU64::new(0),
             tracker_beat: std::sync::atomic::AtomicI64::new(0),
             placing: Mutex::default(),
-            captures: capture::CaptureQueue::default(),
+            captures: retry_queue::RetryQueue::default(),
+            refunds: retry_queue::RetryQueue::default(),
+            refunding: Mutex::default(),
             capturing: Mutex::default(),
             withdrawals: Mutex::default(),
             klarna_probe: health::KlarnaProbe::default(),

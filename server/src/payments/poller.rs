@@ -152,6 +152,7 @@ impl PaymentService {
     pub async fn resume(&self) -> Result<usize, PaymentError> {
         self.load_withdrawals().await?;
         self.resume_captures().await?;
+        self.resume_refunds().await?;
         let open = self.storage.open_payments().await?;
         for payment in &open {
             match (payment.status, &payment.hpp_session_id, &payment.kp_session_id) {
@@ -183,6 +184,10 @@ impl PaymentService {
             for id in self.captures.take_due(Instant::now()) {
                 let service = self.clone();
                 tokio::spawn(async move { service.capture(&id).await });
+            }
+            for id in self.refunds.take_due(Instant::now()) {
+                let service = self.clone();
+                tokio::spawn(async move { service.ask_klarna(&id).await });
             }
             let (due, next) = self.schedule.take_due(Instant::now());
             for id in due {

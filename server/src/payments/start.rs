@@ -177,6 +177,7 @@ impl PaymentService {
             updated_at: now,
             return_urls: request.return_urls,
             capture: None,
+            refunded_amount: 0,
         };
         if !self.storage.insert(&record).await? {
             // Another request won the race for this key or cart: return its payment.

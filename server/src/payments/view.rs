@@ -38,6 +38,7 @@ impl PaymentService {
             updated_at_local: local_rfc3339(payment.updated_at, &zone).unwrap_or_default(),
             expires_at_local: local_rfc3339(expires, &zone),
             capture: shown_capture(payment),
+            refunded_amount: domain::MinorUnits(payment.refunded_amount.max(0) as u64),
             problem: payment.problem.clone(),
         }
     }

@@ -8,6 +8,7 @@
 
 mod callback_events;
 mod payments;
+mod refunds;
 mod rows;
 mod seller_sessions;
 mod server_keys;
@@ -15,6 +16,7 @@ mod unknown_links;
 mod withdrawals_due;
 
 pub use payments::{StatusEvent, StoredPayment, Updated};
+pub use refunds::{RefundRecorded, StoredRefund};
 pub use seller_sessions::StoredSession;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -33,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/0006_withdrawals_due.sql")),
     (7, include_str!("../../migrations/0007_session_credential.sql")),
     (8, include_str!("../../migrations/0008_capture_status.sql")),
+    (9, include_str!("../../migrations/0009_refunds.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +179,7 @@ pub(crate) mod tests {
             updated_at: 1,
             return_urls: None,
             capture: None,
+            refunded_amount: 0,
         }
     }
 }

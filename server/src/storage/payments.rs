@@ -35,6 +35,8 @@ pub struct StoredPayment {
     pub return_urls: Option<MerchantUrls>,
     /// Kassa's capture of the placed order, where Kassa captures it.
     pub capture: Option<CaptureStatus>,
+    /// What Klarna confirmed refunded (minor units); written with refunds.
+    pub refunded_amount: i64,
 }
 
 /// What a compare-and-swap found.

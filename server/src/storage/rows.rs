@@ -68,6 +68,7 @@ pub(super) fn payment(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         return_urls: return_urls.as_deref().map(|text| json(&id, "return_urls_json", text)).transpose()?,
+        refunded_amount: row.try_get("refunded_amount")?,
         capture: capture
             .map(|text| CaptureStatus::parse(&text).ok_or_else(|| corrupt(&id, "capture_status", format!("{text:?}"))))
             .transpose()?,

@@ -1,0 +1,331 @@
+//! Refunds of a paid, captured order: recorded pending before Klarna is
+//! asked (under a limit checked in the same write), asked with the
+//! refund's own idempotency key, and asked again until Klarna answers, after
+//! a restart too, so a double tap, a lost answer or a crash never refunds
+//! twice and never loses a refund.
+
+use super::{klarna_advice, Claim, PaymentError, PaymentService};
+use crate::clock::{now_millis, rfc3339};
+use crate::storage::{RefundRecorded, StoredRefund};
+use domain::{refundable, AttemptKey, CaptureStatus, FieldErrors, MinorUnits, PaymentStatus, Problem};
+use domain::{RefundStatus, RefundView};
+use klarna::wire::RefundRequest;
+
+/// A refund as asked for.
+pub struct RefundAsk<'a> {
+    pub store_id: &'a str,
+    pub payment_id: &'a str,
+    /// The caller's key: the same key is the same refund.
+    pub key: &'a str,
+    /// Minor units; `None` for all that may still be refunded.
+    pub amount: Option<i64>,
+    pub reference: Option<String>,
+    /// An associate's name, or `api`.
+    pub requested_by: &'a str,
+}
+
+/// A refund, and whether this ask made it.
+pub struct Refunded {
+    pub refund: RefundView,
+    pub created: bool,
+}
+
+impl PaymentService {
+    /// Refunds (part of) a paid payment, or answers the refund this key
+    /// already made. An amount over what may still be refunded is refused
+    /// naming `amount`; a payment not paid and captured is a conflict.
+    pub async fn refund(&self, ask: RefundAsk<'_>) -> Result<Refunded, PaymentError> {
+        let key = AttemptKey::parse(ask.key).map_err(|problem| one_error("key", problem))?;
+        let payment = self.stored(ask.store_id, ask.payment_id).await?;
+        let captured = payment.status == PaymentStatus::Completed
+            && self.view(&payment).capture == Some(CaptureStatus::Captured)
+            && payment.order_id.is_some();
+        if !captured {
+            let why = "only a paid payment whose money is captured can be refunded";
+            return Err(PaymentError::Conflict(Problem::Other { message: why.into() }));
+        }
+        let limit = payment.cart.order_amount.get() as i64;
+        let amount = match ask.amount {
+            Some(amount) if amount < 1 => return Err(one_error("amount", "must be at least 1 (minor units)")),
+            Some(amount) => amount,
+            None => {
+                let held: i64 = self.held_by_refunds(&payment.id).await?;
+                refundable(MinorUnits(limit as u64), MinorUnits(held.max(0) as u64)).get() as i64
+            }
+        };
+        let reference = ask.reference.filter(|r| !r.trim().is_empty());
+        if reference.as_ref().is_some_and(|r| r.chars().count() > domain::payment::keys::MAX_KEY_LENGTH) {
+            return Err(one_error("reference", "must be at most 255 characters"));
+        }
+        let now = now_millis();
+        let new = StoredRefund {
+            id: uuid::Uuid::new_v4().to_string(),
+            payment_id: payment.id.clone(),
+            request_key: key.as_str().to_string(),
+            amount,
+            reference,
+            requested_by: ask.requested_by.to_string(),
+            status: RefundStatus::Pending,
+            problem: None,
+            klarna_refund_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        if amount < 1 {
+            return Err(one_error("amount", "nothing is left to refund"));
+        }
+        let (refund, created) = match self.storage.record_refund(&new, limit).await? {
+            RefundRecorded::Inserted => (new, true),
+            RefundRecorded::Existing(existing) if ask.amount.is_none_or(|asked| asked == existing.amount) => {
+                (existing, false)
+            }
+            RefundRecorded::Existing(_) => return Err(PaymentError::KeyReused),
+            RefundRecorded::OverLimit { left } => {
+                return Err(one_error("amount", format!("at most {left} (minor units) is left to refund")))
+            }
+        };
+        let refund = match refund.status {
+            RefundStatus::Pending => self.ask_klarna(&refund.id).await.unwrap_or(refund),
+            _ => refund,
+        };
+        Ok(Refunded { refund: refund_view(&refund), created })
+    }
+
+    /// A payment's refunds, oldest first.
+    pub async fn refunds(&self, store_id: &str, payment_id: &str) -> Result<Vec<RefundView>, PaymentError> {
+        let payment = self.stored(store_id, payment_id).await?;
+        Ok(self.storage.refunds_of(&payment.id).await?.iter().map(refund_view).collect())
+    }
+
+    async fn held_by_refunds(&self, payment_id: &str) -> Result<i64, PaymentError> {
+        let refunds = self.storage.refunds_of(payment_id).await?;
+        Ok(refunds.iter().filter(|r| r.status.holds_amount()).map(|r| r.amount).sum())
+    }
+
+    /// Every refund left pending (a restart): asked again now.
+    pub(super) async fn resume_refunds(&self) -> Result<(), crate::storage::StorageError> {
+        for id in self.storage.pending_refunds().await? {
+            self.refunds.now(&id);
+        }
+        Ok(())
+    }
+
+    /// Asks Klarna for a pending refund and records its answer; without an
+    /// answer it stays pending and is asked again later. Answers the refund
+    /// as it stands (`None`: it could not be read).
+    pub(super) async fn ask_klarna(&self, id: &str) -> Option<StoredRefund> {
+        let current = || async { self.storage.refund(id).await.ok().flatten() };
+        let Some(_asking) = Claim::take(&self.refunding, id) else {
+            // Another task is asking right now; it records the answer.
+            return current().await;
+        };
+        let Some(refund) = current().await.filter(|r| r.status == RefundStatus::Pending) else {
+            self.refunds.done(id);
+            return current().await;
+        };
+        let order_id = match self.storage.get(&refund.payment_id).await {
+            Ok(Some(payment)) => payment.order_id,
+            _ => None,
+        };
+        let Some(order_id) = order_id else {
+            self.refunds.later(id);
+            return Some(refund);
+        };
+        let request = RefundRequest {
+            refunded_amount: refund.amount,
+            reference: refund.reference.clone(),
+            description: None,
+            order_lines: None,
+        };
+        let answer = self.klarna.refund_order(&order_id, &request, &format!("kassa-refund-{id}")).await;
+        let ended = match answer {
+            Ok(klarna_id) => self.storage.finish_refund(id, RefundStatus::Refunded, Some(&klarna_id), None).await,
+            Err(error) if error.is_transient() => {
+                tracing::warn!(refund = %id, %error, "the refund is not confirmed yet; will ask again");
+                crate::telemetry::refund("retry");
+                self.refunds.later(id);
+                return Some(refund);
+            }
+            Err(error) => {
+                tracing::warn!(refund = %id, %error, "Klarna refused the refund");
+                let problem = match error.error_code() {
+                    Some(code) => Problem::KlarnaRefused { reason: format!("{code}: {error}") },
+                    None => klarna_advice(&error),
+                };
+                self.storage.finish_refund(id, RefundStatus::Refused, None, Some(&problem)).await
+            }
+        };
+        match ended {
+            Ok(Some(ended)) => {
+                crate::telemetry::refund(ended.status.as_str());
+                self.refunds.done(id);
+                if let Ok(Some(payment)) = self.storage.get(&ended.payment_id).await {
+                    self.events.publish(self.view(&payment));
+                }
+                Some(ended)
+            }
+            Ok(None) => {
+                self.refunds.done(id);
+                current().await
+            }
+            Err(error) => {
+                tracing::error!(refund = %id, %error, "could not record Klarna's answer to a refund; will ask again");
+                self.refunds.later(id);
+                Some(refund)
+            }
+        }
+    }
+}
+
+fn one_error(field: &str, problem: impl Into<domain::FieldProblem>) -> PaymentError {
+    let mut errors = FieldErrors::default();
+    errors.push(field, problem);
+    PaymentError::Invalid(errors)
+}
+
+fn refund_view(refund: &StoredRefund) -> RefundView {
+    RefundView {
+        id: refund.id.clone(),
+        payment_id: refund.payment_id.clone(),
+        amount: MinorUnits(refund.amount.max(0) as u64),
+        reference: refund.reference.clone(),
+        status: refund.status,
+        requested_by: refund.requested_by.clone(),
+        created_at: rfc3339(refund.created_at).unwrap_or_default(),
+        updated_at: rfc3339(refund.updated_at).unwrap_or_default(),
+        problem: refund.problem.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::{Source, StartRequest};
+    use crate::testing::{cart_of, eventually, service_on_storage, service_with, TestKlarna};
+    use klarna::simulator::faults::Endpoint;
+    use std::sync::Arc;
+
+    /// A paid payment of 90,00 kr, captured by Klarna (the demo store's CAPTURE_ORDER).
+    async fn paid(klarna: &TestKlarna, env: &[(&str, &str)]) -> (Arc<PaymentService>, String) {
+        let service = service_with(klarna, env).await;
+        tokio::spawn(service.clone().run_tracker());
+        let cart = cart_of("Tea", 2, 4_500);
+        let started = service.start(StartRequest::api("stockholm", "paid-1", None, &cart)).await.unwrap().view;
+        let session = service.storage().get(&started.id).await.unwrap().unwrap().hpp_session_id.unwrap();
+        klarna.act(&session, "open").await;
+        klarna.act(&session, "authorize").await;
+        service.refresh(&started.id, Source::Callback).await.unwrap();
+        (service, started.id)
+    }
+
+    fn ask<'a>(payment_id: &'a str, key: &'a str, amount: Option<i64>) -> RefundAsk<'a> {
+        RefundAsk {
+            store_id: "stockholm",
+            payment_id,
+            key,
+            amount,
+            reference: Some("return-7".into()),
+            requested_by: "anna",
+        }
+    }
+
+    fn refunded_at_klarna(klarna: &TestKlarna) -> Vec<i64> {
+        klarna.sim().orders()[0].refunds.iter().map(|r| r.amount).collect()
+    }
+
+    #[tokio::test]
+    async fn partial_refunds_add_up_to_zero_left_and_an_over_refund_is_named() {
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        let first = service.refund(ask(&id, "r-1", Some(3_000))).await.unwrap();
+        assert!(first.created);
+        assert_eq!((first.refund.status, first.refund.amount), (RefundStatus::Refunded, MinorUnits(3_000)));
+        assert_eq!(first.refund.reference.as_deref(), Some("return-7"));
+        let over = service.refund(ask(&id, "r-2", Some(6_001))).await;
+        match over {
+            Err(PaymentError::Invalid(errors)) => {
+                assert_eq!(errors.0[0].field, "amount");
+                assert!(errors.to_string().contains("6000"), "{errors}");
+            }
+            _ => panic!("an over-refund is refused naming the amount"),
+        }
+        let rest = service.refund(ask(&id, "r-3", None)).await.unwrap();
+        assert_eq!(rest.refund.amount, MinorUnits(6_000), "no amount: all that is left");
+        assert_eq!(refunded_at_klarna(&klarna), [3_000, 6_000]);
+        let view = service.get("stockholm", &id).await.unwrap();
+        assert_eq!(view.refunded_amount, view.order_amount);
+        assert!(matches!(service.refund(ask(&id, "r-4", None)).await, Err(PaymentError::Invalid(_))));
+        let listed = service.refunds("stockholm", &id).await.unwrap();
+        assert_eq!(listed.iter().map(|r| r.requested_by.as_str()).collect::<Vec<_>>(), ["anna", "anna"]);
+    }
+
+    #[tokio::test]
+    async fn a_double_tap_refunds_once_and_the_key_keeps_its_amount() {
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        let (a, b) =
+            tokio::join!(service.refund(ask(&id, "tap", Some(2_000))), service.refund(ask(&id, "tap", Some(2_000))));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.refund.id, b.refund.id);
+        assert!(a.created != b.created, "one made it, the other found it");
+        eventually("the refund to be confirmed", || async {
+            let refunds = service.refunds("stockholm", &id).await.ok()?;
+            (refunds[0].status == RefundStatus::Refunded).then_some(())
+        })
+        .await;
+        assert_eq!(refunded_at_klarna(&klarna), [2_000]);
+        assert!(matches!(service.refund(ask(&id, "tap", Some(2_500))).await, Err(PaymentError::KeyReused)));
+    }
+
+    #[tokio::test]
+    async fn klarna_outages_and_a_lost_answer_refund_once() {
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        klarna.faults(serde_json::json!({"endpoints": {"refund": {"status": 503, "fail_next": 4}}})).await;
+        let pending = service.refund(ask(&id, "r-503", Some(1_000))).await.unwrap();
+        assert_eq!(pending.refund.status, RefundStatus::Pending, "Klarna did not answer: asked again later");
+        let confirmed = || async {
+            let refunds = service.refunds("stockholm", &id).await.ok()?;
+            refunds.iter().all(|r| r.status == RefundStatus::Refunded).then_some(())
+        };
+        eventually("the retried refund", confirmed).await;
+
+        klarna.faults(serde_json::json!({"timeout_ms": 8000, "endpoints": {"refund": {"timeout_next": 1}}})).await;
+        let lost = service.refund(ask(&id, "r-lost", Some(2_000))).await.unwrap();
+        assert_eq!(lost.refund.status, RefundStatus::Refunded, "the keyed retry got Klarna's first answer");
+        assert_eq!(refunded_at_klarna(&klarna), [1_000, 2_000]);
+        assert!(klarna.calls(Endpoint::Refund) >= 7);
+    }
+
+    #[tokio::test]
+    async fn a_refund_left_pending_by_a_crash_is_made_once_after_the_restart() {
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        klarna.faults(serde_json::json!({"endpoints": {"refund": {"status": 503, "fail_next": 3}}})).await;
+        let pending = service.refund(ask(&id, "r-crash", Some(1_500))).await.unwrap().refund;
+        assert_eq!(pending.status, RefundStatus::Pending);
+        let restarted = service_on_storage(&klarna, service.storage().clone(), &[]).await;
+        restarted.resume().await.unwrap();
+        tokio::spawn(restarted.clone().run_tracker());
+        let confirmed = || async {
+            let refunds = restarted.refunds("stockholm", &id).await.ok()?;
+            (refunds[0].status == RefundStatus::Refunded).then_some(())
+        };
+        eventually("the refund after the restart", confirmed).await;
+        assert_eq!(refunded_at_klarna(&klarna), [1_500]);
+    }
+
+    #[tokio::test]
+    async fn only_a_paid_and_captured_payment_can_be_refunded() {
+        let klarna = TestKlarna::start().await;
+        let env =
+            [("KASSA__STORES__0__PLACE_ORDER_MODE", "PLACE_ORDER"), ("KASSA__STORES__0__CAPTURE_AFTER_ORDER", "false")];
+        let (service, id) = paid(&klarna, &env).await;
+        assert!(matches!(service.refund(ask(&id, "r-1", Some(100))).await, Err(PaymentError::Conflict(_))));
+        let cart = cart_of("Tea", 1, 100);
+        let waiting = service.start(StartRequest::api("stockholm", "waiting", None, &cart)).await.unwrap().view;
+        assert!(matches!(service.refund(ask(&waiting.id, "r-2", None)).await, Err(PaymentError::Conflict(_))));
+        assert!(matches!(service.refund(ask("no-such-payment", "r-3", None)).await, Err(PaymentError::NotFound)));
+        assert_eq!(klarna.calls(Endpoint::Refund), 0);
+    }
+}

@@ -1,0 +1,169 @@
+//! The `refunds` table, and the payment's confirmed total beside it.
+
+use super::rows::{decode_problem, encode_problem};
+use super::{Storage, StorageError};
+use crate::clock::now_millis;
+use domain::{Problem, RefundStatus};
+use sqlx::Row;
+
+/// A refund as stored. Times are Unix milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRefund {
+    pub id: String,
+    pub payment_id: String,
+    /// The caller's key for this refund: the same key is the same refund.
+    pub request_key: String,
+    pub amount: i64,
+    pub reference: Option<String>,
+    pub requested_by: String,
+    pub status: RefundStatus,
+    pub problem: Option<Problem>,
+    pub klarna_refund_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What recording a new refund found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RefundRecorded {
+    Inserted,
+    /// The payment already has a refund under this key.
+    Existing(StoredRefund),
+    /// It would take more than `limit` in all; this much is left.
+    OverLimit {
+        left: i64,
+    },
+}
+
+fn refund(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRefund, StorageError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    let problem: Option<String> = row.try_get("problem")?;
+    Ok(StoredRefund {
+        payment_id: row.try_get("payment_id")?,
+        request_key: row.try_get("request_key")?,
+        amount: row.try_get("amount")?,
+        reference: row.try_get("reference")?,
+        requested_by: row.try_get("requested_by")?,
+        status: RefundStatus::parse(&status).ok_or_else(|| StorageError::Corrupt {
+            id: id.clone(),
+            column: "status",
+            detail: format!("{status:?}"),
+        })?,
+        problem: problem.as_deref().map(decode_problem),
+        klarna_refund_id: row.try_get("klarna_refund_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        id,
+    })
+}
+
+impl Storage {
+    /// Records a new pending refund, unless its key is taken or it would
+    /// take the payment's refunds (all but refused ones) over `limit`:
+    /// checked and written under the write lock, so two at once cannot
+    /// both pass.
+    pub async fn record_refund(&self, new: &StoredRefund, limit: i64) -> Result<RefundRecorded, StorageError> {
+        let mut tx = self.write_transaction().await?;
+        let existing = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? AND request_key = ?")
+            .bind(&new.payment_id)
+            .bind(&new.request_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            return Ok(RefundRecorded::Existing(refund(&row)?));
+        }
+        let held: i64 =
+            sqlx::query_scalar("SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = ? AND status != ?")
+                .bind(&new.payment_id)
+                .bind(RefundStatus::Refused.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        if held + new.amount > limit {
+            return Ok(RefundRecorded::OverLimit { left: (limit - held).max(0) });
+        }
+        sqlx::query(
+            "INSERT INTO refunds (id, payment_id, request_key, amount, reference, requested_by, status, problem, \
+             klarna_refund_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+        )
+        .bind(&new.id)
+        .bind(&new.payment_id)
+        .bind(&new.request_key)
+        .bind(new.amount)
+        .bind(&new.reference)
+        .bind(&new.requested_by)
+        .bind(RefundStatus::Pending.as_str())
+        .bind(new.created_at)
+        .bind(new.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RefundRecorded::Inserted)
+    }
+
+    /// Ends a pending refund: refunded (its amount joins the payment's
+    /// refunded total in the same write) or refused. `None` when it was
+    /// not pending any more.
+    pub async fn finish_refund(
+        &self,
+        id: &str,
+        status: RefundStatus,
+        klarna_refund_id: Option<&str>,
+        problem: Option<&Problem>,
+    ) -> Result<Option<StoredRefund>, StorageError> {
+        let mut tx = self.write_transaction().await?;
+        let now = now_millis();
+        let ended = sqlx::query(
+            "UPDATE refunds SET status = ?, klarna_refund_id = ?, problem = ?, updated_at = ? \
+             WHERE id = ? AND status = ?",
+        )
+        .bind(status.as_str())
+        .bind(klarna_refund_id)
+        .bind(problem.map(encode_problem))
+        .bind(now)
+        .bind(id)
+        .bind(RefundStatus::Pending.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !ended {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT * FROM refunds WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
+        let refund = refund(&row)?;
+        if status == RefundStatus::Refunded {
+            sqlx::query("UPDATE payments SET refunded_amount = refunded_amount + ?, updated_at = ? WHERE id = ?")
+                .bind(refund.amount)
+                .bind(now)
+                .bind(&refund.payment_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(refund))
+    }
+
+    pub async fn refund(&self, id: &str) -> Result<Option<StoredRefund>, StorageError> {
+        let row = sqlx::query("SELECT * FROM refunds WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(refund).transpose()
+    }
+
+    /// A payment's refunds, oldest first.
+    pub async fn refunds_of(&self, payment_id: &str) -> Result<Vec<StoredRefund>, StorageError> {
+        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at, id")
+            .bind(payment_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(refund).collect()
+    }
+
+    /// Every refund Klarna has not confirmed or refused yet.
+    pub async fn pending_refunds(&self) -> Result<Vec<String>, StorageError> {
+        let pending = sqlx::query_scalar("SELECT id FROM refunds WHERE status = ? ORDER BY created_at")
+            .bind(RefundStatus::Pending.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(pending)
+    }
+}
