@@ -44,12 +44,18 @@ impl PaymentService {
             let why = "only a paid payment whose money is captured can be refunded";
             return Err(PaymentError::Conflict(Problem::Other { message: why.into() }));
         }
+        // A repeat first: a retried "refund all that is left" must find its
+        // refund, not be told that nothing is left.
+        let known = self.storage.refunds_of(&payment.id).await?;
+        if let Some(existing) = known.iter().find(|refund| refund.request_key == key.as_str()) {
+            return self.repeat(existing.clone(), ask.amount).await;
+        }
         let limit = payment.cart.order_amount.get() as i64;
         let amount = match ask.amount {
             Some(amount) if amount < 1 => return Err(one_error("amount", "must be at least 1 (minor units)")),
             Some(amount) => amount,
             None => {
-                let held: i64 = self.held_by_refunds(&payment.id).await?;
+                let held: i64 = known.iter().filter(|r| r.status.holds_amount()).map(|r| r.amount).sum();
                 refundable(MinorUnits(limit as u64), MinorUnits(held.max(0) as u64)).get() as i64
             }
         };
@@ -74,32 +80,36 @@ impl PaymentService {
         if amount < 1 {
             return Err(one_error("amount", "nothing is left to refund"));
         }
-        let (refund, created) = match self.storage.record_refund(&new, limit).await? {
-            RefundRecorded::Inserted => (new, true),
-            RefundRecorded::Existing(existing) if ask.amount.is_none_or(|asked| asked == existing.amount) => {
-                (existing, false)
+        match self.storage.record_refund(&new, limit).await? {
+            RefundRecorded::Inserted => {
+                let refund = self.ask_klarna(&new.id).await.unwrap_or(new);
+                Ok(Refunded { refund: refund_view(&refund), created: true })
             }
-            RefundRecorded::Existing(_) => return Err(PaymentError::KeyReused),
+            // The same key at the same moment: the other ask recorded it.
+            RefundRecorded::Existing(existing) => self.repeat(existing, ask.amount).await,
             RefundRecorded::OverLimit { left } => {
-                return Err(one_error("amount", format!("at most {left} (minor units) is left to refund")))
+                Err(one_error("amount", format!("at most {left} (minor units) is left to refund")))
             }
+        }
+    }
+
+    /// The refund a key already made (asked of Klarna again if it is still
+    /// pending); the same key with another amount is refused.
+    async fn repeat(&self, existing: StoredRefund, asked: Option<i64>) -> Result<Refunded, PaymentError> {
+        if asked.is_some_and(|amount| amount != existing.amount) {
+            return Err(PaymentError::KeyReused);
+        }
+        let refund = match existing.status {
+            RefundStatus::Pending => self.ask_klarna(&existing.id).await.unwrap_or(existing),
+            _ => existing,
         };
-        let refund = match refund.status {
-            RefundStatus::Pending => self.ask_klarna(&refund.id).await.unwrap_or(refund),
-            _ => refund,
-        };
-        Ok(Refunded { refund: refund_view(&refund), created })
+        Ok(Refunded { refund: refund_view(&refund), created: false })
     }
 
     /// A payment's refunds, oldest first.
     pub async fn refunds(&self, store_id: &str, payment_id: &str) -> Result<Vec<RefundView>, PaymentError> {
         let payment = self.stored(store_id, payment_id).await?;
         Ok(self.storage.refunds_of(&payment.id).await?.iter().map(refund_view).collect())
-    }
-
-    async fn held_by_refunds(&self, payment_id: &str) -> Result<i64, PaymentError> {
-        let refunds = self.storage.refunds_of(payment_id).await?;
-        Ok(refunds.iter().filter(|r| r.status.holds_amount()).map(|r| r.amount).sum())
     }
 
     /// Every refund left pending (a restart): asked again now.
@@ -251,6 +261,8 @@ mod tests {
         }
         let rest = service.refund(ask(&id, "r-3", None)).await.unwrap();
         assert_eq!(rest.refund.amount, MinorUnits(6_000), "no amount: all that is left");
+        let retried = service.refund(ask(&id, "r-3", None)).await.unwrap();
+        assert_eq!((retried.created, &retried.refund.id), (false, &rest.refund.id), "a retry finds its refund");
         assert_eq!(refunded_at_klarna(&klarna), [3_000, 6_000]);
         let view = service.get("stockholm", &id).await.unwrap();
         assert_eq!(view.refunded_amount, view.order_amount);
