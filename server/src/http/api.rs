@@ -4,15 +4,15 @@
 
 use super::auth::ApiStore;
 use super::error::{ApiError, ErrorBody};
-use super::json::{idempotency_key, parse_json, ApiQuery};
+use super::json::{created_or_found, idempotency_key, parse_json, ApiQuery};
 use super::sse;
 use crate::payments::web::ShopReturnUrls;
 use crate::payments::{PaymentError, PaymentService, StartRequest};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use domain::PaymentView;
@@ -155,8 +155,7 @@ pub(super) async fn create_payment(
         }
     };
     let started = service.start(request).await?;
-    let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(started.view)).into_response())
+    Ok(created_or_found(started.created, started.view))
 }
 
 /// One payment as Kassa last recorded it.
@@ -319,6 +318,8 @@ mod tests {
     use crate::testing::{service_on_simulator, TestKlarna};
     use axum::body::Body;
     use axum::http::Request;
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
     use http_body_util::BodyExt;
     use serde_json::Value;
     use tower::ServiceExt;

@@ -16,15 +16,18 @@ use std::net::IpAddr;
 /// Longest `Authorization` header worth comparing (keys are far shorter).
 pub const MAX_AUTHORIZATION_BYTES: usize = 512;
 
-/// The store whose API key the request carries (`Authorization: Bearer`).
-/// A client with too many wrong keys waits before any key of it is checked;
-/// a request without a key is told so at once (it guesses nothing).
-fn api_store(
-    config: &Config,
+/// What the request's bearer token (`Authorization: Bearer`) opens, as
+/// `find` decides. A client with too many wrong tokens waits before any
+/// token of it is checked, and a wrong one counts toward that wait; a
+/// request without a token is told so at once (it guesses nothing).
+/// `what` names the token in the log line of a wrong one.
+pub fn bearer<T>(
     failures: &FailureLimit,
     client: IpAddr,
     headers: &HeaderMap,
-) -> Result<String, ApiError> {
+    what: &str,
+    find: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ApiError> {
     let Some(given) = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) else {
         return Err(ApiError::Unauthorized);
     };
@@ -36,17 +39,29 @@ fn api_store(
     }
     let given = std::str::from_utf8(given).ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
     let Some(given) = given else { return Err(ApiError::Unauthorized) };
-    // Check every store so the time taken does not tell which one matched.
-    let mut found = None;
-    for store in &config.stores {
-        if store.api_key_matches(given) {
-            found = Some(store.id.clone());
-        }
-    }
-    found.ok_or_else(|| {
+    find(given).ok_or_else(|| {
         failures.failed(client);
-        tracing::warn!(%client, "API request with a wrong key");
+        tracing::warn!(%client, "request with a wrong {what}");
         ApiError::Unauthorized
+    })
+}
+
+/// The store whose API key the request carries.
+fn api_store(
+    config: &Config,
+    failures: &FailureLimit,
+    client: IpAddr,
+    headers: &HeaderMap,
+) -> Result<String, ApiError> {
+    bearer(failures, client, headers, "API key", |given| {
+        // Check every store so the time taken does not tell which one matched.
+        let mut found = None;
+        for store in &config.stores {
+            if store.api_key_matches(given) {
+                found = Some(store.id.clone());
+            }
+        }
+        found
     })
 }
 

@@ -7,6 +7,14 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+/// A create's answer: `201` with what it made, or `200` with what an
+/// earlier call under the same key made.
+pub fn created_or_found(created: bool, body: impl serde::Serialize) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = if created { axum::http::StatusCode::CREATED } else { axum::http::StatusCode::OK };
+    (status, axum::Json(body)).into_response()
+}
+
 /// The request's `Idempotency-Key`, which every create must carry.
 pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<domain::AttemptKey, ApiError> {
     headers

@@ -2,8 +2,8 @@
 //! `/readyz` (it can take payments) and `/metrics` (Prometheus text, behind
 //! `operations.metrics_token_sha256`).
 
+use super::auth::bearer;
 use super::client::ClientAddress;
-use super::error::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -38,15 +38,9 @@ async fn metrics(State(state): State<AppState>, ClientAddress(client): ClientAdd
         return (StatusCode::NOT_FOUND, Json(json!({ "error": { "code": "not_found", "message": off } })))
             .into_response();
     };
-    let Some(given) = headers.get(header::AUTHORIZATION) else { return ApiError::Unauthorized.into_response() };
-    if let Some(wait) = state.failures.wait(client) {
-        return ApiError::TooManyFailures { retry_after: wait }.into_response();
-    }
-    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer "));
-    if !given.is_some_and(|given| given.len() <= super::auth::MAX_AUTHORIZATION_BYTES && token.matches(given.trim())) {
-        state.failures.failed(client);
-        tracing::warn!(%client, "metrics request with a wrong token");
-        return ApiError::Unauthorized.into_response();
+    let opened = bearer(&state.failures, client, &headers, "metrics token", |given| token.matches(given).then_some(()));
+    if let Err(refused) = opened {
+        return refused.into_response();
     }
     let text = crate::telemetry::recorder().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()

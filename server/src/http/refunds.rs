@@ -2,13 +2,13 @@
 
 use super::auth::ApiStore;
 use super::error::{ApiError, ErrorBody};
-use super::json::{idempotency_key, parse_json};
+use super::json::{created_or_found, idempotency_key, parse_json};
 use crate::payments::{PaymentService, RefundAsk};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::RefundView;
@@ -79,8 +79,7 @@ pub(super) async fn create_refund(
         requested_by: "api",
     };
     let refunded = service.refund(ask).await?;
-    let status = if refunded.created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(refunded.refund)).into_response())
+    Ok(created_or_found(refunded.created, refunded.refund))
 }
 
 /// A payment's refunds.
@@ -109,6 +108,7 @@ mod tests {
     use crate::testing::{cart_of, service_on_simulator};
     use axum::body::Body;
     use axum::http::Request;
+    use axum::http::StatusCode;
     use http_body_util::BodyExt;
     use serde_json::Value;
     use tower::ServiceExt;

@@ -198,10 +198,9 @@ impl PaymentService {
     pub async fn list_today(&self, store_id: &str, limit: u32) -> Result<PaymentPage, PaymentError> {
         let since = self.start_of_today(store_id)?;
         let mut page = self.list_page(store_id, since, None, limit).await?;
-        let open = self.storage.open_payments().await?;
-        let left_out = open.iter().filter(|p| p.store_id == store_id && p.created_at >= since);
+        let open = self.storage.open_for_store(store_id, since).await?;
         let left_out: Vec<PaymentView> =
-            left_out.filter(|p| !page.payments.iter().any(|shown| shown.id == p.id)).map(|p| self.view(p)).collect();
+            open.iter().filter(|p| !page.payments.iter().any(|shown| shown.id == p.id)).map(|p| self.view(p)).collect();
         page.payments.extend(left_out);
         page.has_more = self.storage.count_since(store_id, since).await? > page.payments.len() as i64;
         Ok(page)

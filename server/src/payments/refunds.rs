@@ -38,7 +38,7 @@ impl PaymentService {
         let key = AttemptKey::parse(ask.key).map_err(|problem| one_error("key", problem))?;
         let payment = self.stored(ask.store_id, ask.payment_id).await?;
         let captured = payment.status == PaymentStatus::Completed
-            && self.view(&payment).capture == Some(CaptureStatus::Captured)
+            && super::view::shown_capture(&payment) == Some(CaptureStatus::Captured)
             && payment.order_id.is_some();
         if !captured {
             let why = "only a paid payment whose money is captured can be refunded";

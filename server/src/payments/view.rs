@@ -46,7 +46,7 @@ impl PaymentService {
 
 /// The capture a screen shows: Kassa's own, or Klarna's when it captured
 /// the order itself (CAPTURE_ORDER).
-fn shown_capture(payment: &StoredPayment) -> Option<CaptureStatus> {
+pub(super) fn shown_capture(payment: &StoredPayment) -> Option<CaptureStatus> {
     let klarna_captured =
         payment.status == PaymentStatus::Completed && payment.place_order_mode == PlaceOrderMode::CaptureOrder;
     if klarna_captured {

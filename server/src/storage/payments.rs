@@ -182,6 +182,16 @@ impl Storage {
         Ok(pending)
     }
 
+    /// A store's payments created at or after `since` that are not final yet.
+    pub async fn open_for_store(&self, store_id: &str, since: i64) -> Result<Vec<StoredPayment>, StorageError> {
+        let rows = sqlx::query("SELECT * FROM payments WHERE live = 1 AND store_id = ? AND created_at >= ?")
+            .bind(store_id)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rows::payment).collect()
+    }
+
     /// Every payment that is not final yet, oldest first.
     pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
         let rows =
