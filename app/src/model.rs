@@ -29,6 +29,28 @@ pub struct StoreChoice {
     pub lang: crate::i18n::Lang,
 }
 
+/// What the refund panel shows of a paid payment: what is left to give
+/// back (money and items) and the refunds so far, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefundSheet {
+    pub refundable: domain::Refundable,
+    pub refunds: Vec<domain::RefundView>,
+}
+
+/// A refund as the seller view asks for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefundInput {
+    /// One per confirmed refund: a retried tap is the same refund.
+    pub key: String,
+    /// Minor units; `None` with `lines`, or for all that is left.
+    pub amount: Option<i64>,
+    pub lines: Option<Vec<domain::ReturnedItems>>,
+    pub reference: Option<String>,
+}
+
+/// The most payments a search for older payments answers.
+pub const FOUND_LIMIT: u32 = 20;
+
 /// The most payments Today's payments shows, besides every open one.
 pub const TODAYS_LIST_LIMIT: u32 = 500;
 

@@ -6,9 +6,11 @@
 
 use crate::cookies::CookieChange;
 use crate::kiosk::{KioskView, ResetReason};
-use crate::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary, TodaysList};
+use crate::model::{
+    LinkRecipient, PaymentView, RefundInput, RefundSheet, SellerSession, StoreChoice, StoreSummary, TodaysList,
+};
 use crate::AppError;
-use domain::CartInput;
+use domain::{CartInput, RefundView};
 use std::{future::Future, pin::Pin, sync::Arc};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -70,6 +72,22 @@ pub trait SellerPort: Send + Sync + 'static {
         id: String,
         attempt_key: String,
     ) -> BoxFuture<'_, Result<PaymentView, AppError>>;
+
+    /// The store's payments of any day with this Klarna reference or id,
+    /// or this amount as typed in the store's money: newest first.
+    fn find_payments(&self, session: SellerSession, text: String) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>>;
+
+    /// What a paid payment may still give back, and its refunds so far.
+    fn refund_sheet(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<RefundSheet, AppError>>;
+
+    /// Refunds an amount (minor units) or items of a paid payment, or
+    /// answers the refund `key` already made; asked for by the associate.
+    fn refund_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+        ask: RefundInput,
+    ) -> BoxFuture<'_, Result<RefundView, AppError>>;
 }
 
 /// What the demo web shop asks of the server.

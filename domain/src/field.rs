@@ -46,6 +46,26 @@ pub enum FieldProblem {
         country: String,
     },
     CountryInvalid,
+    /// A refund names a cart line the cart does not have.
+    NoSuchLine {
+        lines: usize,
+    },
+    /// A refund names the same cart line twice.
+    LineTwice,
+    /// More items than are left to give back of a line.
+    ReturnAboveLeft {
+        left: u32,
+    },
+    /// A refund's amount is not the total of the items it gives back.
+    AmountNotLines {
+        total: u64,
+    },
+    /// A refund of more than is left (or of nothing); `left` in minor units.
+    RefundAboveLeft {
+        left: u64,
+    },
+    /// Everything captured has been refunded.
+    NothingLeftToRefund,
     /// Checks only API clients meet; English is all they need.
     Other {
         message: String,
@@ -78,6 +98,16 @@ impl fmt::Display for FieldProblem {
                 write!(f, "this number does not belong to the chosen country ({country})")
             }
             FieldProblem::CountryInvalid => f.write_str("choose a two-letter country code such as SE"),
+            FieldProblem::NoSuchLine { lines } => write!(f, "no such line: the cart has {lines} (from 0)"),
+            FieldProblem::LineTwice => f.write_str("this line is already named above"),
+            FieldProblem::ReturnAboveLeft { left } => write!(f, "at most {left} of this line is left to give back"),
+            FieldProblem::AmountNotLines { total } => {
+                write!(f, "must be the chosen items' total, {total} (minor units), or left out")
+            }
+            FieldProblem::RefundAboveLeft { left } => {
+                write!(f, "must be from 1 to {left} (minor units), what is left to refund")
+            }
+            FieldProblem::NothingLeftToRefund => f.write_str("nothing is left to refund"),
             FieldProblem::Other { message } => f.write_str(message),
         }
     }

@@ -18,7 +18,8 @@ pub use contact::{Email, LinkTarget, PhoneNumber, PHONE_COUNTRIES};
 pub use field::{FieldError, FieldErrors, FieldProblem};
 pub use money::{Currency, MinorUnits};
 pub use payment::{
-    kassa_captures, refundable, AttemptKey, CaptureStatus, CartRef, Door, LinkChannel, PaymentId, PaymentStatus,
-    PaymentView, Problem, RefundStatus, RefundView, ATTEMPT_KEY_LIFETIME_MS,
+    kassa_captures, plan_from, plan_refund, refund_order_line, refundable, refundable_now, AttemptKey, CaptureStatus,
+    CartRef, Door, LinkChannel, PaymentId, PaymentStatus, PaymentView, Problem, RefundLine, RefundStatus, RefundView,
+    Refundable, ReturnableLine, ReturnedItems, ATTEMPT_KEY_LIFETIME_MS,
 };
 pub use region::{Country, Locale};

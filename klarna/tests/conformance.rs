@@ -1419,6 +1419,32 @@ async fn capture_order_mode_is_captured_in_full_at_once() {
     h.client.refund_order(&order_id, &refund(21_000, "whole"), "refund-whole").await.unwrap();
 }
 
+/// A refund naming order lines: each line's total must follow from its
+/// quantity, price and discount, and the lines make the refunded amount.
+#[tokio::test]
+async fn a_refunds_order_lines_must_add_up_to_its_amount() {
+    let h = start().await;
+    let order_id = placed_order(&h, PlaceOrderMode::CaptureOrder).await;
+    let line = |quantity: i64, discount: i64, total: i64| klarna::wire::OrderLine {
+        name: "Shirt".into(),
+        quantity,
+        unit_price: 10_000,
+        total_discount_amount: discount,
+        total_amount: total,
+        ..Default::default()
+    };
+    let with_lines = |amount: i64, lines| RefundRequest { order_lines: Some(lines), ..refund(amount, "return-lines") };
+    let wrong_total = with_lines(9_999, vec![line(1, 0, 9_999)]);
+    let refused = h.client.refund_order(&order_id, &wrong_total, "lines-1").await.unwrap_err();
+    assert_eq!(rejected_code(refused, 400), "BAD_VALUE");
+    let not_the_amount = with_lines(10_000, vec![line(1, 1, 9_999)]);
+    let refused = h.client.refund_order(&order_id, &not_the_amount, "lines-2").await.unwrap_err();
+    assert_eq!(rejected_code(refused, 400), "BAD_VALUE");
+    h.client.refund_order(&order_id, &with_lines(9_999, vec![line(1, 1, 9_999)]), "lines-3").await.unwrap();
+    let refunds = &h.sim.orders()[0].refunds;
+    assert_eq!((refunds.len(), refunds[0].order_lines[0].total_discount_amount), (1, 1));
+}
+
 /// The refund is done but its answer lost: the keyed retry gets the first
 /// refund back, and the shopper is refunded once.
 #[tokio::test]

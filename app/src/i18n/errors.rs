@@ -186,12 +186,33 @@ pub fn problem(lang: Lang, problem: &Problem) -> String {
             "Kassa är upptagen med andra inloggningar. Försök igen om några sekunder.",
             "Kassa meldet gerade andere an. Versuchen Sie es in ein paar Sekunden erneut.",
         ],
+        Problem::NotRefundable => [
+            "Only a paid payment whose money is captured can be refunded. If it was paid just now, wait a moment.",
+            "Bara en betald betalning vars pengar är dragna kan återbetalas. Om den betalades nyss, vänta en stund.",
+            "Nur eine bezahlte Zahlung, deren Geld eingezogen ist, kann erstattet werden. Wurde sie gerade erst \
+             bezahlt, kurz warten.",
+        ],
+        Problem::RefundRefused { klarna_code } if klarna_code == "REFUND_NOT_ALLOWED" => [
+            "Klarna would not refund this ({code}): the order may be refunded already or closed. Check the order in \
+             Klarna's merchant portal.",
+            "Klarna ville inte återbetala detta ({code}): ordern kan redan vara återbetald eller stängd. Kontrollera \
+             ordern i Klarnas handlarportal.",
+            "Klarna hat diese Erstattung abgelehnt ({code}): die Bestellung ist vielleicht schon erstattet oder \
+             geschlossen. Prüfen Sie die Bestellung im Händlerportal von Klarna.",
+        ],
+        Problem::RefundRefused { .. } => [
+            "Klarna refused the refund ({code}). Nothing was refunded; check the order in Klarna's merchant portal.",
+            "Klarna avvisade återbetalningen ({code}). Inget återbetalades; kontrollera ordern i Klarnas \
+             handlarportal.",
+            "Klarna hat die Erstattung abgelehnt ({code}). Es wurde nichts erstattet; prüfen Sie die Bestellung im \
+             Händlerportal von Klarna.",
+        ],
         // Wiring faults only: already words, in English.
         Problem::Other { message } => return message.clone(),
     };
     let (reason, code) = match problem {
         Problem::KlarnaRefused { reason } => (reason.as_str(), ""),
-        Problem::OrderRefused { klarna_code } => ("", klarna_code.as_str()),
+        Problem::OrderRefused { klarna_code } | Problem::RefundRefused { klarna_code } => ("", klarna_code.as_str()),
         _ => ("", ""),
     };
     let seconds = match problem {
@@ -270,6 +291,30 @@ pub fn field_problem(lang: Lang, problem: &FieldProblem) -> String {
         FieldProblem::CountryInvalid => {
             ["choose a country from the list", "välj ett land i listan", "ein Land aus der Liste wählen"]
         }
+        FieldProblem::NoSuchLine { .. } => {
+            ["the cart has no such line", "varukorgen har ingen sådan rad", "der Warenkorb hat keine solche Zeile"]
+        }
+        FieldProblem::LineTwice => {
+            ["this item is chosen twice", "varan är vald två gånger", "dieser Artikel ist doppelt gewählt"]
+        }
+        FieldProblem::ReturnAboveLeft { .. } => [
+            "at most {left} of this item can be given back",
+            "högst {left} av varan kan lämnas tillbaka",
+            "höchstens {left} dieses Artikels können zurückgegeben werden",
+        ],
+        FieldProblem::AmountNotLines { .. } => [
+            "the amount must be the chosen items' total",
+            "beloppet måste vara de valda varornas summa",
+            "der Betrag muss die Summe der gewählten Artikel sein",
+        ],
+        FieldProblem::RefundAboveLeft { .. } => [
+            "enter an amount above zero and at most what is left to refund",
+            "ange ett belopp över noll och högst det som återstår att återbetala",
+            "einen Betrag über null und höchstens den noch erstattbaren Betrag eingeben",
+        ],
+        FieldProblem::NothingLeftToRefund => {
+            ["nothing is left to refund", "inget återstår att återbetala", "es ist nichts mehr zu erstatten"]
+        }
         FieldProblem::Other { message } => return message.clone(),
     };
     let max = match problem {
@@ -281,7 +326,11 @@ pub fn field_problem(lang: Lang, problem: &FieldProblem) -> String {
         FieldProblem::PhoneOtherCountry { country } => country.as_str(),
         _ => "",
     };
-    fill(pick(lang, text), &[("max", &max), ("country", country)])
+    let left = match problem {
+        FieldProblem::ReturnAboveLeft { left } => left.to_string(),
+        _ => String::new(),
+    };
+    fill(pick(lang, text), &[("max", &max), ("country", country), ("left", &left)])
 }
 
 /// A failed server call in words the associate can act on.
@@ -353,6 +402,10 @@ mod tests {
             "diese Nummer gehört nicht zum gewählten Land (SE)"
         );
         assert_eq!(field_problem(Lang::En, &FieldProblem::NotPrice), FieldProblem::NotPrice.to_string());
+        assert_eq!(
+            field_problem(Lang::Sv, &FieldProblem::ReturnAboveLeft { left: 2 }),
+            "högst 2 av varan kan lämnas tillbaka"
+        );
     }
 
     #[test]
@@ -367,6 +420,9 @@ mod tests {
             Problem::LinkNotSent,
             Problem::TooManySignIns { wait_seconds: 30 },
             Problem::SignInBusy,
+            Problem::NotRefundable,
+            Problem::RefundRefused { klarna_code: "REFUND_NOT_ALLOWED".into() },
+            Problem::RefundRefused { klarna_code: "BAD_VALUE".into() },
         ] {
             assert_eq!(problem(Lang::En, &found), found.to_string());
         }

@@ -7,9 +7,11 @@ use super::{
     language::chosen_lang,
     request::{continue_to, seller, seller_port, session_token, set_cookie},
 };
-use crate::model::{LinkRecipient, PaymentView, SellerSession, SignInChoices, StoreSummary, TodaysList};
+use crate::model::{
+    LinkRecipient, PaymentView, RefundInput, RefundSheet, SellerSession, SignInChoices, StoreSummary, TodaysList,
+};
 use crate::AppError;
-use domain::CartInput;
+use domain::{CartInput, RefundView};
 use leptos::prelude::*;
 
 /// The stores, in this device's language or else the first store's.
@@ -82,4 +84,23 @@ pub async fn regenerate_payment(id: String, attempt_key: String) -> Result<Payme
     check_attempt_key(&attempt_key)?;
     let (port, session) = seller().await?;
     port.regenerate_payment(session, id, attempt_key).await
+}
+
+#[server]
+pub async fn find_payments(text: String) -> Result<Vec<PaymentView>, AppError> {
+    let (port, session) = seller().await?;
+    port.find_payments(session, text).await
+}
+
+#[server]
+pub async fn payment_refunds(id: String) -> Result<RefundSheet, AppError> {
+    let (port, session) = seller().await?;
+    port.refund_sheet(session, id).await
+}
+
+#[server]
+pub async fn refund_payment(id: String, ask: RefundInput) -> Result<RefundView, AppError> {
+    check_attempt_key(&ask.key)?;
+    let (port, session) = seller().await?;
+    port.refund_payment(session, id, ask).await
 }

@@ -14,6 +14,9 @@ pub use capture::{kassa_captures, CaptureStatus};
 pub use door::Door;
 pub use keys::{AttemptKey, CartRef, PaymentId, ATTEMPT_KEY_LIFETIME_MS};
 pub use problem::Problem;
-pub use refund::{refundable, RefundStatus, RefundView};
+pub use refund::{
+    plan_from, plan_refund, refund_order_line, refundable, refundable_now, RefundLine, RefundStatus, RefundView,
+    Refundable, ReturnableLine, ReturnedItems,
+};
 pub use status::{admit, Ignored, PaymentStatus};
 pub use view::{LinkChannel, PaymentView};

@@ -58,6 +58,10 @@ pub enum Problem {
     TooManySignIns { wait_seconds: u64 },
     /// Too many sign-ins at once for Kassa to check them all now.
     SignInBusy,
+    /// Only a paid payment whose money is captured can be refunded.
+    NotRefundable,
+    /// Klarna refused a refund; `klarna_code` is its error code.
+    RefundRefused { klarna_code: String },
     /// Anything else, already in words (English).
     Other { message: String },
 }
@@ -136,6 +140,19 @@ impl fmt::Display for Problem {
                 write!(f, "Too many wrong passwords. Wait {wait_seconds} seconds, then try again.")
             }
             Problem::SignInBusy => f.write_str("Kassa is busy signing others in. Try again in a few seconds."),
+            Problem::NotRefundable => f.write_str(
+                "Only a paid payment whose money is captured can be refunded. If it was paid just now, wait a moment.",
+            ),
+            Problem::RefundRefused { klarna_code } if klarna_code == "REFUND_NOT_ALLOWED" => write!(
+                f,
+                "Klarna would not refund this ({klarna_code}): the order may be refunded already or closed. \
+                 Check the order in Klarna's merchant portal."
+            ),
+            Problem::RefundRefused { klarna_code } => write!(
+                f,
+                "Klarna refused the refund ({klarna_code}). Nothing was refunded; check the order in Klarna's \
+                 merchant portal."
+            ),
             Problem::Other { message } => f.write_str(message),
         }
     }

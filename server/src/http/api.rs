@@ -299,7 +299,7 @@ pub(super) async fn payment_events(
     get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<String>, Header, description = "Sent by a reconnecting client: the stream then starts with `resync`")),
     responses(
-        (status = 200, description = "Server-sent events: `payment` (data: a PaymentView) at every change of any of the store's payments; `resync` (data: {}) when changes may have been missed: list the payments again", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events: `payment` (data: a PaymentView) at every change of any of the store's payments; `refund` (data: a RefundView) when a refund is asked for and when Klarna confirms or refuses it; `resync` (data: {}) when changes may have been missed: list the payments again", content_type = "text/event-stream", body = String),
         (status = 401, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = []))

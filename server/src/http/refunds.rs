@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::RefundView;
+use domain::{RefundView, ReturnedItems};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -24,11 +24,17 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRefundBody {
-    /// Minor units, at most what is left to refund; all that is left when
-    /// absent.
+    /// Minor units, at most what is left to refund. With `lines`, their
+    /// total (or leave it out); with neither, all that is left.
     #[serde(default, deserialize_with = "domain::cart::optional_whole_number")]
     #[schema(minimum = 1)]
     amount: Option<i64>,
+    /// Items given back, by their line's place in the cart (from 0): each
+    /// line's share of its total (discount included) is refunded, and
+    /// Klarna gets them as order lines.
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 1000)]
+    lines: Option<Vec<ReturnedItems>>,
     /// Your own reference (a return's number), sent to Klarna.
     #[serde(default)]
     #[schema(max_length = 255)]
@@ -56,7 +62,7 @@ pub struct RefundList {
         (status = 200, description = "The refund this key already made", body = RefundView),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The payment is not paid and captured, or the key was used for another amount", body = ErrorBody),
-        (status = 422, description = "The amount is more than is left to refund; the field is named", body = ErrorBody),
+        (status = 422, description = "The amount or items are more than is left to refund, or name no line of the cart; the field is named", body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 503, body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -75,6 +81,7 @@ pub(super) async fn create_refund(
         payment_id: &id,
         key: key.as_str(),
         amount: body.amount,
+        lines: body.lines,
         reference: body.reference,
         requested_by: "api",
     };

@@ -4,12 +4,13 @@
 //! right at once; every state event carries an id, and the first event says
 //! how soon to reconnect; a comment every 15 s keeps the connection alive through proxies.
 
+use crate::events::Change;
 use crate::kiosks::{KioskError, Kiosks};
 use crate::payments::{PaymentError, PaymentService};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use domain::kiosk::KioskView;
-use domain::{PaymentStatus, PaymentView};
+use domain::{PaymentStatus, PaymentView, RefundView};
 use futures::stream::{self, Stream, StreamExt};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -43,6 +44,11 @@ fn payment_event(view: &PaymentView) -> Event {
     json_event("payment", view).id(format!("{}@{}", view.id, view.updated_at))
 }
 
+/// A refund event, its id saying which state of which refund it carries.
+fn refund_event(refund: &RefundView) -> Event {
+    json_event("refund", refund).id(format!("{}@{}", refund.id, refund.updated_at))
+}
+
 /// A kiosk event; the id names the server instance and revision, which
 /// order a kiosk's states.
 fn kiosk_event(view: &KioskView) -> Event {
@@ -69,7 +75,7 @@ pub async fn payment_stream(
         pending: Option<PaymentView>,
         first: bool,
         done: bool,
-        receiver: broadcast::Receiver<Arc<PaymentView>>,
+        receiver: broadcast::Receiver<Arc<Change>>,
         _guard: crate::payments::WatchGuard,
     }
     let watch = Watch {
@@ -91,8 +97,10 @@ pub async fn payment_stream(
                 Some(view) => view,
                 None => loop {
                     match watch.receiver.recv().await {
-                        Ok(view) if view.id == id => break (*view).clone(),
-                        Ok(_) => continue,
+                        Ok(change) => match change.payment() {
+                            Some(view) if view.id == id => break view.clone(),
+                            _ => continue,
+                        },
                         // Fell behind: the state now says all that was missed.
                         Err(RecvError::Lagged(_)) => break watch.service.get(&watch.store_id, &id).await.ok()?,
                         Err(RecvError::Closed) => return None,
@@ -113,17 +121,24 @@ fn resync() -> Event {
     Event::default().event("resync").data("{}")
 }
 
-/// Every change to any of a store's payments; `resync` tells the client to
+/// Every change to any of a store's payments (`payment`) and their refunds
+/// (`refund`); `resync` tells the client to
 /// re-list: after it fell behind, and first thing when it reconnects
 /// (`resumed`), since changes while it was away were not kept for it.
-pub fn store_stream(store_id: String, receiver: broadcast::Receiver<Arc<PaymentView>>, resumed: bool) -> Response {
+pub fn store_stream(store_id: String, receiver: broadcast::Receiver<Arc<Change>>, resumed: bool) -> Response {
     let first = if resumed { resync() } else { Event::default().comment("live") };
     let events = stream::unfold(receiver, move |mut receiver| {
         let store_id = store_id.clone();
         async move {
             loop {
                 match receiver.recv().await {
-                    Ok(view) if view.store_id == store_id => return Some((Ok(payment_event(&view)), receiver)),
+                    Ok(change) if change.store_id() == store_id => {
+                        let event = match &*change {
+                            Change::Payment(view) => payment_event(view),
+                            Change::Refund { refund, .. } => refund_event(refund),
+                        };
+                        return Some((Ok(event), receiver));
+                    }
                     Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => return Some((Ok(resync()), receiver)),
                     Err(RecvError::Closed) => return None,
@@ -224,8 +239,8 @@ mod tests {
         assert_eq!(next_event(&mut fresh).await, ": live\nretry: 2000\n\n");
         assert_eq!(next_event(&mut back).await, "event: resync\ndata: {}\nretry: 2000\n\n");
 
-        sender.send(Arc::new(payment("p-other", "malmo", "2026-11-30T08:00:01Z"))).unwrap();
-        sender.send(Arc::new(payment("p-1", "stockholm", "2026-11-30T08:00:02Z"))).unwrap();
+        sender.send(Arc::new(Change::Payment(payment("p-other", "malmo", "2026-11-30T08:00:01Z")))).unwrap();
+        sender.send(Arc::new(Change::Payment(payment("p-1", "stockholm", "2026-11-30T08:00:02Z")))).unwrap();
         for body in [&mut fresh, &mut back] {
             let event = next_event(body).await;
             assert!(
@@ -234,6 +249,18 @@ mod tests {
             );
             assert!(event.ends_with("id: p-1@2026-11-30T08:00:02Z\n\n"), "{event}");
         }
+        let refund: RefundView = serde_json::from_value(serde_json::json!({
+            "id": "r-1", "payment_id": "p-1", "amount": 50, "reference": null, "status": "refunded",
+            "requested_by": "anna", "created_at": "2026-11-30T08:00:03Z", "updated_at": "2026-11-30T08:00:04Z",
+            "problem": null
+        }))
+        .unwrap();
+        let other = RefundView { id: "r-other".into(), ..refund.clone() };
+        sender.send(Arc::new(Change::Refund { store_id: "malmo".into(), refund: other })).unwrap();
+        sender.send(Arc::new(Change::Refund { store_id: "stockholm".into(), refund })).unwrap();
+        let event = next_event(&mut fresh).await;
+        assert!(event.starts_with("event: refund\ndata: {\"id\":\"r-1\""), "not another store's: {event}");
+        assert!(event.ends_with("id: r-1@2026-11-30T08:00:04Z\n\n"), "{event}");
     }
 
     #[tokio::test]
@@ -242,7 +269,8 @@ mod tests {
         let mut body = store_stream("stockholm".into(), sender.subscribe(), false).into_body();
         next_event(&mut body).await;
         for n in 0..5 {
-            sender.send(Arc::new(payment(&format!("p-{n}"), "stockholm", "2026-11-30T08:00:02Z"))).unwrap();
+            let view = payment(&format!("p-{n}"), "stockholm", "2026-11-30T08:00:02Z");
+            sender.send(Arc::new(Change::Payment(view))).unwrap();
         }
         assert!(next_event(&mut body).await.starts_with("event: resync\n"));
         assert!(next_event(&mut body).await.contains("id: p-3@"), "then the changes it still holds");

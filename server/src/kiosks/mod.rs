@@ -69,7 +69,11 @@ impl Kiosks {
         tokio::spawn(async move {
             loop {
                 match receiver.recv().await {
-                    Ok(view) => following.on_payment(&view),
+                    Ok(change) => {
+                        if let Some(view) = change.payment() {
+                            following.on_payment(view)
+                        }
+                    }
                     Err(broadcast::error::RecvError::Lagged(_)) => following.reload_payments().await,
                     Err(broadcast::error::RecvError::Closed) => break,
                 }

@@ -180,6 +180,20 @@ impl PaymentService {
         Ok(self.view(&self.stored(store_id, id).await?))
     }
 
+    /// A store's payments, of any day, whose Klarna reference or id is
+    /// `text` or whose amount is `amount`: newest first, at most `limit`.
+    pub async fn find(
+        &self,
+        store_id: &str,
+        text: &str,
+        amount: Option<domain::MinorUnits>,
+        limit: u32,
+    ) -> Result<Vec<PaymentView>, PaymentError> {
+        let amount = amount.map(|amount| amount.get() as i64);
+        let found = self.storage.find(store_id, text.trim(), amount, i64::from(limit)).await?;
+        Ok(found.iter().map(|payment| self.view(payment)).collect())
+    }
+
     /// When the store's today began (Unix ms), in its own time zone.
     pub fn start_of_today(&self, store_id: &str) -> Result<i64, PaymentError> {
         self.start_of_day(store_id, crate::clock::now_millis())

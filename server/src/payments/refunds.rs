@@ -4,11 +4,11 @@
 //! a restart too, so a double tap, a lost answer or a crash never refunds
 //! twice and never loses a refund.
 
-use super::{klarna_advice, Claim, PaymentError, PaymentService};
-use crate::clock::{now_millis, rfc3339};
-use crate::storage::{RefundRecorded, StoredRefund};
-use domain::{refundable, AttemptKey, CaptureStatus, FieldErrors, MinorUnits, PaymentStatus, Problem};
-use domain::{RefundStatus, RefundView};
+use super::{requests, Claim, PaymentError, PaymentService};
+use crate::clock::{local_rfc3339, now_millis, rfc3339, store_zone};
+use crate::storage::{RefundRecorded, StoredPayment, StoredRefund};
+use domain::{plan_refund, refund_order_line, refundable_now, AttemptKey, CaptureStatus, FieldErrors, MinorUnits};
+use domain::{PaymentStatus, Problem, RefundStatus, RefundView, Refundable, ReturnedItems};
 use klarna::wire::RefundRequest;
 
 /// A refund as asked for.
@@ -17,8 +17,10 @@ pub struct RefundAsk<'a> {
     pub payment_id: &'a str,
     /// The caller's key: the same key is the same refund.
     pub key: &'a str,
-    /// Minor units; `None` for all that may still be refunded.
+    /// Minor units; with neither this nor `lines`, all that is left.
     pub amount: Option<i64>,
+    /// Items given back; the refund's amount is their share.
+    pub lines: Option<Vec<ReturnedItems>>,
     pub reference: Option<String>,
     /// An associate's name, or `api`.
     pub requested_by: &'a str,
@@ -32,84 +34,87 @@ pub struct Refunded {
 
 impl PaymentService {
     /// Refunds (part of) a paid payment, or answers the refund this key
-    /// already made. An amount over what may still be refunded is refused
-    /// naming `amount`; a payment not paid and captured is a conflict.
+    /// already made. An amount or items over what is left are refused
+    /// naming the field; a payment not paid and captured is a conflict.
     pub async fn refund(&self, ask: RefundAsk<'_>) -> Result<Refunded, PaymentError> {
         let key = AttemptKey::parse(ask.key).map_err(|problem| one_error("key", problem))?;
-        let payment = self.stored(ask.store_id, ask.payment_id).await?;
-        let captured = payment.status == PaymentStatus::Completed
-            && super::view::shown_capture(&payment) == Some(CaptureStatus::Captured)
-            && payment.order_id.is_some();
-        if !captured {
-            let why = "only a paid payment whose money is captured can be refunded";
-            return Err(PaymentError::Conflict(Problem::Other { message: why.into() }));
-        }
-        // A repeat first: a retried "refund all that is left" must find its
-        // refund, not be told that nothing is left.
-        let known = self.storage.refunds_of(&payment.id).await?;
-        if let Some(existing) = known.iter().find(|refund| refund.request_key == key.as_str()) {
-            return self.repeat(existing.clone(), ask.amount).await;
-        }
-        let limit = payment.cart.order_amount.get() as i64;
-        let amount = match ask.amount {
-            Some(amount) if amount < 1 => return Err(one_error("amount", "must be at least 1 (minor units)")),
-            Some(amount) => amount,
-            None => {
-                let held: i64 = known.iter().filter(|r| r.status.holds_amount()).map(|r| r.amount).sum();
-                refundable(MinorUnits(limit as u64), MinorUnits(held.max(0) as u64)).get() as i64
-            }
-        };
         let reference = ask.reference.filter(|r| !r.trim().is_empty());
         if reference.as_ref().is_some_and(|r| r.chars().count() > domain::payment::keys::MAX_KEY_LENGTH) {
             return Err(one_error("reference", "must be at most 255 characters"));
         }
+        let payment = self.refundable_payment(ask.store_id, ask.payment_id).await?;
         let now = now_millis();
-        let new = StoredRefund {
-            id: uuid::Uuid::new_v4().to_string(),
-            payment_id: payment.id.clone(),
-            request_key: key.as_str().to_string(),
-            amount,
-            reference,
-            requested_by: ask.requested_by.to_string(),
-            status: RefundStatus::Pending,
-            problem: None,
-            klarna_refund_id: None,
-            created_at: now,
-            updated_at: now,
+        let plan = |earlier: &[StoredRefund]| {
+            let earlier: Vec<RefundView> = earlier.iter().map(|refund| self.refund_view(&payment, refund)).collect();
+            let (amount, lines) = plan_refund(&payment.cart, &earlier, ask.amount, ask.lines.as_deref())?;
+            Ok::<_, FieldErrors>(StoredRefund {
+                id: uuid::Uuid::new_v4().to_string(),
+                payment_id: payment.id.clone(),
+                request_key: key.as_str().to_string(),
+                amount: amount.get() as i64,
+                lines,
+                reference: reference.clone(),
+                requested_by: ask.requested_by.to_string(),
+                status: RefundStatus::Pending,
+                problem: None,
+                klarna_refund_id: None,
+                created_at: now,
+                updated_at: now,
+            })
         };
-        if amount < 1 {
-            return Err(one_error("amount", "nothing is left to refund"));
-        }
-        match self.storage.record_refund(&new, limit).await? {
-            RefundRecorded::Inserted => {
+        // A repeat is found before anything is planned: a retried "refund
+        // all that is left" must find its refund, not be told nothing is left.
+        match self.storage.record_refund(&payment.id, key.as_str(), plan).await? {
+            RefundRecorded::Inserted(new) => {
+                self.events.publish_refund(&payment.store_id, self.refund_view(&payment, &new));
                 let refund = self.ask_klarna(&new.id).await.unwrap_or(new);
-                Ok(Refunded { refund: refund_view(&refund), created: true })
+                Ok(Refunded { refund: self.refund_view(&payment, &refund), created: true })
             }
-            // The same key at the same moment: the other ask recorded it.
-            RefundRecorded::Existing(existing) => self.repeat(existing, ask.amount).await,
-            RefundRecorded::OverLimit { left } => {
-                Err(one_error("amount", format!("at most {left} (minor units) is left to refund")))
+            RefundRecorded::Existing(existing) => {
+                if !same_ask(&existing, ask.amount, ask.lines.as_deref()) {
+                    return Err(PaymentError::KeyReused);
+                }
+                let refund = match existing.status {
+                    RefundStatus::Pending => self.ask_klarna(&existing.id).await.unwrap_or(existing),
+                    _ => existing,
+                };
+                Ok(Refunded { refund: self.refund_view(&payment, &refund), created: false })
             }
+            RefundRecorded::Refused(errors) => Err(PaymentError::Invalid(errors)),
         }
     }
 
-    /// The refund a key already made (asked of Klarna again if it is still
-    /// pending); the same key with another amount is refused.
-    async fn repeat(&self, existing: StoredRefund, asked: Option<i64>) -> Result<Refunded, PaymentError> {
-        if asked.is_some_and(|amount| amount != existing.amount) {
-            return Err(PaymentError::KeyReused);
+    /// What a paid payment may still give back, in money and items.
+    pub async fn refundable(&self, store_id: &str, payment_id: &str) -> Result<Refundable, PaymentError> {
+        let payment = self.refundable_payment(store_id, payment_id).await?;
+        let refunds = self.storage.refunds_of(&payment.id).await?;
+        let views: Vec<RefundView> = refunds.iter().map(|refund| self.refund_view(&payment, refund)).collect();
+        Ok(refundable_now(&payment.cart, &views))
+    }
+
+    /// The payment, if it is paid and its money captured; else a conflict.
+    async fn refundable_payment(&self, store_id: &str, payment_id: &str) -> Result<StoredPayment, PaymentError> {
+        let payment = self.stored(store_id, payment_id).await?;
+        let captured = payment.status == PaymentStatus::Completed
+            && super::view::shown_capture(&payment) == Some(CaptureStatus::Captured)
+            && payment.order_id.is_some();
+        if captured {
+            Ok(payment)
+        } else {
+            Err(PaymentError::Conflict(Problem::NotRefundable))
         }
-        let refund = match existing.status {
-            RefundStatus::Pending => self.ask_klarna(&existing.id).await.unwrap_or(existing),
-            _ => existing,
-        };
-        Ok(Refunded { refund: refund_view(&refund), created: false })
     }
 
     /// A payment's refunds, oldest first.
     pub async fn refunds(&self, store_id: &str, payment_id: &str) -> Result<Vec<RefundView>, PaymentError> {
         let payment = self.stored(store_id, payment_id).await?;
-        Ok(self.storage.refunds_of(&payment.id).await?.iter().map(refund_view).collect())
+        Ok(self
+            .storage
+            .refunds_of(&payment.id)
+            .await?
+            .iter()
+            .map(|refund| self.refund_view(&payment, refund))
+            .collect())
     }
 
     /// Every refund left pending (a restart): asked again now.
@@ -133,19 +138,25 @@ impl PaymentService {
             self.refunds.done(id);
             return current().await;
         };
-        let order_id = match self.storage.get(&refund.payment_id).await {
-            Ok(Some(payment)) => payment.order_id,
-            _ => None,
+        let payment = match self.storage.get(&refund.payment_id).await {
+            Ok(Some(payment)) if payment.order_id.is_some() => payment,
+            _ => {
+                self.refunds.later(id);
+                return Some(refund);
+            }
         };
-        let Some(order_id) = order_id else {
-            self.refunds.later(id);
-            return Some(refund);
-        };
+        let order_id = payment.order_id.clone().unwrap_or_default();
+        let order_lines: Vec<_> = refund
+            .lines
+            .iter()
+            .filter_map(|line| refund_order_line(&payment.cart, line))
+            .map(|line| requests::order_line(&line))
+            .collect();
         let request = RefundRequest {
             refunded_amount: refund.amount,
             reference: refund.reference.clone(),
             description: None,
-            order_lines: None,
+            order_lines: (!order_lines.is_empty()).then_some(order_lines),
         };
         let answer = self.klarna.refund_order(&order_id, &request, &format!("kassa-refund-{id}")).await;
         let ended = match answer {
@@ -159,8 +170,8 @@ impl PaymentService {
             Err(error) => {
                 tracing::warn!(refund = %id, %error, "Klarna refused the refund");
                 let problem = match error.error_code() {
-                    Some(code) => Problem::KlarnaRefused { reason: format!("{code}: {error}") },
-                    None => klarna_advice(&error),
+                    Some(code) => Problem::RefundRefused { klarna_code: code.to_string() },
+                    None => super::klarna_advice(&error),
                 };
                 self.storage.finish_refund(id, RefundStatus::Refused, None, Some(&problem)).await
             }
@@ -170,7 +181,10 @@ impl PaymentService {
                 crate::telemetry::refund(ended.status.as_str());
                 self.refunds.done(id);
                 if let Ok(Some(payment)) = self.storage.get(&ended.payment_id).await {
-                    self.events.publish(self.view(&payment));
+                    self.events.publish_refund(&payment.store_id, self.refund_view(&payment, &ended));
+                    if ended.status == RefundStatus::Refunded {
+                        self.events.publish(self.view(&payment));
+                    }
                 }
                 Some(ended)
             }
@@ -193,17 +207,38 @@ fn one_error(field: &str, problem: impl Into<domain::FieldProblem>) -> PaymentEr
     PaymentError::Invalid(errors)
 }
 
-fn refund_view(refund: &StoredRefund) -> RefundView {
-    RefundView {
-        id: refund.id.clone(),
-        payment_id: refund.payment_id.clone(),
-        amount: MinorUnits(refund.amount.max(0) as u64),
-        reference: refund.reference.clone(),
-        status: refund.status,
-        requested_by: refund.requested_by.clone(),
-        created_at: rfc3339(refund.created_at).unwrap_or_default(),
-        updated_at: rfc3339(refund.updated_at).unwrap_or_default(),
-        problem: refund.problem.clone(),
+/// Whether a repeated key asks for what it asked before (what it leaves
+/// out, it leaves to the first ask).
+fn same_ask(existing: &StoredRefund, amount: Option<i64>, lines: Option<&[ReturnedItems]>) -> bool {
+    let same_amount = amount.is_none_or(|amount| amount == existing.amount);
+    let same_lines = lines.is_none_or(|lines| {
+        lines.len() == existing.lines.len()
+            && lines.iter().all(|item| {
+                existing
+                    .lines
+                    .iter()
+                    .any(|line| i64::from(line.line) == item.line && i64::from(line.quantity) == item.quantity)
+            })
+    });
+    same_amount && same_lines
+}
+
+impl PaymentService {
+    fn refund_view(&self, payment: &StoredPayment, refund: &StoredRefund) -> RefundView {
+        let zone = store_zone(self.config().store(&payment.store_id));
+        RefundView {
+            id: refund.id.clone(),
+            payment_id: refund.payment_id.clone(),
+            amount: MinorUnits(refund.amount.max(0) as u64),
+            lines: refund.lines.clone(),
+            reference: refund.reference.clone(),
+            status: refund.status,
+            requested_by: refund.requested_by.clone(),
+            created_at: rfc3339(refund.created_at).unwrap_or_default(),
+            updated_at: rfc3339(refund.updated_at).unwrap_or_default(),
+            created_at_local: local_rfc3339(refund.created_at, &zone).unwrap_or_default(),
+            problem: refund.problem.clone(),
+        }
     }
 }
 
@@ -212,6 +247,7 @@ mod tests {
     use super::*;
     use crate::payments::{Source, StartRequest};
     use crate::testing::{cart_of, eventually, service_on_storage, service_with, TestKlarna};
+    use domain::ReturnedItems;
     use klarna::simulator::faults::Endpoint;
     use std::sync::Arc;
 
@@ -234,6 +270,7 @@ mod tests {
             payment_id,
             key,
             amount,
+            lines: None,
             reference: Some("return-7".into()),
             requested_by: "anna",
         }
@@ -269,6 +306,41 @@ mod tests {
         assert!(matches!(service.refund(ask(&id, "r-4", None)).await, Err(PaymentError::Invalid(_))));
         let listed = service.refunds("stockholm", &id).await.unwrap();
         assert_eq!(listed.iter().map(|r| r.requested_by.as_str()).collect::<Vec<_>>(), ["anna", "anna"]);
+    }
+
+    #[tokio::test]
+    async fn items_given_back_go_to_klarna_as_order_lines_and_every_step_is_streamed() {
+        use crate::events::Change;
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        let mut changes = service.events().subscribe();
+        let one_tea = || Some(vec![ReturnedItems { line: 0, quantity: 1 }]);
+        let made = service.refund(RefundAsk { lines: one_tea(), ..ask(&id, "tea-1", None) }).await.unwrap().refund;
+        assert_eq!((made.status, made.amount, made.lines[0].quantity), (RefundStatus::Refunded, MinorUnits(4_500), 1));
+        let sent = &klarna.sim().orders()[0].refunds[0];
+        assert_eq!((sent.amount, sent.order_lines[0].name.as_str(), sent.order_lines[0].quantity), (4_500, "Tea", 1));
+
+        let left = service.refundable("stockholm", &id).await.unwrap();
+        assert_eq!((left.left, left.lines[0].quantity_left), (MinorUnits(4_500), 1));
+        let too_many = Some(vec![ReturnedItems { line: 0, quantity: 2 }]);
+        match service.refund(RefundAsk { lines: too_many, ..ask(&id, "tea-2", None) }).await {
+            Err(PaymentError::Invalid(errors)) => assert_eq!(errors.0[0].field, "lines[0].quantity"),
+            _ => panic!("more items than are left are refused naming the line"),
+        }
+        let again = service.refund(RefundAsk { lines: one_tea(), ..ask(&id, "tea-1", None) }).await.unwrap();
+        assert!(!again.created, "the same key and items: the same refund");
+        let other_items = Some(vec![ReturnedItems { line: 0, quantity: 2 }]);
+        let reused = service.refund(RefundAsk { lines: other_items, ..ask(&id, "tea-1", None) }).await;
+        assert!(matches!(reused, Err(PaymentError::KeyReused)));
+
+        let mut seen = Vec::new();
+        while let Ok(change) = changes.try_recv() {
+            seen.push(match &*change {
+                Change::Refund { store_id, refund } => format!("refund {store_id} {}", refund.status.as_str()),
+                Change::Payment(view) => format!("payment {}", view.refunded_amount),
+            });
+        }
+        assert_eq!(seen, ["refund stockholm pending", "refund stockholm refunded", "payment 4500"]);
     }
 
     #[tokio::test]

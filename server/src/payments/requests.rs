@@ -28,24 +28,25 @@ pub fn profile(door: Door, store: &StoreConfig) -> Option<&ViewProfile> {
     }
 }
 
+/// Klarna's order line for a cart line.
+pub fn order_line(line: &domain::CartLine) -> OrderLine {
+    OrderLine {
+        line_type: Some("physical".into()),
+        reference: line.reference.clone(),
+        name: line.name.clone(),
+        quantity: i64::from(line.quantity),
+        unit_price: line.unit_price.get() as i64,
+        tax_rate: i64::from(line.tax_rate.basis_points()),
+        total_amount: line.total_amount.get() as i64,
+        total_discount_amount: line.discount.get() as i64,
+        total_tax_amount: line.total_tax_amount.get() as i64,
+    }
+}
+
 /// The KP session for a cart: Klarna's order lines and the door's channel.
 pub fn kp_session(payment: &StoredPayment, store: &StoreConfig) -> PaymentSessionRequest {
     let cart = &payment.cart;
-    let order_lines = cart
-        .lines
-        .iter()
-        .map(|line| OrderLine {
-            line_type: Some("physical".into()),
-            reference: line.reference.clone(),
-            name: line.name.clone(),
-            quantity: i64::from(line.quantity),
-            unit_price: line.unit_price.get() as i64,
-            tax_rate: i64::from(line.tax_rate.basis_points()),
-            total_amount: line.total_amount.get() as i64,
-            total_discount_amount: line.discount.get() as i64,
-            total_tax_amount: line.total_tax_amount.get() as i64,
-        })
-        .collect();
+    let order_lines = cart.lines.iter().map(order_line).collect();
     PaymentSessionRequest {
         purchase_country: store.country.code().to_string(),
         purchase_currency: cart.currency.code().to_string(),

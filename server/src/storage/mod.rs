@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_session_credential.sql")),
     (8, include_str!("../../migrations/0008_capture_status.sql")),
     (9, include_str!("../../migrations/0009_refunds.sql")),
+    (10, include_str!("../../migrations/0010_refund_lines.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

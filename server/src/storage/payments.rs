@@ -192,6 +192,30 @@ impl Storage {
         rows.iter().map(rows::payment).collect()
     }
 
+    /// A store's payments whose Klarna reference or id is `text`, or whose
+    /// order amount is `amount`: newest first, at most `limit`.
+    pub async fn find(
+        &self,
+        store_id: &str,
+        text: &str,
+        amount: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredPayment>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT * FROM payments WHERE store_id = ? AND (klarna_reference = ? OR id = ? OR order_amount = ?) \
+             ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(store_id)
+        .bind(text)
+        .bind(text)
+        // No amount: one no order can have.
+        .bind(amount.unwrap_or(-1))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::payment).collect()
+    }
+
     /// Every payment that is not final yet, oldest first.
     pub async fn open_payments(&self) -> Result<Vec<StoredPayment>, StorageError> {
         let rows =

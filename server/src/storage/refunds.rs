@@ -3,7 +3,7 @@
 use super::rows::{decode_problem, encode_problem};
 use super::{Storage, StorageError};
 use crate::clock::now_millis;
-use domain::{Problem, RefundStatus};
+use domain::{Problem, RefundLine, RefundStatus};
 use sqlx::Row;
 
 /// A refund as stored. Times are Unix milliseconds.
@@ -14,6 +14,8 @@ pub struct StoredRefund {
     /// The caller's key for this refund: the same key is the same refund.
     pub request_key: String,
     pub amount: i64,
+    /// The items given back; empty for a refund of an amount.
+    pub lines: Vec<RefundLine>,
     pub reference: Option<String>,
     pub requested_by: String,
     pub status: RefundStatus,
@@ -25,31 +27,28 @@ pub struct StoredRefund {
 
 /// What recording a new refund found.
 #[derive(Clone, Debug, PartialEq)]
-pub enum RefundRecorded {
-    Inserted,
+pub enum RefundRecorded<E> {
+    Inserted(StoredRefund),
     /// The payment already has a refund under this key.
     Existing(StoredRefund),
-    /// It would take more than `limit` in all; this much is left.
-    OverLimit {
-        left: i64,
-    },
+    /// The plan refused it, given the payment's earlier refunds.
+    Refused(E),
 }
 
 fn refund(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRefund, StorageError> {
     let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
     let problem: Option<String> = row.try_get("problem")?;
+    let lines: String = row.try_get("lines")?;
+    let corrupt = |column, detail| StorageError::Corrupt { id: id.clone(), column, detail };
     Ok(StoredRefund {
+        lines: serde_json::from_str(&lines).map_err(|e| corrupt("lines", e.to_string()))?,
         payment_id: row.try_get("payment_id")?,
         request_key: row.try_get("request_key")?,
         amount: row.try_get("amount")?,
         reference: row.try_get("reference")?,
         requested_by: row.try_get("requested_by")?,
-        status: RefundStatus::parse(&status).ok_or_else(|| StorageError::Corrupt {
-            id: id.clone(),
-            column: "status",
-            detail: format!("{status:?}"),
-        })?,
+        status: RefundStatus::parse(&status).ok_or_else(|| corrupt("status", format!("{status:?}")))?,
         problem: problem.as_deref().map(decode_problem),
         klarna_refund_id: row.try_get("klarna_refund_id")?,
         created_at: row.try_get("created_at")?,
@@ -59,37 +58,39 @@ fn refund(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRefund, StorageError> {
 }
 
 impl Storage {
-    /// Records a new pending refund, unless its key is taken or it would
-    /// take the payment's refunds (all but refused ones) over `limit`:
-    /// checked and written under the write lock, so two at once cannot
-    /// both pass.
-    pub async fn record_refund(&self, new: &StoredRefund, limit: i64) -> Result<RefundRecorded, StorageError> {
+    /// Records a new pending refund of a payment, unless `key` already
+    /// made one: `plan` sees the payment's earlier refunds and makes the
+    /// refund or refuses it. Read, planned and written under the write
+    /// lock, so two refunds at once cannot both take what is left.
+    pub async fn record_refund<E>(
+        &self,
+        payment_id: &str,
+        key: &str,
+        plan: impl FnOnce(&[StoredRefund]) -> Result<StoredRefund, E>,
+    ) -> Result<RefundRecorded<E>, StorageError> {
         let mut tx = self.write_transaction().await?;
-        let existing = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? AND request_key = ?")
-            .bind(&new.payment_id)
-            .bind(&new.request_key)
-            .fetch_optional(&mut *tx)
+        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at, id")
+            .bind(payment_id)
+            .fetch_all(&mut *tx)
             .await?;
-        if let Some(row) = existing {
-            return Ok(RefundRecorded::Existing(refund(&row)?));
+        let earlier = rows.iter().map(refund).collect::<Result<Vec<_>, _>>()?;
+        if let Some(existing) = earlier.iter().find(|refund| refund.request_key == key) {
+            return Ok(RefundRecorded::Existing(existing.clone()));
         }
-        let held: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = ? AND status != ?")
-                .bind(&new.payment_id)
-                .bind(RefundStatus::Refused.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-        if held + new.amount > limit {
-            return Ok(RefundRecorded::OverLimit { left: (limit - held).max(0) });
-        }
+        let new = match plan(&earlier) {
+            Ok(new) => new,
+            Err(refused) => return Ok(RefundRecorded::Refused(refused)),
+        };
+        let lines = serde_json::to_string(&new.lines).unwrap_or_else(|_| "[]".into());
         sqlx::query(
-            "INSERT INTO refunds (id, payment_id, request_key, amount, reference, requested_by, status, problem, \
-             klarna_refund_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+            "INSERT INTO refunds (id, payment_id, request_key, amount, lines, reference, requested_by, status, \
+             problem, klarna_refund_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
         )
         .bind(&new.id)
-        .bind(&new.payment_id)
-        .bind(&new.request_key)
+        .bind(payment_id)
+        .bind(key)
         .bind(new.amount)
+        .bind(lines)
         .bind(&new.reference)
         .bind(&new.requested_by)
         .bind(RefundStatus::Pending.as_str())
@@ -98,7 +99,7 @@ impl Storage {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(RefundRecorded::Inserted)
+        Ok(RefundRecorded::Inserted(new))
     }
 
     /// Ends a pending refund: refunded (its amount joins the payment's

@@ -3,14 +3,16 @@
 
 use super::{summary, Ports};
 use crate::http::client::ClientAddress;
+use crate::payments::RefundAsk;
 use crate::payments::{distribution_advice, LinkTarget, PaymentError, StartRequest};
 use crate::sellers::{AuthError, SESSION_HOURS};
 use app::cookies::{CookieChange, SELLER_COOKIE};
 use app::i18n::Lang;
-use app::model::{LinkRecipient, PaymentView, SellerSession, StoreChoice, StoreSummary, TodaysList, TODAYS_LIST_LIMIT};
+use app::model::{LinkRecipient, PaymentView, RefundSheet, SellerSession, StoreChoice, StoreSummary, TodaysList};
+use app::model::{RefundInput, FOUND_LIMIT, TODAYS_LIST_LIMIT};
 use app::ports::{BoxFuture, SellerPort};
 use app::AppError;
-use domain::{CartInput, Door, FieldErrors, FieldProblem, Problem};
+use domain::{CartInput, Door, FieldErrors, FieldProblem, MinorUnits, Problem, RefundView};
 
 impl SellerPort for Ports {
     fn sign_in_stores(&self) -> Vec<StoreChoice> {
@@ -140,6 +142,50 @@ impl SellerPort for Ports {
             Ok(self.0.payments.regenerate(&session.store_id, &id, Door::Seller, &attempt_key).await?.view)
         })
     }
+
+    fn find_payments(&self, session: SellerSession, text: String) -> BoxFuture<'_, Result<Vec<PaymentView>, AppError>> {
+        Box::pin(async move {
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > domain::cart::MAX_TEXT_LEN {
+                let mut errors = FieldErrors::default();
+                errors.push("text", "enter a Klarna reference or an amount");
+                return Err(AppError::Invalid(errors));
+            }
+            let currency = self.seller_store(&session)?.currency;
+            let amount = MinorUnits::parse_major(text, currency);
+            Ok(self.0.payments.find(&session.store_id, text, amount, FOUND_LIMIT).await?)
+        })
+    }
+
+    fn refund_sheet(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<RefundSheet, AppError>> {
+        Box::pin(async move {
+            let payments = &self.0.payments;
+            let refundable = payments.refundable(&session.store_id, &id).await?;
+            Ok(RefundSheet { refundable, refunds: payments.refunds(&session.store_id, &id).await? })
+        })
+    }
+
+    fn refund_payment(
+        &self,
+        session: SellerSession,
+        id: String,
+        ask: RefundInput,
+    ) -> BoxFuture<'_, Result<RefundView, AppError>> {
+        Box::pin(async move {
+            let ask = RefundAsk {
+                store_id: &session.store_id,
+                payment_id: &id,
+                key: &ask.key,
+                amount: ask.amount,
+                lines: ask.lines.filter(|lines| !lines.is_empty()),
+                reference: ask.reference,
+                requested_by: &session.associate,
+            };
+            let refunded = self.0.payments.refund(ask).await?;
+            tracing::info!(payment = %id, refund = %refunded.refund.id, associate = %session.associate, "refund asked for");
+            Ok(refunded.refund)
+        })
+    }
 }
 
 /// Checks what the associate typed; errors name the form's fields.
@@ -200,5 +246,43 @@ mod tests {
             AppError::Internal { error_id } => assert_eq!(error_id.len(), 16),
             other => panic!("expected an internal error with a reference, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_associate_finds_an_older_payment_and_refunds_it_in_their_own_name() {
+        use crate::payments::{Source, StartRequest};
+        let (state, klarna) = crate::kiosks::tests::state_with_second_store().await;
+        let payments = state.payments.clone();
+        let cart = crate::testing::cart_of("Tea", 2, 4_550);
+        let started = payments.start(StartRequest::api("stockholm", "older-1", None, &cart)).await.unwrap().view;
+        let session_id = payments.storage().get(&started.id).await.unwrap().unwrap().hpp_session_id.unwrap();
+        klarna.act(&session_id, "open").await;
+        klarna.act(&session_id, "authorize").await;
+        payments.refresh(&started.id, Source::Callback).await.unwrap();
+        let paid = payments.get("stockholm", &started.id).await.unwrap();
+        let service = Ports(state);
+        let demo = || SellerSession { store_id: "stockholm".into(), associate: "demo".into() };
+        let other_store = SellerSession { store_id: "malmo".into(), associate: "demo".into() };
+
+        let reference = paid.klarna_reference.clone().expect("a paid payment has Klarna's reference");
+        for typed in [reference.as_str(), " 91,00 ", "91", started.id.as_str()] {
+            let found = service.find_payments(demo(), typed.into()).await.unwrap();
+            assert_eq!(found.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), [started.id.as_str()], "{typed:?}");
+        }
+        assert!(service.find_payments(other_store, reference.clone()).await.unwrap().is_empty(), "another store's");
+        assert!(service.find_payments(demo(), "92".into()).await.unwrap().is_empty());
+        assert!(matches!(service.find_payments(demo(), "  ".into()).await, Err(AppError::Invalid(_))));
+
+        let ask = |key: &str| RefundInput {
+            key: key.into(),
+            amount: None,
+            lines: Some(vec![domain::ReturnedItems { line: 0, quantity: 1 }]),
+            reference: None,
+        };
+        let refund = service.refund_payment(demo(), started.id.clone(), ask("tablet-tap-1")).await.unwrap();
+        assert_eq!((refund.requested_by.as_str(), refund.amount), ("demo", MinorUnits(4_550)));
+        let sheet = service.refund_sheet(demo(), started.id.clone()).await.unwrap();
+        assert_eq!((sheet.refundable.left, sheet.refunds.len()), (MinorUnits(4_550), 1));
+        assert_eq!(sheet.refundable.lines[0].quantity_left, 1);
     }
 }

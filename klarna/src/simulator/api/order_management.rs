@@ -29,6 +29,22 @@ fn positive(amount: i64, field: &str) -> Result<(), Refusal> {
     }
 }
 
+/// Order lines sent with a refund: each line's total is quantity × unit
+/// price − discount, and together they make the refunded amount.
+fn lines_add_up(lines: &[crate::wire::OrderLine], amount: i64) -> Result<(), Refusal> {
+    let bad = |message: String| Err(klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", message));
+    for (index, line) in lines.iter().enumerate() {
+        if line.quantity * line.unit_price - line.total_discount_amount != line.total_amount {
+            return bad(format!("order_lines[{index}].total_amount does not match quantity, unit_price and discount."));
+        }
+    }
+    let total: i64 = lines.iter().map(|line| line.total_amount).sum();
+    if !lines.is_empty() && total != amount {
+        return bad(format!("The order lines add up to {total}, not to refunded_amount {amount}."));
+    }
+    Ok(())
+}
+
 pub async fn read_order(
     State(sim): State<Simulator>,
     headers: HeaderMap,
@@ -82,7 +98,9 @@ pub async fn refund(
     check_auth(&sim, &headers)?;
     let request: RefundRequest = parse_body(&body)?;
     positive(request.refunded_amount, "refunded_amount")?;
+    let order_lines = request.order_lines.unwrap_or_default();
+    lines_add_up(&order_lines, request.refunded_amount)?;
     create(&sim, &headers, &order_id, IdempotentCall::Refund, |order, now| {
-        order.refund(request.refunded_amount, request.reference.clone(), now)
+        order.refund(request.refunded_amount, request.reference.clone(), order_lines, now)
     })
 }

@@ -1,6 +1,6 @@
 //! Authorization tokens and the orders they (or Klarna itself) placed.
 
-use crate::wire::{OrderRead, OrderStatus};
+use crate::wire::{OrderLine, OrderRead, OrderStatus};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -58,6 +58,9 @@ pub struct Movement {
     pub amount: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The order lines it names, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub order_lines: Vec<OrderLine>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
@@ -70,7 +73,13 @@ impl PlacedOrder {
     /// or placed with `auto_capture`.
     pub fn captured_at_placement(mut self) -> PlacedOrder {
         if self.auto_capture {
-            let capture = Movement { id: new_id(), amount: self.order_amount, reference: None, at: self.placed_at };
+            let capture = Movement {
+                id: new_id(),
+                amount: self.order_amount,
+                reference: None,
+                order_lines: Vec::new(),
+                at: self.placed_at,
+            };
             self.captures.push(capture);
         }
         self
@@ -111,12 +120,18 @@ impl PlacedOrder {
             return Err(("CAPTURE_NOT_ALLOWED", "The captured amount is higher than the remaining authorized amount."));
         }
         let id = new_id();
-        self.captures.push(Movement { id: id.clone(), amount, reference: None, at: now });
+        self.captures.push(Movement { id: id.clone(), amount, reference: None, order_lines: Vec::new(), at: now });
         Ok(id)
     }
 
     /// Refunds `amount` of what was captured and not refunded yet.
-    pub fn refund(&mut self, amount: i64, reference: Option<String>, now: OffsetDateTime) -> Result<String, OmRefusal> {
+    pub fn refund(
+        &mut self,
+        amount: i64,
+        reference: Option<String>,
+        order_lines: Vec<OrderLine>,
+        now: OffsetDateTime,
+    ) -> Result<String, OmRefusal> {
         if amount > self.captured_amount() - self.refunded_amount() {
             return Err((
                 "REFUND_NOT_ALLOWED",
@@ -124,7 +139,7 @@ impl PlacedOrder {
             ));
         }
         let id = new_id();
-        self.refunds.push(Movement { id: id.clone(), amount, reference, at: now });
+        self.refunds.push(Movement { id: id.clone(), amount, reference, order_lines, at: now });
         Ok(id)
     }
 }
