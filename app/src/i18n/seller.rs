@@ -76,6 +76,45 @@ pub enum Word {
     CapturePending,
     CaptureDone,
     CaptureRefused,
+    /// `{amount}`
+    RefundedSoFar,
+    OpenRefund,
+    RefundHeading,
+    /// `{left}`, `{paid}`
+    LeftToRefund,
+    AllRefunded,
+    RefundWhat,
+    /// `{amount}`
+    RefundEverything,
+    RefundItems,
+    RefundAnAmount,
+    /// `{name}`, `{left}`
+    ItemsBack,
+    /// `{amount}`
+    ItemsRefund,
+    RefundReference,
+    ContinueRefund,
+    /// `{amount}`
+    ConfirmRefund,
+    /// `{amount}`
+    YesRefund,
+    Back,
+    Refunds,
+    RefundPending,
+    RefundDone,
+    RefundRefused,
+    /// `{amount}`, `{status}`
+    RefundResult,
+    /// `{quantity}`, `{name}`
+    ItemsCount,
+    FindPayment,
+    FindLabel,
+    Find,
+    Finding,
+    FoundPayments,
+    NothingFound,
+    /// `{count}`
+    FoundNewest,
     SignInHeading,
     Store,
     Name,
@@ -185,6 +224,73 @@ pub fn tr(lang: Lang, word: Word) -> &'static str {
                 "Klarna refused the capture: capture it in Klarna's merchant portal",
                 "Klarna nekade dragningen: dra beloppet i Klarnas handlarportal",
                 "Klarna hat den Einzug abgelehnt: im Klarna-Händlerportal einziehen",
+            ],
+            Word::RefundedSoFar => ["refunded {amount}", "återbetalt {amount}", "erstattet {amount}"],
+            Word::OpenRefund => ["Refund…", "Återbetala…", "Erstatten…"],
+            Word::RefundHeading => ["Refund", "Återbetalning", "Erstattung"],
+            Word::LeftToRefund => [
+                "Left to refund: {left} of {paid}",
+                "Kvar att återbetala: {left} av {paid}",
+                "Noch erstattbar: {left} von {paid}",
+            ],
+            Word::AllRefunded => ["Everything is refunded.", "Allt är återbetalt.", "Alles ist erstattet."],
+            Word::RefundWhat => ["What is given back", "Vad lämnas tillbaka", "Was wird zurückgegeben"],
+            Word::RefundEverything => {
+                ["Everything left ({amount})", "Allt som återstår ({amount})", "Alles Übrige ({amount})"]
+            }
+            Word::RefundItems => ["Items", "Varor", "Artikel"],
+            Word::RefundAnAmount => ["An amount", "Ett belopp", "Ein Betrag"],
+            Word::ItemsBack => [
+                "{name}: how many back ({left} left)",
+                "{name}: antal tillbaka ({left} kvar)",
+                "{name}: Anzahl zurück ({left} übrig)",
+            ],
+            Word::ItemsRefund => [
+                "Refund for the chosen items: {amount}",
+                "Återbetalning för valda varor: {amount}",
+                "Erstattung für die gewählten Artikel: {amount}",
+            ],
+            Word::RefundReference => {
+                ["Return number (optional)", "Returnummer (valfritt)", "Retourennummer (optional)"]
+            }
+            Word::ContinueRefund => ["Continue", "Fortsätt", "Weiter"],
+            Word::ConfirmRefund => [
+                "Refund {amount} to the shopper? Klarna pays it back the way they paid.",
+                "Återbetala {amount} till kunden? Klarna betalar tillbaka på samma sätt som kunden betalade.",
+                "{amount} an den Kunden erstatten? Klarna zahlt auf demselben Weg zurück, wie er bezahlt hat.",
+            ],
+            Word::YesRefund => ["Yes, refund {amount}", "Ja, återbetala {amount}", "Ja, {amount} erstatten"],
+            Word::Back => ["Back", "Tillbaka", "Zurück"],
+            Word::Refunds => ["Refunds", "Återbetalningar", "Erstattungen"],
+            Word::RefundPending => [
+                "waiting for Klarna to confirm…",
+                "väntar på att Klarna bekräftar…",
+                "wartet auf die Bestätigung von Klarna…",
+            ],
+            Word::RefundDone => ["refunded", "återbetald", "erstattet"],
+            Word::RefundRefused => ["refused", "nekad", "abgelehnt"],
+            Word::RefundResult => [
+                "Refund of {amount}: {status}",
+                "Återbetalning på {amount}: {status}",
+                "Erstattung über {amount}: {status}",
+            ],
+            Word::ItemsCount => ["{quantity} × {name}", "{quantity} × {name}", "{quantity} × {name}"],
+            Word::FindPayment => ["Find a payment", "Hitta en betalning", "Zahlung suchen"],
+            Word::FindLabel => {
+                ["Klarna reference or amount", "Klarna-referens eller belopp", "Klarna-Referenz oder Betrag"]
+            }
+            Word::Find => ["Find", "Sök", "Suchen"],
+            Word::Finding => ["Finding…", "Söker…", "Wird gesucht…"],
+            Word::FoundPayments => ["Found payments", "Hittade betalningar", "Gefundene Zahlungen"],
+            Word::NothingFound => [
+                "No payment of this store matches.",
+                "Ingen betalning i butiken matchar.",
+                "Keine Zahlung dieses Geschäfts passt.",
+            ],
+            Word::FoundNewest => [
+                "Showing the newest {count} matches.",
+                "Visar de {count} senaste träffarna.",
+                "Angezeigt werden die {count} neuesten Treffer.",
             ],
             Word::SignInHeading => ["Sign in to your store", "Logga in i din butik", "In Ihrem Geschäft anmelden"],
             Word::Store => ["Store", "Butik", "Geschäft"],

@@ -16,6 +16,13 @@ export class KlarnaSimulator {
     return response.json();
   }
 
+  /** Orders placed at Klarna, each with its captures and refunds. */
+  async orders(): Promise<Array<{ order_id: string; refunds: Array<{ amount: number; reference?: string }> }>> {
+    const response = await this.request.get(`${this.base}/klarna-sim/_sim/orders`);
+    expect(response.ok()).toBeTruthy();
+    return response.json();
+  }
+
   async resetFaults(): Promise<void> {
     const response = await this.request.delete(`${this.base}/klarna-sim/_sim/faults`);
     expect(response.ok()).toBeTruthy();

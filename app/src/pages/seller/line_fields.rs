@@ -123,7 +123,7 @@ pub fn LineFields(
 }
 
 #[component]
-fn TextField(
+pub(super) fn TextField(
     label: Signal<String>,
     value: RwSignal<String>,
     error: Signal<Option<String>>,

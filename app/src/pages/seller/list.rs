@@ -1,15 +1,17 @@
 //! Today's payments of the store, live: open ones first, each with its
-//! details and a cancel for those still payable.
+//! details, a cancel for those still payable and a refund for paid ones;
+//! older payments are found by Klarna reference or amount.
 
+use super::refund::RefundPanel;
 use super::sign_out::SignOut;
 use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
 use crate::browser::{Live, LiveStream};
 use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
 use crate::i18n::{self, fill, tr, use_lang, Word};
-use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, TODAYS_LIST_LIMIT};
-use crate::server_fns::seller::{seller_store, todays_payments};
+use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, FOUND_LIMIT, TODAYS_LIST_LIMIT};
+use crate::server_fns::seller::{find_payments, seller_store, todays_payments};
 use crate::AppError;
-use domain::CaptureStatus;
+use domain::{CaptureStatus, MinorUnits, RefundView};
 use leptos::prelude::*;
 
 #[component]
@@ -57,6 +59,8 @@ fn PaymentList(initial: TodaysList, money_language: String) -> impl IntoView {
     let connected = RwSignal::new(true);
     let money_language = StoredValue::new(money_language);
     let payments = RwSignal::new(initial.payments);
+    let found = RwSignal::new(None::<Vec<PaymentView>>);
+    let refund_seen = RwSignal::new(None::<RefundView>);
     let older_left_out = RwSignal::new(initial.older_left_out);
     // The whole list again at every connect (the page may have been rendered
     // a while before; a reconnect missed what happened meanwhile) and at
@@ -75,8 +79,14 @@ fn PaymentList(initial: TodaysList, money_language: String) -> impl IntoView {
         previous.flatten().or_else(|| {
             let stream = LiveStream::new("/seller/events", connected)
                 .on("payment", move |view: PaymentView| {
+                    found.update(|found| {
+                        if let Some(list) = found.as_mut() {
+                            *list = replace_newer(std::mem::take(list), &view);
+                        }
+                    });
                     payments.update(|list| *list = merge_newest(std::mem::take(list), vec![view]))
                 })
+                .on("refund", move |refund: RefundView| refund_seen.set(Some(refund)))
                 .on_signal("resync", list_again)
                 .on_open(list_again)
                 .on_refused(sign_in_again_if_signed_out);
@@ -86,9 +96,10 @@ fn PaymentList(initial: TodaysList, money_language: String) -> impl IntoView {
     let sorted = move || {
         let mut list = payments.get();
         list.sort_by_key(|p| p.status.is_final());
-        list
+        list.into_iter().map(|p| p.id).collect::<Vec<_>>()
     };
     view! {
+        <FindPayment found money_language refund_seen/>
         <section class="payment-list" aria-label=move || tr(lang.get(), Word::Payments)>
             <ConnectionLost connected/>
             <Show
@@ -96,8 +107,8 @@ fn PaymentList(initial: TodaysList, money_language: String) -> impl IntoView {
                 fallback=move || view! { <p class="hint">{move || tr(lang.get(), Word::NoPaymentsYet)}</p> }
             >
                 <ul class="rows">
-                    <For each=sorted key=|p| (p.id.clone(), p.updated_at.clone(), p.status as u8) let:payment>
-                        <PaymentRow payment payments money_language=money_language.get_value()/>
+                    <For each=sorted key=|id| id.clone() let:id>
+                        <PaymentRow id rows=payments money_language refund_seen/>
                     </For>
                 </ul>
             </Show>
@@ -127,8 +138,127 @@ fn merge_newest(mut known: Vec<PaymentView>, arrived: Vec<PaymentView>) -> Vec<P
     new
 }
 
+/// `list` with `view` in place of an older state of the same payment.
+fn replace_newer(mut list: Vec<PaymentView>, view: &PaymentView) -> Vec<PaymentView> {
+    for existing in list.iter_mut().filter(|p| p.id == view.id && p.updated_at <= view.updated_at) {
+        *existing = view.clone();
+    }
+    list
+}
+
+/// Older payments by Klarna reference (or Kassa's id) or amount, of any
+/// day: each shown as in the list, live, with its refund.
 #[component]
-fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_language: String) -> impl IntoView {
+fn FindPayment(
+    found: RwSignal<Option<Vec<PaymentView>>>,
+    money_language: StoredValue<String>,
+    refund_seen: RwSignal<Option<RefundView>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<AppError>);
+    let find = Action::new(move |text: &String| {
+        let text = text.clone();
+        async move { find_payments(text).await }
+    });
+    Effect::new(move |_| match find.value().get() {
+        Some(Ok(list)) => {
+            problem.set(None);
+            found.set(Some(list));
+        }
+        Some(Err(error)) => problem.set(Some(error)),
+        None => {}
+    });
+    let rows = RwSignal::new(Vec::<PaymentView>::new());
+    Effect::new(move |_| rows.set(found.get().unwrap_or_default()));
+    let ids = move || rows.with(|list| list.iter().map(|p| p.id.clone()).collect::<Vec<_>>());
+    view! {
+        <section class="find-payment" aria-label=move || t(Word::FindPayment)>
+            <form
+                class="find-form"
+                role="search"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    find.dispatch(text.get_untracked());
+                }
+            >
+                <label class="field">
+                    <span>{move || t(Word::FindLabel)}</span>
+                    <input
+                        type="search"
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" disabled=move || find.pending().get()>
+                    {move || if find.pending().get() { t(Word::Finding) } else { t(Word::Find) }}
+                </button>
+            </form>
+            <MaybeProblem error=problem/>
+            {move || {
+                found
+                    .with(|list| list.as_ref().map(Vec::len))
+                    .map(|count| {
+                        if count == 0 {
+                            view! { <p class="hint" role="status">{move || t(Word::NothingFound)}</p> }.into_any()
+                        } else {
+                            let newest = (count >= FOUND_LIMIT as usize)
+                                .then(|| fill(t(Word::FoundNewest), &[("count", &FOUND_LIMIT.to_string())]));
+                            view! {
+                                <ul class="rows" aria-label=move || t(Word::FoundPayments)>
+                                    <For each=ids key=|id| id.clone() let:id>
+                                        <PaymentRow id rows money_language refund_seen/>
+                                    </For>
+                                </ul>
+                                {newest.map(|text| view! { <p class="hint">{text}</p> })}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// One payment of `rows`, kept up to date as the row list changes; its
+/// refund stays open while the payment changes under it.
+#[component]
+fn PaymentRow(
+    id: String,
+    rows: RwSignal<Vec<PaymentView>>,
+    money_language: StoredValue<String>,
+    refund_seen: RwSignal<Option<RefundView>>,
+) -> impl IntoView {
+    let current = Memo::new(move |_| rows.with(|list| list.iter().find(|p| p.id == id).cloned()));
+    let refundable = Memo::new(move |_| {
+        current.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| p.status == PaymentStatus::Completed && p.capture == Some(CaptureStatus::Captured))
+        })
+    });
+    let open = move || {
+        current.with(|p| {
+            p.as_ref().is_some_and(|p| {
+                !p.status.is_final() && !matches!(p.status, PaymentStatus::Creating | PaymentStatus::Authorized)
+            })
+        })
+    };
+    view! {
+        <li class=move || if open() { "row row-open" } else { "row" }>
+            {move || {
+                let money_language = money_language.get_value();
+                current.get().map(|payment| view! { <PaymentDetails payment rows money_language/> })
+            }}
+            <Show when=move || refundable.get()>
+                <RefundPanel payment=current money_language refund_seen/>
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn PaymentDetails(payment: PaymentView, rows: RwSignal<Vec<PaymentView>>, money_language: String) -> impl IntoView {
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     let open =
@@ -136,7 +266,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
     let id = payment.id.clone();
     let problem = RwSignal::new(None::<AppError>);
     let cancel = cancel_action(problem, move |view| {
-        payments.update(|list| {
+        rows.update(|list| {
             if let Some(existing) = list.iter_mut().find(|p| p.id == view.id) {
                 *existing = view;
             }
@@ -147,7 +277,16 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
         payment.order_amount.display(payment.currency, &money_language),
         payment.status,
     );
-    let summary = move || format!("{created} · {amount} · {}", i18n::status(lang.get(), status));
+    let refunded = (payment.refunded_amount > MinorUnits::ZERO)
+        .then(|| payment.refunded_amount.display(payment.currency, &money_language));
+    let summary = move || {
+        let mut text = format!("{created} · {amount} · {}", i18n::status(lang.get(), status));
+        if let Some(refunded) = &refunded {
+            text.push_str(" · ");
+            text.push_str(&fill(tr(lang.get(), Word::RefundedSoFar), &[("amount", refunded)]));
+        }
+        text
+    };
     let note = payment.problem.clone();
     let capture = payment.capture.map(|capture| match capture {
         CaptureStatus::Pending => Word::CapturePending,
@@ -155,8 +294,7 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
         CaptureStatus::Refused => Word::CaptureRefused,
     });
     view! {
-        <li class=if open { "row row-open" } else { "row" }>
-            <details>
+        <details>
                 <summary>{summary}</summary>
                 <dl class="receipt">
                     <dt>{move || t(Word::Payment)}</dt>
@@ -193,7 +331,6 @@ fn PaymentRow(payment: PaymentView, payments: RwSignal<Vec<PaymentView>>, money_
                     }
                 })}
             <MaybeProblem error=problem/>
-        </li>
     }
 }
 

@@ -7,6 +7,7 @@ mod line_fields;
 mod list;
 mod live;
 mod payment;
+mod refund;
 mod sign_in;
 mod sign_out;
 mod till;
