@@ -158,9 +158,14 @@ impl PaymentService {
             description: None,
             order_lines: (!order_lines.is_empty()).then_some(order_lines),
         };
-        let answer = self.klarna.refund_order(&order_id, &request, &format!("kassa-refund-{id}")).await;
+        let key = format!("kassa-refund-{id}");
+        let answer = if now_millis() - refund.created_at > KLARNA_KEEPS_KEYS_MS {
+            self.ask_after_the_key_expired(&refund, &payment, &order_id, &request, &key).await
+        } else {
+            self.klarna.refund_order(&order_id, &request, &key).await.map(Some)
+        };
         let ended = match answer {
-            Ok(klarna_id) => self.storage.finish_refund(id, RefundStatus::Refunded, Some(&klarna_id), None).await,
+            Ok(klarna_id) => self.storage.finish_refund(id, RefundStatus::Refunded, klarna_id.as_deref(), None).await,
             Err(error) if error.is_transient() => {
                 tracing::warn!(refund = %id, %error, "the refund is not confirmed yet; will ask again");
                 crate::telemetry::refund("retry");
@@ -198,6 +203,37 @@ impl PaymentService {
                 Some(refund)
             }
         }
+    }
+}
+
+/// Klarna answers a repeated idempotency key for 24 hours, less a margin.
+const KLARNA_KEEPS_KEYS_MS: i64 = 23 * 3600 * 1000;
+
+impl PaymentService {
+    /// A refund still pending after Klarna forgot its key (Klarna away for
+    /// a day, or Kassa down since a crash right after asking): asked again
+    /// only when the order's refunded total does not already hold it, so an
+    /// answer lost a day ago does not refund twice. `None`: refunded, with
+    /// Klarna's refund id unknown.
+    async fn ask_after_the_key_expired(
+        &self,
+        refund: &StoredRefund,
+        payment: &StoredPayment,
+        order_id: &str,
+        request: &RefundRequest,
+        key: &str,
+    ) -> Result<Option<String>, klarna::KlarnaError> {
+        let order = self.klarna.read_order(order_id).await?;
+        if order.refunded_amount >= payment.refunded_amount + refund.amount {
+            tracing::warn!(
+                refund = %refund.id,
+                klarna_refunded = order.refunded_amount,
+                kassa_refunded = payment.refunded_amount,
+                "Klarna's refunded total already holds this refund; recorded as refunded without asking again"
+            );
+            return Ok(None);
+        }
+        self.klarna.refund_order(order_id, request, key).await.map(Some)
     }
 }
 
@@ -397,6 +433,52 @@ mod tests {
         };
         eventually("the refund after the restart", confirmed).await;
         assert_eq!(refunded_at_klarna(&klarna), [1_500]);
+    }
+
+    /// A day passes, for Kassa's refunds and for Klarna, which forgets
+    /// its idempotency keys after 24 hours.
+    async fn a_day_later(service: &PaymentService, klarna: &TestKlarna) {
+        service.storage().execute_for_test("UPDATE refunds SET created_at = created_at - 86400000").await.unwrap();
+        klarna.sim().advance_clock(std::time::Duration::from_secs(86_400));
+    }
+
+    #[tokio::test]
+    async fn a_refund_pending_for_a_day_is_looked_for_in_the_order_before_it_is_asked_again() {
+        let klarna = TestKlarna::start().await;
+        let (service, id) = paid(&klarna, &[]).await;
+        // Two refunds recorded, then a crash: Klarna made the first (its
+        // answer was lost), never heard of the second; Kassa is back a day later.
+        let pending = |key: &str, amount: i64| StoredRefund {
+            id: uuid::Uuid::new_v4().to_string(),
+            payment_id: id.clone(),
+            request_key: key.into(),
+            amount,
+            lines: Vec::new(),
+            reference: None,
+            requested_by: "anna".into(),
+            status: RefundStatus::Pending,
+            problem: None,
+            klarna_refund_id: None,
+            created_at: now_millis(),
+            updated_at: now_millis(),
+        };
+        let (lost, never_made) = (pending("r-lost", 2_000), pending("r-never", 1_000));
+        for refund in [&lost, &never_made] {
+            let recorded = service.storage().record_refund(&id, &refund.request_key, |_| Ok::<_, ()>(refund.clone()));
+            assert!(matches!(recorded.await.unwrap(), RefundRecorded::Inserted(_)));
+        }
+        let order_id = service.storage().get(&id).await.unwrap().unwrap().order_id.unwrap();
+        let made = RefundRequest { refunded_amount: 2_000, ..Default::default() };
+        klarna.client().refund_order(&order_id, &made, &format!("kassa-refund-{}", lost.id)).await.unwrap();
+        a_day_later(&service, &klarna).await;
+
+        let found = service.ask_klarna(&lost.id).await.unwrap();
+        assert_eq!((found.status, found.klarna_refund_id), (RefundStatus::Refunded, None), "found, not asked again");
+        let asked = service.ask_klarna(&never_made.id).await.unwrap();
+        assert_eq!(asked.status, RefundStatus::Refunded);
+        assert!(asked.klarna_refund_id.is_some(), "asked again, and Klarna made it");
+        assert_eq!(refunded_at_klarna(&klarna), [2_000, 1_000], "each refunded once");
+        assert_eq!(service.get("stockholm", &id).await.unwrap().refunded_amount, MinorUnits(3_000));
     }
 
     #[tokio::test]
