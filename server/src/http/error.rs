@@ -70,7 +70,11 @@ pub enum ApiError {
         message: String,
     },
     Invalid(FieldErrors),
+    /// A refund that cannot be made as asked (`invalid_refund`).
+    InvalidRefund(FieldErrors),
     KeyReused,
+    /// A refund's key already made another refund.
+    RefundKeyReused,
     CartRefInUse,
     NotFound,
     /// What a request field names does not exist (`starting_after`).
@@ -91,11 +95,21 @@ pub enum ApiError {
     },
 }
 
+/// An error answer's parts: status, code, message, the field it names,
+/// and every field's problem.
+type ErrorParts = (StatusCode, &'static str, String, Option<String>, Option<Vec<domain::FieldError>>);
+
+/// A 422 listing every field's problem, the first one named.
+fn invalid(code: &'static str, errors: FieldErrors) -> ErrorParts {
+    let field = errors.0.first().map(|e| e.field.clone());
+    (StatusCode::UNPROCESSABLE_ENTITY, code, errors.to_string(), field, Some(errors.0))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut extra_headers = Vec::new();
         let mut error_id = None;
-        let (status, code, message, field, fields) = match self {
+        let (status, code, message, field, fields): ErrorParts = match self {
             ApiError::TooManyFailures { retry_after } => {
                 let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
                 extra_headers.push((axum::http::header::RETRY_AFTER, seconds.to_string()));
@@ -153,23 +167,26 @@ impl IntoResponse for ApiError {
             ApiError::BadJson { field, message } => {
                 (StatusCode::BAD_REQUEST, "invalid_json", message, field, None)
             }
-            ApiError::Invalid(errors) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
+            ApiError::Invalid(errors) => {
+                let code = if errors.0.iter().all(|e| e.field.starts_with("return_urls")) {
                     "invalid_return_urls"
-                } else if errors.0.iter().all(|e| matches!(e.field.as_str(), "amount" | "reference")) {
-                    "invalid_refund"
                 } else {
                     "invalid_cart"
-                },
-                errors.to_string(),
-                errors.0.first().map(|e| e.field.clone()),
-                Some(errors.0),
-            ),
+                };
+                invalid(code, errors)
+            }
+            ApiError::InvalidRefund(errors) => invalid("invalid_refund", errors),
             ApiError::KeyReused => (
                 StatusCode::CONFLICT,
                 "idempotency_key_reused",
                 "this Idempotency-Key was already used for a different cart; use a new key for a new payment".into(),
+                Some("Idempotency-Key".to_string()),
+                None,
+            ),
+            ApiError::RefundKeyReused => (
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different refund; use a new key for a new refund".into(),
                 Some("Idempotency-Key".to_string()),
                 None,
             ),

@@ -3,7 +3,7 @@
 use super::auth::ApiStore;
 use super::error::{ApiError, ErrorBody};
 use super::json::{created_or_found, idempotency_key, parse_json};
-use crate::payments::{PaymentService, RefundAsk};
+use crate::payments::{PaymentError, PaymentService, RefundAsk};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -85,7 +85,12 @@ pub(super) async fn create_refund(
         reference: body.reference,
         requested_by: "api",
     };
-    let refunded = service.refund(ask).await?;
+    let refunded = service.refund(ask).await.map_err(|error| match error {
+        // The refund's own wording for what it shares with payments.
+        PaymentError::Invalid(errors) => ApiError::InvalidRefund(errors),
+        PaymentError::KeyReused => ApiError::RefundKeyReused,
+        other => other.into(),
+    })?;
     Ok(created_or_found(refunded.created, refunded.refund))
 }
 
@@ -154,6 +159,16 @@ mod tests {
         assert_eq!(
             (over["error"]["code"].as_str(), over["error"]["field"].as_str()),
             (Some("invalid_refund"), Some("amount"))
+        );
+        let (status, reused) = call(&router, "POST", &uri, Some("ret-1"), r#"{"amount":2000}"#).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{reused}");
+        assert!(reused["error"]["message"].as_str().unwrap().contains("different refund"), "{reused}");
+        let (status, items) =
+            call(&router, "POST", &uri, Some("ret-4"), r#"{"lines":[{"line":0,"quantity":2}]}"#).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{items}");
+        assert_eq!(
+            (items["error"]["code"].as_str(), items["error"]["field"].as_str()),
+            (Some("invalid_refund"), Some("lines[0].quantity"))
         );
         let (status, null) = call(&router, "POST", &uri, Some("ret-null"), r#"{"amount":null}"#).await;
         assert_eq!((status, null["amount"].as_i64()), (StatusCode::CREATED, Some(8_000)), "null: all that is left");
