@@ -98,6 +98,14 @@ pub enum Step {
         action: Shopper,
         web_return: bool,
     },
+    /// The POS refunds the cart's payment: all that is left, or one item's
+    /// price; a double tap sends two at once, a retry repeats it with its key.
+    Refund {
+        cart: usize,
+        whole: bool,
+        double_tap: bool,
+        retry: bool,
+    },
     /// Replaces the simulator's faults (empty: none).
     Faults(Value),
     Pause {
@@ -146,8 +154,17 @@ impl RunPlan {
     }
 }
 
-const ENDPOINTS: [&str; 7] =
-    ["kp_create", "hpp_create", "hpp_read", "hpp_disable", "place_order", "cancel_authorization", "all"];
+const ENDPOINTS: [&str; 9] = [
+    "kp_create",
+    "hpp_create",
+    "hpp_read",
+    "hpp_disable",
+    "place_order",
+    "cancel_authorization",
+    "capture",
+    "refund",
+    "all",
+];
 
 /// The scenario of run `run` under `seed`.
 pub fn plan(seed: u64, run: u64) -> RunPlan {
@@ -194,11 +211,33 @@ pub fn plan(seed: u64, run: u64) -> RunPlan {
             50..58 => Step::Cancel { cart },
             58..66 => Step::NewLink { cart },
             66..84 => Step::Faults(faults(&mut rng)),
-            84..96 => Step::Pause { ms: rng.random_range(10..=400) },
+            84..90 => Step::Pause { ms: rng.random_range(10..=400) },
+            90..96 => Step::Refund {
+                cart,
+                whole: rng.random_bool(0.4),
+                double_tap: rng.random_bool(0.3),
+                retry: rng.random_bool(0.3),
+            },
             _ => Step::Kill,
         };
         let kill_after_ms = rng.random_bool(0.04).then(|| rng.random_range(0..=300));
         steps.push(Planned { step, kill_after_ms });
+    }
+    // A return at the end of the day too, when more of the carts are paid
+    // (the faults of the run may still be on).
+    for cart in 0..carts.len() {
+        if rng.random_bool(0.5) {
+            if rng.random_bool(0.5) {
+                // Klarna refunds, but its answers are lost: more of them
+                // than one ask's own retries outlast.
+                let lost = rng.random_range(1..=5);
+                let faults = json!({"timeout_ms": 1300, "endpoints": {"refund": {"timeout_next": lost}}});
+                steps.push(Planned { step: Step::Faults(faults), kill_after_ms: None });
+            }
+            let (whole, double_tap) = (rng.random_bool(0.5), rng.random_bool(0.3));
+            let step = Step::Refund { cart, whole, double_tap, retry: true };
+            steps.push(Planned { step, kill_after_ms: rng.random_bool(0.2).then(|| rng.random_range(0..=1500)) });
+        }
     }
     RunPlan { run, label: format!("chaos-{seed}-{run}"), carts, steps }
 }

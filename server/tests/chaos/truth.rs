@@ -6,7 +6,7 @@ use domain::Problem;
 use klarna::simulator::state::HppSession;
 use klarna::simulator::PlacedOrder;
 use klarna::wire::SessionStatus;
-use server::storage::{Storage, StoredPayment};
+use server::storage::{Storage, StoredPayment, StoredRefund};
 use server::testing::TestKlarna;
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,6 +17,7 @@ pub struct PaymentTruth {
     sessions: Vec<HppSession>,
     payable: usize,
     orders: Vec<PlacedOrder>,
+    refunds: Vec<StoredRefund>,
 }
 
 pub struct Truth {
@@ -48,6 +49,7 @@ impl Truth {
                 id: id.clone(),
                 cart_ref: cart_ref.clone(),
                 kassa: storage.get(id).await.ok().flatten(),
+                refunds: storage.refunds_of(id).await.unwrap_or_default(),
                 payable: sessions.iter().filter(|s| sim.is_payable(s)).count(),
                 sessions,
                 orders,
@@ -102,6 +104,7 @@ pub fn check(truth: &Truth) -> Vec<String> {
                 ));
             }
         }
+        violations.extend(money_back(payment, kassa));
         if status.is_final() && !paid && payment.payable > 0 {
             let shown: Vec<String> = payment.sessions.iter().map(|s| format!("{} {}", s.id, s.status)).collect();
             violations.push(format!("payment {id} ended as {} but its link still pays: {shown:?}", status.as_str()));
@@ -110,6 +113,56 @@ pub fn check(truth: &Truth) -> Vec<String> {
     for (cart, orders) in orders_per_cart {
         if orders > 1 {
             violations.push(format!("cart {cart} was paid {orders} times"));
+        }
+    }
+    violations
+}
+
+/// Captures and refunds: Klarna captured once at most, Kassa says captured
+/// only when Klarna did, nothing is left pending, and Klarna made exactly
+/// the refunds Kassa recorded as refunded (one per key, however often it
+/// was asked), adding up to the payment's refunded total.
+fn money_back(payment: &PaymentTruth, kassa: &StoredPayment) -> Vec<String> {
+    let id = &payment.id;
+    let mut violations = Vec::new();
+    for order in &payment.orders {
+        if order.captures.len() > 1 {
+            violations.push(format!(
+                "order {} of payment {id} was captured {} times",
+                order.order_id,
+                order.captures.len()
+            ));
+        }
+        let captured_by_kassa = kassa.capture == Some(domain::CaptureStatus::Captured);
+        if captured_by_kassa && order.captured_amount() != order.order_amount {
+            violations.push(format!("payment {id} shows captured but Klarna captured {}", order.captured_amount()));
+        }
+    }
+    if kassa.capture == Some(domain::CaptureStatus::Pending) {
+        violations.push(format!("payment {id}'s capture is still pending after the run quieted down"));
+    }
+    let at_klarna: Vec<_> = payment.orders.iter().flat_map(|order| &order.refunds).collect();
+    let refunded: Vec<&StoredRefund> =
+        payment.refunds.iter().filter(|r| r.status == domain::RefundStatus::Refunded).collect();
+    if let Some(pending) = payment.refunds.iter().find(|r| r.status == domain::RefundStatus::Pending) {
+        violations.push(format!("payment {id}'s refund {} is still pending after the run quieted down", pending.id));
+    }
+    if at_klarna.len() != refunded.len() {
+        violations.push(format!(
+            "payment {id}: Klarna made {} refunds, Kassa recorded {} refunded",
+            at_klarna.len(),
+            refunded.len()
+        ));
+    }
+    let klarna_total: i64 = at_klarna.iter().map(|r| r.amount).sum();
+    if klarna_total != kassa.refunded_amount {
+        violations.push(format!("payment {id}: Klarna refunded {klarna_total}, Kassa says {}", kassa.refunded_amount));
+    }
+    for refund in refunded {
+        let known =
+            refund.klarna_refund_id.as_deref().is_none_or(|klarna_id| at_klarna.iter().any(|r| r.id == klarna_id));
+        if !known {
+            violations.push(format!("refund {} of payment {id} names a refund Klarna never made", refund.id));
         }
     }
     violations

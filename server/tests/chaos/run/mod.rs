@@ -57,6 +57,8 @@ struct CartState {
     told: BTreeMap<String, String>,
     /// Payments an answer showed open, so a screen watches them (again).
     shown_open: BTreeSet<String>,
+    /// Refund keys used for the cart, and the refund each was answered with.
+    refunds: BTreeMap<String, Option<String>>,
 }
 
 impl CartState {
@@ -124,6 +126,7 @@ impl Lane {
                 phone: None,
                 told: BTreeMap::new(),
                 shown_open: BTreeSet::new(),
+                refunds: BTreeMap::new(),
             })
             .collect();
         let run_started = now_millis() - 1;
@@ -241,6 +244,9 @@ impl Lane {
                 format!("{cancelled}; {started}")
             }
             Step::Shopper { cart, action, web_return } => self.shopper(&carts[*cart], *action, *web_return).await,
+            Step::Refund { cart, whole, double_tap, retry } => {
+                self.refund(&mut carts[*cart], *whole, *double_tap, *retry, report).await
+            }
             Step::Faults(faults) => {
                 let faults = serde_json::from_value(faults.clone()).expect("the plan's faults parse");
                 self.klarna.sim().set_faults(faults).expect("the plan's faults are valid");
@@ -345,6 +351,23 @@ impl Lane {
             let mut open = Vec::new();
             for (id, (_, store)) in payments {
                 let Ok(Some(stored)) = self.storage.get(id).await else { continue };
+                if stored.capture == Some(domain::CaptureStatus::Pending) {
+                    open.push(format!("{id} capture pending"));
+                }
+                for refund in self.storage.refunds_of(id).await.unwrap_or_default() {
+                    if refund.status == domain::RefundStatus::Pending {
+                        open.push(format!("{id} refund {} pending", refund.id));
+                        // The POS asks again with the refund's key, as after a 5xx.
+                        let _ = self
+                            .http
+                            .post(format!("{}/api/v1/payments/{id}/refunds", self.kassa.url))
+                            .bearer_auth(store.api_key())
+                            .header("Idempotency-Key", &refund.request_key)
+                            .json(&json!({"amount": refund.amount}))
+                            .send()
+                            .await;
+                    }
+                }
                 if stored.status.is_final() {
                     // Ended, but a link Klarna made unseen is still to be withdrawn.
                     let unseen = self.sessions_of(id).iter().any(|s| self.klarna.sim().is_payable(s));

@@ -81,4 +81,52 @@ impl Lane {
         }
         format!("cancel {id}: {status} {payment_status}{}", body["error"]["code"].as_str().unwrap_or(""))
     }
+
+    /// Refunds the cart's payment through the API. One key, one refund:
+    /// every answer for a key must name the same refund (Klarna's record
+    /// is checked once the run quiets down).
+    pub(super) async fn refund(
+        &self,
+        state: &mut CartState,
+        whole: bool,
+        double_tap: bool,
+        retry: bool,
+        report: &mut RunReport,
+    ) -> String {
+        let Some(id) = state.current.clone() else { return "nothing to refund".into() };
+        let key = format!("{}-refund-{}", state.cart_ref, state.refunds.len());
+        let body = if whole { json!({}) } else { json!({"amount": state.plan.unit_price}) };
+        let send = || {
+            self.http
+                .post(format!("{}/api/v1/payments/{id}/refunds", self.kassa.url))
+                .bearer_auth(state.plan.store.api_key())
+                .header("Idempotency-Key", &key)
+                .json(&body)
+                .timeout(Duration::from_secs(30))
+                .send()
+        };
+        let answers = presses(double_tap, retry, send).await;
+        let mut said = Vec::new();
+        let mut made: Option<String> = None;
+        for answer in answers {
+            let Ok(response) = answer else {
+                said.push("no answer".to_string());
+                continue;
+            };
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            match (status, body["id"].as_str()) {
+                (200 | 201, Some(refund)) => {
+                    if made.as_deref().is_some_and(|before| before != refund) {
+                        report.violations.push(format!("refund key {key} answered with {made:?} and then {refund}"));
+                    }
+                    made = Some(refund.to_string());
+                    said.push(format!("{status} {refund} {}", body["status"].as_str().unwrap_or("?")));
+                }
+                _ => said.push(format!("{status} {}", body["error"]["code"].as_str().unwrap_or(""))),
+            }
+        }
+        state.refunds.insert(key.clone(), made);
+        format!("refund {id} {key}: {}", said.join(", "))
+    }
 }
