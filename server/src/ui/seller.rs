@@ -279,6 +279,9 @@ mod tests {
             lines: Some(vec![domain::ReturnedItems { line: 0, quantity: 1 }]),
             reference: None,
         };
+        let malmo = SellerSession { store_id: "malmo".into(), associate: "demo".into() };
+        let elsewhere = service.refund_payment(malmo, started.id.clone(), ask("tablet-tap-0")).await;
+        assert_eq!(elsewhere.unwrap_err(), AppError::NotFound, "another store's associate cannot refund it");
         let refund = service.refund_payment(demo(), started.id.clone(), ask("tablet-tap-1")).await.unwrap();
         assert_eq!((refund.requested_by.as_str(), refund.amount), ("demo", MinorUnits(4_550)));
         let sheet = service.refund_sheet(demo(), started.id.clone()).await.unwrap();
