@@ -67,6 +67,10 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     if resumed > 0 {
         tracing::info!(resumed, data_dir = %config.data_dir.display(), "resumed open payments");
     }
+    let kiosks = state.kiosks.restore().await.map_err(|e| format!("cannot restore the kiosks' screens: {e}"))?;
+    if kiosks > 0 {
+        tracing::info!(kiosks, "restored kiosk screens");
+    }
     tokio::spawn(service.clone().run_tracker());
     reload_on_hangup(state.clone(), path.clone());
 

@@ -1,6 +1,7 @@
 //! A kiosk's screen follows its payment's events.
 
 use super::Kiosks;
+use crate::config::KioskConfig;
 use domain::{PaymentStatus, PaymentView};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,22 +21,26 @@ impl Kiosks {
             }
             if view.status == PaymentStatus::Completed {
                 slot.last_paid = Some(view.clone());
-                let (kiosks, kiosk_id, payment_id, session) =
-                    (self.clone(), kiosk.id.clone(), view.id.clone(), slot.session);
-                let wait = Duration::from_secs(u64::from(kiosk.reset_after_paid_seconds));
-                tokio::spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    let still_shown = kiosks
-                        .slots()
-                        .get(&kiosk_id)
-                        .is_some_and(|s| s.payment.as_ref().is_some_and(|p| p.id == payment_id));
-                    if still_shown {
-                        let _ = kiosks.reset(&kiosk_id, Some(session), "paid").await;
-                    }
-                });
+                self.reset_once_paid_is_seen(&kiosk, &view.id, slot.session);
             }
             self.changed(&kiosk, slot);
         }
+    }
+
+    /// Leaves "Paid, thank you" on screen for the kiosk's
+    /// `reset_after_paid_seconds`, then forgets the shopper (unless the
+    /// screen moved on meanwhile).
+    pub(super) fn reset_once_paid_is_seen(self: &Arc<Self>, kiosk: &KioskConfig, payment_id: &str, session: u64) {
+        let (kiosks, kiosk_id, payment_id) = (self.clone(), kiosk.id.clone(), payment_id.to_string());
+        let wait = Duration::from_secs(u64::from(kiosk.reset_after_paid_seconds));
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let still_shown =
+                kiosks.slots().get(&kiosk_id).is_some_and(|s| s.payment.as_ref().is_some_and(|p| p.id == payment_id));
+            if still_shown {
+                let _ = kiosks.reset(&kiosk_id, Some(session), "paid").await;
+            }
+        });
     }
 
     /// After missing events: re-read every shown payment.

@@ -4,6 +4,7 @@
 //! at Klarna. No HTTP here: handlers and the app's ports call this.
 
 mod follow;
+mod restore;
 mod shopper;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -34,9 +35,8 @@ pub enum KioskError {
     Payment(#[from] PaymentError),
 }
 
-/// One kiosk's shopper, held in memory: a restart starts every kiosk afresh
-/// (the payments themselves are persisted, and the store's timeout
-/// withdraws an unpaid one).
+/// One kiosk's shopper. Every change is saved (`kiosk_screens`), so a
+/// restart shows the same screen (see `restore`).
 #[derive(Default)]
 pub(crate) struct Slot {
     /// The basket and the id its payment attempts are keyed by.
@@ -128,9 +128,11 @@ impl Kiosks {
         }
     }
 
-    /// Records a change: a new revision, told to every stream of this kiosk.
+    /// Records a change: a new revision, saved and told to every stream of
+    /// this kiosk.
     fn changed(&self, kiosk: &KioskConfig, slot: &mut Slot) -> KioskView {
         slot.revision += 1;
+        self.save(&kiosk.id, slot);
         let view = self.view(kiosk, slot);
         let _ = self.sender.send(Arc::new(view.clone()));
         view

@@ -100,3 +100,76 @@ async fn try_again_disables_the_old_link_and_paid_is_told_and_forgotten() {
     let last = kiosks.slots().get("kiosk-1").and_then(|s| s.last_paid.clone()).unwrap();
     assert_eq!(last.id, second.id);
 }
+
+/// The same config and database as `state`, as a restarted Kassa has them.
+async fn restarted(state: &AppState, klarna: &TestKlarna) -> Arc<Kiosks> {
+    let storage = state.payments.storage().clone();
+    let config = state.payments.live_config().get();
+    let service = Arc::new(PaymentService::new(klarna.client(), config, storage));
+    let kiosks = AppState::new(service).kiosks;
+    kiosks.restore().await.unwrap();
+    kiosks
+}
+
+/// Waits until every change so far is saved (saves land behind the screen).
+async fn saved(kiosks: &Kiosks, kiosk_id: &str) {
+    let revision = kiosks.state(kiosk_id).unwrap().revision as i64;
+    crate::testing::eventually("the screen to be saved", || async {
+        let screens = kiosks.service.storage().kiosk_screens().await.ok()?;
+        screens.iter().any(|s| s.kiosk_id == kiosk_id && s.revision == revision).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_restart_shows_each_kiosk_its_basket_and_the_payment_under_way() {
+    let (state, klarna) = state_with_second_store().await;
+    let kiosks = state.kiosks.clone();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    let paying = kiosks.pay("kiosk-1").await.unwrap();
+    kiosks.put_cart("malmo", "malmo-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    saved(&kiosks, "kiosk-1").await;
+    saved(&kiosks, "malmo-1").await;
+
+    let after = restarted(&state, &klarna).await;
+    let shown = after.state("kiosk-1").unwrap();
+    assert_eq!(shown.cart, paying.cart, "the same basket");
+    assert_eq!(shown.payment.map(|p| p.id), paying.payment.as_ref().map(|p| p.id.clone()), "the same payment");
+    assert_eq!(shown.session, paying.session);
+    assert!(shown.revision > paying.revision, "a revision after every one the screen saw");
+    let basket = after.state("malmo-1").unwrap();
+    assert!(basket.cart.is_some() && basket.payment.is_none());
+    // The restored screen goes on: paying again is the same payment, not a second one.
+    let again = after.pay("kiosk-1").await.unwrap();
+    assert_eq!(again.payment.map(|p| p.id), paying.payment.map(|p| p.id));
+    assert_eq!(klarna.hpp_sessions(), 1);
+}
+
+#[tokio::test]
+async fn a_payment_paid_while_kassa_was_down_is_shown_paid_then_the_screen_resets() {
+    let (state, klarna) = state_with_second_store().await;
+    let kiosks = state.kiosks.clone();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    let payment = kiosks.pay("kiosk-1").await.unwrap().payment.unwrap();
+    saved(&kiosks, "kiosk-1").await;
+    let before = kiosks.state("kiosk-1").unwrap();
+    // Paid while Kassa was down: the database learns it, the old kiosks never do.
+    let session = state.payments.storage().get(&payment.id).await.unwrap().unwrap().hpp_session_id.unwrap();
+    klarna.act(&session, "open").await;
+    klarna.act(&session, "authorize").await;
+    let config = state.payments.live_config().get();
+    let other = PaymentService::new(klarna.client(), config, state.payments.storage().clone());
+    other.refresh(&payment.id, crate::payments::Source::Poll).await.unwrap();
+
+    let after = restarted(&state, &klarna).await;
+    let shown = after.state("kiosk-1").unwrap();
+    assert_eq!(shown.payment.map(|p| p.status), Some(PaymentStatus::Completed), "the shopper is thanked");
+    assert_eq!(after.last_paid("kiosk-1").map(|p| p.id), Some(payment.id.clone()), "and the system told");
+    let next = crate::testing::eventually("the paid screen to reset", || async {
+        after.state("kiosk-1").ok().filter(|s| s.payment.is_none())
+    })
+    .await;
+    assert!(next.cart.is_none());
+    assert_eq!(next.session, before.session + 1);
+    assert_eq!(after.last_paid("kiosk-1").map(|p| p.id), Some(payment.id));
+}

@@ -7,6 +7,7 @@
 //! same methods, not a rewrite of the rest.
 
 mod callback_events;
+mod kiosk_screens;
 mod payments;
 mod refunds;
 mod rows;
@@ -15,6 +16,7 @@ mod server_keys;
 mod unknown_links;
 mod withdrawals_due;
 
+pub use kiosk_screens::StoredKioskScreen;
 pub use payments::{StatusEvent, StoredPayment, Updated};
 pub use refunds::{RefundRecorded, StoredRefund};
 pub use seller_sessions::StoredSession;
@@ -37,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/0008_capture_status.sql")),
     (9, include_str!("../../migrations/0009_refunds.sql")),
     (10, include_str!("../../migrations/0010_refund_lines.sql")),
+    (11, include_str!("../../migrations/0011_kiosk_screens.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
