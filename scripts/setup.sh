@@ -49,6 +49,8 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v curl >/dev/null || missing+=(curl ca-certificates)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3 python3-venv)
+# PostgreSQL for the tests of the second storage backend (scripts/postgres.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -13,8 +13,12 @@ say "Lints (clippy -D warnings: server side, then the browser build)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-say "Rust tests"
+say "Rust tests (storage tests on SQLite and on a throwaway PostgreSQL)"
+source scripts/postgres.sh
+start_test_postgres
 cargo test --workspace
+KASSA_TEST_STORAGE=postgres cargo test -p server --test tracking
+stop_test_postgres
 
 say "API contract (Schemathesis against the live server)"
 bash scripts/contract.sh

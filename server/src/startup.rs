@@ -58,9 +58,18 @@ pub async fn serve(path: &Path) -> Result<(), String> {
         }
     };
     let klarna = KlarnaClient::new(&base, credentials, options).map_err(|e| e.to_string())?;
-    let storage = Storage::open(&config.data_dir)
-        .await
-        .map_err(|e| format!("cannot open the database in {}: {e}", config.data_dir.display()))?;
+    let storage = match &config.database_url {
+        Some(url) => Storage::open_postgres(url.expose())
+            .await
+            .map_err(|e| format!("cannot open the PostgreSQL database (database_url): {e}"))?,
+        None => Storage::open(&config.data_dir)
+            .await
+            .map_err(|e| format!("cannot open the database in {}: {e}", config.data_dir.display()))?,
+    };
+    // Held until Kassa stops.
+    let _only_instance = storage.hold_as_only_instance().await.map_err(|e| e.to_string())?.ok_or(
+        "another Kassa runs on this PostgreSQL database; several instances on one database are not supported yet",
+    )?;
     let service = Arc::new(PaymentService::new(klarna, config.clone(), storage));
     let state = AppState::new(service.clone());
     let resumed = service.resume().await.map_err(|e| format!("cannot resume open payments: {e}"))?;

@@ -10,6 +10,31 @@ use klarna::{client::ClientOptions, ApiBase, Credentials, KlarnaClient};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A new, empty database on the PostgreSQL server at `url` (one Kassa may
+/// create databases on), migrated.
+pub async fn fresh_postgres(url: &str) -> Storage {
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(url).await.expect("the test PostgreSQL server answers");
+    let name = format!("kassa_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("a test database");
+    admin.close().await;
+    let (server, _) = url.split('?').next().unwrap_or(url).rsplit_once('/').expect("a URL with a database");
+    Storage::open_postgres(&format!("{server}/{name}")).await.expect("the test database opens")
+}
+
+/// The database a test runs on: SQLite in memory, or a fresh PostgreSQL
+/// database at `KASSA_TEST_DATABASE_URL` when `KASSA_TEST_STORAGE=postgres`
+/// (scripts/test.sh runs the tracking tests both ways).
+pub async fn test_storage() -> Storage {
+    match std::env::var("KASSA_TEST_STORAGE").as_deref() {
+        Ok("postgres") => {
+            let url = std::env::var("KASSA_TEST_DATABASE_URL").expect("KASSA_TEST_DATABASE_URL for KASSA_TEST_STORAGE");
+            fresh_postgres(&url).await
+        }
+        _ => Storage::in_memory().await.expect("an in-memory database"),
+    }
+}
+
 pub struct TestKlarna {
     pub base: String,
     /// The in-process simulator; `None` for one in another process.

@@ -8,7 +8,6 @@ use domain::Problem;
 use domain::{CartInput, CartLineInput};
 use klarna::wire::SessionStatus;
 use server::payments::{Source, StartRequest};
-use server::storage::Storage;
 use server::testing::{eventually, TestKassa, TestKlarna};
 
 const STORE: &str = "stockholm";
@@ -31,7 +30,7 @@ fn request<'a>(key: &'a str, cart_ref: Option<&'a str>, cart: &'a CartInput) -> 
 
 async fn kassa() -> (TestKlarna, TestKassa) {
     let klarna = TestKlarna::start().await;
-    let kassa = TestKassa::start(&klarna, Storage::in_memory().await.unwrap()).await;
+    let kassa = TestKassa::start(&klarna, server::testing::test_storage().await).await;
     (klarna, kassa)
 }
 
@@ -177,7 +176,7 @@ async fn a_paid_payment_cannot_be_cancelled() {
 async fn an_unpaid_link_is_withdrawn_when_the_stores_time_is_up() {
     let klarna = TestKlarna::start().await;
     let data_dir = std::env::temp_dir().join(format!("kassa-timeout-{}", uuid::Uuid::new_v4()));
-    let kassa = TestKassa::start(&klarna, Storage::open(&data_dir).await.unwrap()).await;
+    let kassa = TestKassa::start(&klarna, server::storage::Storage::open(&data_dir).await.unwrap()).await;
     let cart = cart();
     let started = kassa.service.start(request("timeout-1", None, &cart)).await.unwrap().view;
     assert_eq!(started.status, PaymentStatus::Waiting);

@@ -57,6 +57,23 @@ impl Config {
                 );
             }
         }
+        if let Some(url) = &self.database_url {
+            let url = url.expose();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return fail(
+                    "database_url",
+                    "must be a PostgreSQL URL such as postgres://kassa@db.example/kassa".into(),
+                );
+            }
+            if !live && self.klarna.base_url.is_none() {
+                return fail(
+                    "database_url",
+                    "the embedded Klarna simulator keeps its sessions in one process; with PostgreSQL run the \
+                     standalone one (kassa simulator) and set klarna.base_url, or use Klarna"
+                        .into(),
+                );
+            }
+        }
         if self.klarna.timeout_seconds == 0 || self.klarna.timeout_seconds > 120 {
             return fail("klarna.timeout_seconds", "must be from 1 to 120".into());
         }

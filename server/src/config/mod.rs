@@ -15,8 +15,8 @@ mod types;
 pub use live::LiveConfig;
 pub use reload::reload_refusal;
 pub use types::{
-    ApiKey, AssociateConfig, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton, OperationsConfig,
-    RegionName, SecurityConfig, StoreConfig, StoreTimeZone, ViewProfile, WebCheckoutConfig,
+    ApiKey, AssociateConfig, DatabaseUrl, Environment, KeyHash, KioskConfig, KlarnaConfig, LeaveButton,
+    OperationsConfig, RegionName, SecurityConfig, StoreConfig, StoreTimeZone, ViewProfile, WebCheckoutConfig,
 };
 
 use std::{
@@ -40,8 +40,10 @@ pub const DEV_ASSOCIATE_PASSWORD: &str = "kassa-demo";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// Where the database lives (created on first run).
+    /// Where the SQLite database lives (created on first run).
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite in `data_dir`.
+    pub database_url: Option<DatabaseUrl>,
     /// Where phones and Klarna reach Kassa, without a trailing slash.
     pub public_url: String,
     pub klarna: KlarnaConfig,

@@ -26,6 +26,9 @@ pub fn reload_refusal<S: AsRef<str>>(
     if new.data_dir != old.data_dir {
         return Some("data_dir: changes only with a restart".into());
     }
+    if new.database_url != old.database_url {
+        return Some("database_url: changes only with a restart".into());
+    }
     if new.klarna.environment != old.klarna.environment
         || new.klarna.region != old.klarna.region
         || new.klarna.base_url != old.klarna.base_url

@@ -245,3 +245,25 @@ fn frame_ancestors_default_to_none_and_refuse_injection() {
     let embedded = FILE.replace(shipped, "frame_ancestors = [\"https://pos.example.com\"]");
     assert_eq!(Config::parse(&embedded, &[]).unwrap().security.frame_ancestors, ["https://pos.example.com"]);
 }
+
+#[test]
+fn a_postgresql_url_needs_a_simulator_of_its_own_and_never_shows() {
+    let url = "postgres://kassa:s3cret-db-password@db.example/kassa";
+    let external = [
+        ("KASSA__DATABASE_URL", url),
+        ("KASSA__KLARNA__BASE_URL", "http://127.0.0.1:4010"),
+        ("KLARNA_USERNAME", "u"),
+        ("KLARNA_PASSWORD", "p"),
+    ];
+    let config = Config::parse(FILE, &env(&external)).unwrap();
+    assert_eq!(config.database_url.as_ref().map(DatabaseUrl::expose), Some(url));
+    assert!(!format!("{config:?}").contains("s3cret"), "the database password never shows in Debug");
+
+    let embedded = Config::parse(FILE, &env(&[("KASSA__DATABASE_URL", url)])).unwrap_err();
+    assert!(embedded.to_string().contains("database_url: the embedded Klarna simulator"), "{embedded}");
+    let mut not_postgres = external;
+    not_postgres[0] = ("KASSA__DATABASE_URL", "mysql://db.example/kassa");
+    let err = Config::parse(FILE, &env(&not_postgres)).unwrap_err();
+    assert!(err.to_string().contains("database_url: must be a PostgreSQL URL"), "{err}");
+    assert!(Config::parse(FILE, &[]).unwrap().database_url.is_none(), "SQLite in data_dir by default");
+}

@@ -368,6 +368,24 @@ fn default_frame_ancestors() -> Vec<String> {
     vec!["'none'".to_string()]
 }
 
+/// A PostgreSQL URL; it may hold a password, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseUrl([redacted])")
+    }
+}
+
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey([redacted])")
@@ -380,6 +398,8 @@ pub(super) struct ConfigFile {
     listen: SocketAddr,
     #[serde(default = "default_data_dir")]
     data_dir: PathBuf,
+    #[serde(default)]
+    database_url: Option<DatabaseUrl>,
     #[serde(default)]
     public_url: Option<String>,
     klarna: KlarnaConfig,
@@ -414,6 +434,7 @@ impl ConfigFile {
         Config {
             listen: self.listen,
             data_dir: self.data_dir,
+            database_url: self.database_url,
             public_url,
             klarna: KlarnaConfig { credentials, ..self.klarna },
             stores: self.stores,

@@ -449,18 +449,8 @@ mod tests {
         // Two refunds recorded, then a crash: Klarna made the first (its
         // answer was lost), never heard of the second; Kassa is back a day later.
         let pending = |key: &str, amount: i64| StoredRefund {
-            id: uuid::Uuid::new_v4().to_string(),
-            payment_id: id.clone(),
-            request_key: key.into(),
-            amount,
-            lines: Vec::new(),
-            reference: None,
-            requested_by: "anna".into(),
-            status: RefundStatus::Pending,
-            problem: None,
-            klarna_refund_id: None,
             created_at: now_millis(),
-            updated_at: now_millis(),
+            ..crate::storage::tests::pending_refund(&id, key, amount)
         };
         let (lost, never_made) = (pending("r-lost", 2_000), pending("r-never", 1_000));
         for refund in [&lost, &never_made] {

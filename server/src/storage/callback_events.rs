@@ -7,7 +7,7 @@ impl Storage {
     /// Remembers a callback's event id; `false` if it was seen before.
     pub async fn first_sight_of_event(&self, event_id: &str, payment_id: &str) -> Result<bool, StorageError> {
         let inserted = sqlx::query(
-            "INSERT INTO callback_events (event_id, payment_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO callback_events (event_id, payment_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(event_id)
         .bind(payment_id)
@@ -22,14 +22,14 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::super::tests::payment_with as payment;
-    use super::*;
 
     #[tokio::test]
     async fn callback_events_are_seen_once() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert(&payment("a", "k", None)).await.unwrap();
-        assert!(storage.first_sight_of_event("e1", "a").await.unwrap());
-        assert!(!storage.first_sight_of_event("e1", "a").await.unwrap());
-        assert!(storage.first_sight_of_event("e2", "a").await.unwrap());
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+            assert!(storage.first_sight_of_event("e1", "a").await.unwrap());
+            assert!(!storage.first_sight_of_event("e1", "a").await.unwrap());
+            assert!(storage.first_sight_of_event("e2", "a").await.unwrap());
+        }
     }
 }

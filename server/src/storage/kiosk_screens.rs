@@ -29,7 +29,7 @@ impl Storage {
         let (cart_id, cart_json) = screen.cart.clone().unzip();
         sqlx::query(
             "INSERT INTO kiosk_screens (kiosk_id, cart_id, cart_json, attempt, payment_id, last_paid_id, session, \
-             revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (kiosk_id) DO UPDATE SET cart_id = excluded.cart_id, cart_json = excluded.cart_json, \
              attempt = excluded.attempt, payment_id = excluded.payment_id, last_paid_id = excluded.last_paid_id, \
              session = excluded.session, revision = excluded.revision, updated_at = excluded.updated_at \

@@ -79,7 +79,7 @@ impl Storage {
              order_tax_amount, place_order_mode, status, live, problem, kp_session_id, hpp_session_id, hpp_json, \
              klarna_expires_at, deadline_at, klarna_updated_at, authorization_token, order_id, klarna_reference, \
              callback_secret_hash, created_at, updated_at, return_urls_json) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
              ON CONFLICT DO NOTHING",
         )
         .bind(&payment.id)
@@ -120,12 +120,12 @@ impl Storage {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<StoredPayment>, StorageError> {
-        let row = sqlx::query("SELECT * FROM payments WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM payments WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| rows::payment(&r)).transpose()
     }
 
     pub async fn by_attempt(&self, store_id: &str, attempt_key: &str) -> Result<Option<StoredPayment>, StorageError> {
-        let row = sqlx::query("SELECT * FROM payments WHERE store_id = ? AND attempt_key = ?")
+        let row = sqlx::query("SELECT * FROM payments WHERE store_id = $1 AND attempt_key = $2")
             .bind(store_id)
             .bind(attempt_key)
             .fetch_optional(&self.pool)
@@ -136,7 +136,7 @@ impl Storage {
     /// Gives a payment whose attempt key expired the retired name instead,
     /// so the key can start a new payment.
     pub async fn retire_attempt_key(&self, id: &str, retired: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE payments SET attempt_key = ? WHERE id = ?")
+        sqlx::query("UPDATE payments SET attempt_key = $1 WHERE id = $2")
             .bind(retired)
             .bind(id)
             .execute(&self.pool)
@@ -145,7 +145,7 @@ impl Storage {
     }
 
     pub async fn live_for_cart(&self, store_id: &str, cart_ref: &str) -> Result<Option<StoredPayment>, StorageError> {
-        let row = sqlx::query("SELECT * FROM payments WHERE store_id = ? AND cart_ref = ? AND live = 1")
+        let row = sqlx::query("SELECT * FROM payments WHERE store_id = $1 AND cart_ref = $2 AND live = 1")
             .bind(store_id)
             .bind(cart_ref)
             .fetch_optional(&self.pool)
@@ -161,7 +161,7 @@ impl Storage {
         since: i64,
     ) -> Result<Option<StoredPayment>, StorageError> {
         let row = sqlx::query(
-            "SELECT * FROM payments WHERE store_id = ? AND cart_ref = ? AND status = ? AND created_at >= ? \
+            "SELECT * FROM payments WHERE store_id = $1 AND cart_ref = $2 AND status = $3 AND created_at >= $4 \
              ORDER BY created_at DESC LIMIT 1",
         )
         .bind(store_id)
@@ -175,7 +175,7 @@ impl Storage {
 
     /// Every payment whose capture Kassa has still to make, oldest first.
     pub async fn pending_captures(&self) -> Result<Vec<String>, StorageError> {
-        let pending = sqlx::query_scalar("SELECT id FROM payments WHERE capture_status = ? ORDER BY created_at")
+        let pending = sqlx::query_scalar("SELECT id FROM payments WHERE capture_status = $1 ORDER BY created_at")
             .bind(CaptureStatus::Pending.as_str())
             .fetch_all(&self.pool)
             .await?;
@@ -184,7 +184,7 @@ impl Storage {
 
     /// A store's payments created at or after `since` that are not final yet.
     pub async fn open_for_store(&self, store_id: &str, since: i64) -> Result<Vec<StoredPayment>, StorageError> {
-        let rows = sqlx::query("SELECT * FROM payments WHERE live = 1 AND store_id = ? AND created_at >= ?")
+        let rows = sqlx::query("SELECT * FROM payments WHERE live = 1 AND store_id = $1 AND created_at >= $2")
             .bind(store_id)
             .bind(since)
             .fetch_all(&self.pool)
@@ -202,8 +202,8 @@ impl Storage {
         limit: i64,
     ) -> Result<Vec<StoredPayment>, StorageError> {
         let rows = sqlx::query(
-            "SELECT * FROM payments WHERE store_id = ? AND (klarna_reference = ? OR id = ? OR order_amount = ?) \
-             ORDER BY created_at DESC LIMIT ?",
+            "SELECT * FROM payments WHERE store_id = $1 AND (klarna_reference = $2 OR id = $3 OR order_amount = $4) \
+             ORDER BY created_at DESC LIMIT $5",
         )
         .bind(store_id)
         .bind(text)
@@ -226,7 +226,7 @@ impl Storage {
     /// A store's payments created at or after `since`, newest first.
     pub async fn list(&self, store_id: &str, since: i64, limit: i64) -> Result<Vec<StoredPayment>, StorageError> {
         let rows = sqlx::query(
-            "SELECT * FROM payments WHERE store_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+            "SELECT * FROM payments WHERE store_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT $3",
         )
         .bind(store_id)
         .bind(since)
@@ -250,9 +250,9 @@ impl Storage {
         // Without a cursor, one past every row: the same query serves both.
         let (after_at, after_id) = after.map_or((i64::MAX, ""), |p| (p.created_at, p.id.as_str()));
         let rows = sqlx::query(
-            "SELECT * FROM payments WHERE store_id = ? AND created_at >= ? \
-             AND (created_at < ? OR (created_at = ? AND id < ?) OR ? = '') \
-             ORDER BY created_at DESC, id DESC LIMIT ?",
+            "SELECT * FROM payments WHERE store_id = $1 AND created_at >= $2 \
+             AND (created_at < $3 OR (created_at = $4 AND id < $5) OR $6 = '') \
+             ORDER BY created_at DESC, id DESC LIMIT $7",
         )
         .bind(store_id)
         .bind(since)
@@ -268,7 +268,7 @@ impl Storage {
 
     /// How many payments a store has created at or after `since`.
     pub async fn count_since(&self, store_id: &str, since: i64) -> Result<i64, StorageError> {
-        let count = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE store_id = ? AND created_at >= ?")
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE store_id = $1 AND created_at >= $2")
             .bind(store_id)
             .bind(since)
             .fetch_one(&self.pool)
@@ -277,7 +277,7 @@ impl Storage {
     }
 
     pub async fn record_kp_session(&self, id: &str, kp_session_id: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE payments SET kp_session_id = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE payments SET kp_session_id = $1, updated_at = $2 WHERE id = $3")
             .bind(kp_session_id)
             .bind(now_millis())
             .bind(id)
@@ -290,8 +290,8 @@ impl Storage {
     /// answer and when Klarna lets it expire.
     pub async fn record_hpp_session(&self, id: &str, hpp: &CreateSessionResponse) -> Result<(), StorageError> {
         sqlx::query(
-            "UPDATE payments SET hpp_session_id = ?, hpp_json = ?, \
-             klarna_expires_at = COALESCE(?, klarna_expires_at), updated_at = ? WHERE id = ?",
+            "UPDATE payments SET hpp_session_id = $1, hpp_json = $2, \
+             klarna_expires_at = COALESCE($3, klarna_expires_at), updated_at = $4 WHERE id = $5",
         )
         .bind(&hpp.session_id)
         .bind(rows::to_json(hpp))
@@ -304,7 +304,7 @@ impl Storage {
     }
 
     pub async fn set_callback_secret_hash(&self, id: &str, hash: &str) -> Result<(), StorageError> {
-        sqlx::query("UPDATE payments SET callback_secret_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE payments SET callback_secret_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(id)
             .execute(&self.pool)
@@ -322,12 +322,9 @@ impl Storage {
         F: FnOnce(&StoredPayment) -> Option<StoredPayment>,
     {
         let mut tx = self.write_transaction().await?;
-        let Some(current) = sqlx::query("SELECT * FROM payments WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| rows::payment(&r))
-            .transpose()?
+        let read = format!("SELECT * FROM payments WHERE id = $1{}", self.for_update());
+        let Some(current) =
+            sqlx::query(&read).bind(id).fetch_optional(&mut *tx).await?.map(|r| rows::payment(&r)).transpose()?
         else {
             return Ok(Updated::Missing);
         };
@@ -335,8 +332,8 @@ impl Storage {
             return Ok(Updated::Unchanged(current));
         };
         sqlx::query(
-            "UPDATE payments SET status = ?, live = ?, problem = ?, klarna_updated_at = ?, authorization_token = ?, \
-             order_id = ?, klarna_reference = ?, capture_status = ?, updated_at = ? WHERE id = ?",
+            "UPDATE payments SET status = $1, live = $2, problem = $3, klarna_updated_at = $4, authorization_token = $5, \
+             order_id = $6, klarna_reference = $7, capture_status = $8, updated_at = $9 WHERE id = $10",
         )
         .bind(next.status.as_str())
         .bind(live(next.status))
@@ -360,7 +357,7 @@ impl Storage {
 
     pub async fn history(&self, id: &str) -> Result<Vec<StatusEvent>, StorageError> {
         let rows =
-            sqlx::query("SELECT status, source, detail, at FROM payment_events WHERE payment_id = ? ORDER BY id")
+            sqlx::query("SELECT status, source, detail, at FROM payment_events WHERE payment_id = $1 ORDER BY id")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -374,14 +371,14 @@ fn live(status: PaymentStatus) -> i64 {
 }
 
 async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
     status: PaymentStatus,
     source: &str,
     detail: Option<&str>,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO payment_events (payment_id, status, source, detail, at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO payment_events (payment_id, status, source, detail, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(status.as_str())
         .bind(source)
@@ -404,62 +401,85 @@ mod tests {
 
     #[tokio::test]
     async fn one_payment_per_attempt_key_and_per_live_cart() {
-        let storage = Storage::in_memory().await.unwrap();
-        assert!(storage.insert(&payment("a", "k1", Some("cart"))).await.unwrap());
-        assert!(!storage.insert(&payment("b", "k1", None)).await.unwrap(), "same key");
-        assert!(!storage.insert(&payment("c", "k2", Some("cart"))).await.unwrap(), "same live cart");
-        set(&storage, "a", PaymentStatus::Cancelled, "user").await.unwrap();
-        assert!(storage.insert(&payment("d", "k3", Some("cart"))).await.unwrap(), "cart free again");
-        assert_eq!(storage.live_for_cart("s", "cart").await.unwrap().unwrap().id, "d");
+        for storage in crate::storage::tests::backends().await {
+            assert!(storage.insert(&payment("a", "k1", Some("cart"))).await.unwrap());
+            assert!(!storage.insert(&payment("b", "k1", None)).await.unwrap(), "same key");
+            assert!(!storage.insert(&payment("c", "k2", Some("cart"))).await.unwrap(), "same live cart");
+            set(&storage, "a", PaymentStatus::Cancelled, "user").await.unwrap();
+            assert!(storage.insert(&payment("d", "k3", Some("cart"))).await.unwrap(), "cart free again");
+            assert_eq!(storage.live_for_cart("s", "cart").await.unwrap().unwrap().id, "d");
+        }
     }
 
     #[tokio::test]
     async fn updates_write_typed_values_and_record_status_changes_only() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert(&payment("a", "k", None)).await.unwrap();
-        assert!(set(&storage, "a", PaymentStatus::Waiting, "poll").await.is_none(), "no change, no write");
-        let paid = storage
-            .update("a", "callback", |current| {
-                Some(StoredPayment {
-                    status: PaymentStatus::Completed,
-                    order_id: Some("order-1".into()),
-                    problem: Some(Problem::OrderRefused { klarna_code: "X".into() }),
-                    updated_at: 7,
-                    ..current.clone()
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+            assert!(set(&storage, "a", PaymentStatus::Waiting, "poll").await.is_none(), "no change, no write");
+            let paid = storage
+                .update("a", "callback", |current| {
+                    Some(StoredPayment {
+                        status: PaymentStatus::Completed,
+                        order_id: Some("order-1".into()),
+                        problem: Some(Problem::OrderRefused { klarna_code: "X".into() }),
+                        updated_at: 7,
+                        ..current.clone()
+                    })
                 })
-            })
-            .await
-            .unwrap()
-            .changed()
-            .unwrap();
-        assert_eq!(storage.get("a").await.unwrap().unwrap(), paid);
-        assert!(storage.open_payments().await.unwrap().is_empty());
-        let history: Vec<(PaymentStatus, String)> =
-            storage.history("a").await.unwrap().into_iter().map(|e| (e.status, e.source)).collect();
-        assert_eq!(
-            history,
-            [(PaymentStatus::Waiting, "user".to_string()), (PaymentStatus::Completed, "callback".to_string())]
-        );
-        assert_eq!(storage.update("nobody", "poll", |p| Some(p.clone())).await.unwrap(), Updated::Missing);
+                .await
+                .unwrap()
+                .changed()
+                .unwrap();
+            assert_eq!(storage.get("a").await.unwrap().unwrap(), paid);
+            assert!(storage.open_payments().await.unwrap().is_empty());
+            let history: Vec<(PaymentStatus, String)> =
+                storage.history("a").await.unwrap().into_iter().map(|e| (e.status, e.source)).collect();
+            assert_eq!(
+                history,
+                [(PaymentStatus::Waiting, "user".to_string()), (PaymentStatus::Completed, "callback".to_string())]
+            );
+            assert_eq!(storage.update("nobody", "poll", |p| Some(p.clone())).await.unwrap(), Updated::Missing);
+        }
     }
 
     #[tokio::test]
     async fn sessions_are_recorded_and_read_back() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert(&payment("a", "k", None)).await.unwrap();
-        storage.record_kp_session("a", "kp-1").await.unwrap();
-        let hpp = CreateSessionResponse {
-            session_id: "hpp-1".into(),
-            redirect_url: Some("https://pay.example/hpp-1".into()),
-            expires_at: Some(time::OffsetDateTime::from_unix_timestamp(1_000).unwrap()),
-            ..Default::default()
-        };
-        storage.record_hpp_session("a", &hpp).await.unwrap();
-        let stored = storage.get("a").await.unwrap().unwrap();
-        assert_eq!(stored.kp_session_id.as_deref(), Some("kp-1"));
-        assert_eq!(stored.hpp_session_id.as_deref(), Some("hpp-1"));
-        assert_eq!(stored.hpp, Some(hpp));
-        assert_eq!(stored.klarna_expires_at, Some(1_000_000));
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+            storage.record_kp_session("a", "kp-1").await.unwrap();
+            let hpp = CreateSessionResponse {
+                session_id: "hpp-1".into(),
+                redirect_url: Some("https://pay.example/hpp-1".into()),
+                expires_at: Some(time::OffsetDateTime::from_unix_timestamp(1_000).unwrap()),
+                ..Default::default()
+            };
+            storage.record_hpp_session("a", &hpp).await.unwrap();
+            let stored = storage.get("a").await.unwrap().unwrap();
+            assert_eq!(stored.kp_session_id.as_deref(), Some("kp-1"));
+            assert_eq!(stored.hpp_session_id.as_deref(), Some("hpp-1"));
+            assert_eq!(stored.hpp, Some(hpp));
+            assert_eq!(stored.klarna_expires_at, Some(1_000_000));
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_updates_of_one_payment_take_turns() {
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("a", "k", None)).await.unwrap();
+            // Each update reads the count and writes it plus one: a lost
+            // update (two reading the same count) would leave fewer.
+            let bump = |storage: Storage| async move {
+                let next = |current: &StoredPayment| {
+                    Some(StoredPayment { updated_at: current.updated_at + 1, ..current.clone() })
+                };
+                storage.update("a", "poll", next).await.unwrap()
+            };
+            let all: Vec<_> = (0..20).map(|_| tokio::spawn(bump(storage.clone()))).collect();
+            for one in all {
+                one.await.unwrap();
+            }
+            assert_eq!(storage.get("a").await.unwrap().unwrap().updated_at, 1 + 20, "{:?}", storage.backend());
+        }
     }
 
     #[tokio::test]

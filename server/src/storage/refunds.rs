@@ -35,7 +35,7 @@ pub enum RefundRecorded<E> {
     Refused(E),
 }
 
-fn refund(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRefund, StorageError> {
+fn refund(row: &super::Row) -> Result<StoredRefund, StorageError> {
     let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
     let problem: Option<String> = row.try_get("problem")?;
@@ -69,7 +69,10 @@ impl Storage {
         plan: impl FnOnce(&[StoredRefund]) -> Result<StoredRefund, E>,
     ) -> Result<RefundRecorded<E>, StorageError> {
         let mut tx = self.write_transaction().await?;
-        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at, id")
+        // The payment's row is the lock refunds of one payment take turns on.
+        let lock = format!("SELECT id FROM payments WHERE id = $1{}", self.for_update());
+        sqlx::query(&lock).bind(payment_id).execute(&mut *tx).await?;
+        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = $1 ORDER BY created_at, id")
             .bind(payment_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -84,7 +87,7 @@ impl Storage {
         let lines = serde_json::to_string(&new.lines).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "INSERT INTO refunds (id, payment_id, request_key, amount, lines, reference, requested_by, status, \
-             problem, klarna_refund_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+             problem, klarna_refund_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10)",
         )
         .bind(&new.id)
         .bind(payment_id)
@@ -115,8 +118,8 @@ impl Storage {
         let mut tx = self.write_transaction().await?;
         let now = now_millis();
         let ended = sqlx::query(
-            "UPDATE refunds SET status = ?, klarna_refund_id = ?, problem = ?, updated_at = ? \
-             WHERE id = ? AND status = ?",
+            "UPDATE refunds SET status = $1, klarna_refund_id = $2, problem = $3, updated_at = $4 \
+             WHERE id = $5 AND status = $6",
         )
         .bind(status.as_str())
         .bind(klarna_refund_id)
@@ -131,10 +134,10 @@ impl Storage {
         if !ended {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT * FROM refunds WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         let refund = refund(&row)?;
         if status == RefundStatus::Refunded {
-            sqlx::query("UPDATE payments SET refunded_amount = refunded_amount + ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE payments SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3")
                 .bind(refund.amount)
                 .bind(now)
                 .bind(&refund.payment_id)
@@ -146,13 +149,13 @@ impl Storage {
     }
 
     pub async fn refund(&self, id: &str) -> Result<Option<StoredRefund>, StorageError> {
-        let row = sqlx::query("SELECT * FROM refunds WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM refunds WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(refund).transpose()
     }
 
     /// A payment's refunds, oldest first.
     pub async fn refunds_of(&self, payment_id: &str) -> Result<Vec<StoredRefund>, StorageError> {
-        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at, id")
+        let rows = sqlx::query("SELECT * FROM refunds WHERE payment_id = $1 ORDER BY created_at, id")
             .bind(payment_id)
             .fetch_all(&self.pool)
             .await?;
@@ -161,10 +164,48 @@ impl Storage {
 
     /// Every refund Klarna has not confirmed or refused yet.
     pub async fn pending_refunds(&self) -> Result<Vec<String>, StorageError> {
-        let pending = sqlx::query_scalar("SELECT id FROM refunds WHERE status = ? ORDER BY created_at")
+        let pending = sqlx::query_scalar("SELECT id FROM refunds WHERE status = $1 ORDER BY created_at")
             .bind(RefundStatus::Pending.as_str())
             .fetch_all(&self.pool)
             .await?;
         Ok(pending)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::payment_with as payment;
+    use super::*;
+
+    #[tokio::test]
+    async fn refunds_asked_at_once_never_take_more_than_is_left() {
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("p", "k", None)).await.unwrap();
+            // Ten refunds of 30 at once against 100: the plan sees the
+            // refunds before it, so three fit and seven are refused.
+            let ask = |storage: Storage, n: usize| async move {
+                let key = format!("r-{n}");
+                let plan = |earlier: &[StoredRefund]| {
+                    let held: i64 = earlier.iter().map(|r| r.amount).sum();
+                    if held + 30 <= 100 {
+                        Ok(crate::storage::tests::pending_refund("p", &key, 30))
+                    } else {
+                        Err(())
+                    }
+                };
+                storage.record_refund("p", &key, plan).await.unwrap()
+            };
+            let all: Vec<_> = (0..10).map(|n| tokio::spawn(ask(storage.clone(), n))).collect();
+            let mut made = Vec::new();
+            for (n, one) in all.into_iter().enumerate() {
+                if matches!(one.await.unwrap(), RefundRecorded::Inserted(_)) {
+                    made.push(format!("r-{n}"));
+                }
+            }
+            assert_eq!(made.len(), 3, "{:?}", storage.backend());
+            let again = storage.record_refund("p", &made[0], |_| Err::<StoredRefund, ()>(())).await.unwrap();
+            assert!(matches!(again, RefundRecorded::Existing(_)), "a key's refund is found before any plan");
+            assert_eq!(storage.refunds_of("p").await.unwrap().len(), 3);
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! Rows to typed values. A value that does not read back is an error that
 //! names its column, never a silent default.
 
+use super::Row;
 use super::{StatusEvent, StorageError, StoredPayment};
 use domain::{CaptureStatus, Door, PaymentStatus, Problem};
 use klarna::wire::PlaceOrderMode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::Row as _;
 
 pub(super) fn to_json<T: Serialize>(value: &T) -> String {
     // Kassa's own types always serialize; an empty string would read back as an error.
@@ -36,7 +36,7 @@ fn status(id: &str, text: &str) -> Result<PaymentStatus, StorageError> {
     PaymentStatus::parse(text).ok_or_else(|| corrupt(id, "status", format!("{text:?}")))
 }
 
-pub(super) fn payment(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
+pub(super) fn payment(row: &Row) -> Result<StoredPayment, StorageError> {
     let id: String = row.try_get("id")?;
     let door: String = row.try_get("origin")?;
     let mode: String = row.try_get("place_order_mode")?;
@@ -76,7 +76,7 @@ pub(super) fn payment(row: &SqliteRow) -> Result<StoredPayment, StorageError> {
     })
 }
 
-pub(super) fn status_event(payment_id: &str, row: &SqliteRow) -> Result<StatusEvent, StorageError> {
+pub(super) fn status_event(payment_id: &str, row: &Row) -> Result<StatusEvent, StorageError> {
     Ok(StatusEvent {
         status: status(payment_id, &row.try_get::<String, _>("status")?)?,
         source: row.try_get("source")?,

@@ -21,7 +21,7 @@ impl Storage {
     ) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO seller_sessions (token_hash, store_id, associate, credential, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(&session.store_id)
@@ -37,7 +37,7 @@ impl Storage {
     /// An unexpired session.
     pub async fn seller_session(&self, token_hash: &str) -> Result<Option<StoredSession>, StorageError> {
         let row = sqlx::query(
-            "SELECT store_id, associate, credential FROM seller_sessions WHERE token_hash = ? AND expires_at > ?",
+            "SELECT store_id, associate, credential FROM seller_sessions WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now_millis())
@@ -58,18 +58,19 @@ impl Storage {
     /// Ends every session of one owner (an associate removed, or their
     /// password changed); answers how many ended.
     pub async fn delete_seller_sessions_of(&self, owner: &StoredSession) -> Result<u64, StorageError> {
-        let done = sqlx::query("DELETE FROM seller_sessions WHERE store_id = ? AND associate = ? AND credential = ?")
-            .bind(&owner.store_id)
-            .bind(&owner.associate)
-            .bind(&owner.credential)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM seller_sessions WHERE store_id = $1 AND associate = $2 AND credential = $3")
+                .bind(&owner.store_id)
+                .bind(&owner.associate)
+                .bind(&owner.credential)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected())
     }
 
     /// Ends a session, and sweeps every expired one.
     pub async fn delete_seller_session(&self, token_hash: &str) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM seller_sessions WHERE token_hash = ? OR expires_at <= ?")
+        sqlx::query("DELETE FROM seller_sessions WHERE token_hash = $1 OR expires_at <= $2")
             .bind(token_hash)
             .bind(now_millis())
             .execute(&self.pool)
@@ -78,7 +79,7 @@ impl Storage {
     }
 }
 
-fn session_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSession, sqlx::Error> {
+fn session_from(row: &super::Row) -> Result<StoredSession, sqlx::Error> {
     Ok(StoredSession {
         store_id: row.try_get("store_id")?,
         associate: row.try_get("associate")?,
@@ -96,25 +97,27 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_live_until_they_expire_or_end() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert_seller_session("t1", &owner("anna", "c1"), now_millis() + 60_000).await.unwrap();
-        storage.insert_seller_session("t2", &owner("bo", "c2"), now_millis() - 1).await.unwrap();
-        assert_eq!(storage.seller_session("t1").await.unwrap(), Some(owner("anna", "c1")));
-        assert_eq!(storage.seller_session("t2").await.unwrap(), None, "expired");
-        storage.delete_seller_session("t1").await.unwrap();
-        assert_eq!(storage.seller_session("t1").await.unwrap(), None);
+        for storage in crate::storage::tests::backends().await {
+            storage.insert_seller_session("t1", &owner("anna", "c1"), now_millis() + 60_000).await.unwrap();
+            storage.insert_seller_session("t2", &owner("bo", "c2"), now_millis() - 1).await.unwrap();
+            assert_eq!(storage.seller_session("t1").await.unwrap(), Some(owner("anna", "c1")));
+            assert_eq!(storage.seller_session("t2").await.unwrap(), None, "expired");
+            storage.delete_seller_session("t1").await.unwrap();
+            assert_eq!(storage.seller_session("t1").await.unwrap(), None);
+        }
     }
 
     #[tokio::test]
     async fn an_owners_sessions_end_together_and_only_theirs() {
-        let storage = Storage::in_memory().await.unwrap();
-        let later = now_millis() + 60_000;
-        storage.insert_seller_session("t1", &owner("anna", "old"), later).await.unwrap();
-        storage.insert_seller_session("t2", &owner("anna", "old"), later).await.unwrap();
-        storage.insert_seller_session("t3", &owner("anna", "new"), later).await.unwrap();
-        assert_eq!(storage.seller_session_owners().await.unwrap().len(), 2);
-        assert_eq!(storage.delete_seller_sessions_of(&owner("anna", "old")).await.unwrap(), 2);
-        assert_eq!(storage.seller_session("t1").await.unwrap(), None);
-        assert_eq!(storage.seller_session("t3").await.unwrap(), Some(owner("anna", "new")));
+        for storage in crate::storage::tests::backends().await {
+            let later = now_millis() + 60_000;
+            storage.insert_seller_session("t1", &owner("anna", "old"), later).await.unwrap();
+            storage.insert_seller_session("t2", &owner("anna", "old"), later).await.unwrap();
+            storage.insert_seller_session("t3", &owner("anna", "new"), later).await.unwrap();
+            assert_eq!(storage.seller_session_owners().await.unwrap().len(), 2);
+            assert_eq!(storage.delete_seller_sessions_of(&owner("anna", "old")).await.unwrap(), 2);
+            assert_eq!(storage.seller_session("t1").await.unwrap(), None);
+            assert_eq!(storage.seller_session("t3").await.unwrap(), Some(owner("anna", "new")));
+        }
     }
 }

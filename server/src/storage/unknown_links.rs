@@ -11,7 +11,7 @@ impl Storage {
     /// Notes the payment, with the problem it ends with if nobody retries.
     pub async fn mark_link_unknown(&self, payment_id: &str, problem: &Problem) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO unknown_links (payment_id, problem, since) VALUES (?, ?, ?) ON CONFLICT (payment_id) DO NOTHING",
+            "INSERT INTO unknown_links (payment_id, problem, since) VALUES ($1, $2, $3) ON CONFLICT (payment_id) DO NOTHING",
         )
         .bind(payment_id)
         .bind(encode_problem(problem))
@@ -22,7 +22,7 @@ impl Storage {
     }
 
     pub async fn link_unknown(&self, payment_id: &str) -> Result<bool, StorageError> {
-        let found: Option<String> = sqlx::query_scalar("SELECT payment_id FROM unknown_links WHERE payment_id = ?")
+        let found: Option<String> = sqlx::query_scalar("SELECT payment_id FROM unknown_links WHERE payment_id = $1")
             .bind(payment_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -33,7 +33,7 @@ impl Storage {
     /// none (or another task took it first).
     pub async fn take_link_unknown(&self, payment_id: &str) -> Result<Option<Problem>, StorageError> {
         let problem: Option<String> =
-            sqlx::query_scalar("DELETE FROM unknown_links WHERE payment_id = ? RETURNING problem")
+            sqlx::query_scalar("DELETE FROM unknown_links WHERE payment_id = $1 RETURNING problem")
                 .bind(payment_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -53,15 +53,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_note_is_kept_once_and_taken_once() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert(&payment("p-1")).await.unwrap();
-        assert!(!storage.link_unknown("p-1").await.unwrap());
-        storage.mark_link_unknown("p-1", &Problem::RestartedBeforeLink).await.unwrap();
-        storage.mark_link_unknown("p-1", &Problem::KlarnaUnreachable).await.unwrap();
-        assert!(storage.link_unknown("p-1").await.unwrap());
-        assert_eq!(storage.unknown_links().await.unwrap(), ["p-1"]);
-        assert_eq!(storage.take_link_unknown("p-1").await.unwrap(), Some(Problem::RestartedBeforeLink));
-        assert_eq!(storage.take_link_unknown("p-1").await.unwrap(), None, "taken once");
-        assert!(storage.unknown_links().await.unwrap().is_empty());
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("p-1")).await.unwrap();
+            assert!(!storage.link_unknown("p-1").await.unwrap());
+            storage.mark_link_unknown("p-1", &Problem::RestartedBeforeLink).await.unwrap();
+            storage.mark_link_unknown("p-1", &Problem::KlarnaUnreachable).await.unwrap();
+            assert!(storage.link_unknown("p-1").await.unwrap());
+            assert_eq!(storage.unknown_links().await.unwrap(), ["p-1"]);
+            assert_eq!(storage.take_link_unknown("p-1").await.unwrap(), Some(Problem::RestartedBeforeLink));
+            assert_eq!(storage.take_link_unknown("p-1").await.unwrap(), None, "taken once");
+            assert!(storage.unknown_links().await.unwrap().is_empty());
+        }
     }
 }

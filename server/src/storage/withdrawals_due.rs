@@ -6,7 +6,7 @@ use crate::clock::now_millis;
 impl Storage {
     pub async fn request_withdrawal(&self, payment_id: &str) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO withdrawals_due (payment_id, since) VALUES (?, ?) ON CONFLICT (payment_id) DO NOTHING",
+            "INSERT INTO withdrawals_due (payment_id, since) VALUES ($1, $2) ON CONFLICT (payment_id) DO NOTHING",
         )
         .bind(payment_id)
         .bind(now_millis())
@@ -16,7 +16,7 @@ impl Storage {
     }
 
     pub async fn clear_withdrawal(&self, payment_id: &str) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM withdrawals_due WHERE payment_id = ?").bind(payment_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM withdrawals_due WHERE payment_id = $1").bind(payment_id).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -28,17 +28,17 @@ impl Storage {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::storage::tests::payment;
 
     #[tokio::test]
     async fn a_withdrawal_is_due_once_until_cleared() {
-        let storage = Storage::in_memory().await.unwrap();
-        storage.insert(&payment("p-1")).await.unwrap();
-        storage.request_withdrawal("p-1").await.unwrap();
-        storage.request_withdrawal("p-1").await.unwrap();
-        assert_eq!(storage.withdrawals_due().await.unwrap(), ["p-1"]);
-        storage.clear_withdrawal("p-1").await.unwrap();
-        assert!(storage.withdrawals_due().await.unwrap().is_empty());
+        for storage in crate::storage::tests::backends().await {
+            storage.insert(&payment("p-1")).await.unwrap();
+            storage.request_withdrawal("p-1").await.unwrap();
+            storage.request_withdrawal("p-1").await.unwrap();
+            assert_eq!(storage.withdrawals_due().await.unwrap(), ["p-1"]);
+            storage.clear_withdrawal("p-1").await.unwrap();
+            assert!(storage.withdrawals_due().await.unwrap().is_empty());
+        }
     }
 }
