@@ -8,9 +8,14 @@
 #   KASSA_CHAOS_ONLY=N scripts/chaos.sh 1 SEED    replays run N of SEED
 #   KASSA_CHAOS_TRACE=1 ...                        prints every run's trace
 #   KASSA_CHAOS_LANES=K ...                        Kassa processes side by side (default 4)
+#   KASSA_CHAOS_DATABASE=postgres ...              Kassa on a throwaway PostgreSQL instead of SQLite
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
+if [ "${KASSA_CHAOS_DATABASE:-}" = postgres ]; then
+  source scripts/postgres.sh
+  start_test_postgres
+fi
 
 runs="${1:-200}"
 seed="${2:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"

@@ -18,6 +18,7 @@ source scripts/postgres.sh
 start_test_postgres
 cargo test --workspace
 KASSA_TEST_STORAGE=postgres cargo test -p server --test tracking
+KASSA_CHAOS_DATABASE=postgres cargo test -p server --test chaos
 stop_test_postgres
 
 say "API contract (Schemathesis against the live server)"

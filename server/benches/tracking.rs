@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench -p server --bench tracking`
 //! Env: BENCH_LATENCY_SAMPLES (default 200), BENCH_TRACKED (default 10000),
-//!      BENCH_WINDOW_SECS (default 60).
+//!      BENCH_WINDOW_SECS (default 60); BENCH_DATABASE_URL: a PostgreSQL
+//!      server to run on (a fresh database on it) instead of a SQLite file.
 //!
 //! Klarna is `kassa simulator` in its own process, so the memory figure is
 //! Kassa's alone; Kassa's service runs in this process with a file database.
@@ -87,7 +88,12 @@ async fn main() {
     .await;
 
     let dir = std::env::temp_dir().join(format!("kassa-bench-{}", uuid::Uuid::new_v4()));
-    let kassa = TestKassa::start(&klarna, Storage::open(&dir).await.unwrap()).await;
+    let storage = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(server) => server::testing::fresh_postgres(&server).await,
+        Err(_) => Storage::open(&dir).await.unwrap(),
+    };
+    println!("database: {:?}", storage.backend());
+    let kassa = TestKassa::start(&klarna, storage).await;
     let http = reqwest::Client::new();
 
     // 1. Callback to SSE: the shopper's payment reaches a waiting screen.

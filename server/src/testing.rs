@@ -11,15 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A new, empty database on the PostgreSQL server at `url` (one Kassa may
-/// create databases on), migrated.
-pub async fn fresh_postgres(url: &str) -> Storage {
+/// create databases on): its URL.
+pub async fn fresh_postgres_url(url: &str) -> String {
     sqlx::any::install_default_drivers();
     let admin = sqlx::AnyPool::connect(url).await.expect("the test PostgreSQL server answers");
     let name = format!("kassa_test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("a test database");
     admin.close().await;
     let (server, _) = url.split('?').next().unwrap_or(url).rsplit_once('/').expect("a URL with a database");
-    Storage::open_postgres(&format!("{server}/{name}")).await.expect("the test database opens")
+    format!("{server}/{name}")
+}
+
+/// A new, empty database on the PostgreSQL server at `url`, migrated.
+pub async fn fresh_postgres(url: &str) -> Storage {
+    Storage::open_postgres(&fresh_postgres_url(url).await).await.expect("the test database opens")
 }
 
 /// The database a test runs on: SQLite in memory, or a fresh PostgreSQL

@@ -11,18 +11,21 @@ pub struct Kassa {
     pub url: String,
     port: u16,
     data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite in `data_dir`.
+    database_url: Option<String>,
     log: PathBuf,
     klarna_base: String,
     child: Option<Child>,
 }
 
 impl Kassa {
-    pub async fn start(data_dir: &Path, log: &Path, klarna_base: &str) -> Kassa {
+    pub async fn start(data_dir: &Path, database_url: Option<String>, log: &Path, klarna_base: &str) -> Kassa {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut kassa = Kassa {
             url: format!("http://127.0.0.1:{port}"),
             port,
             data_dir: data_dir.to_path_buf(),
+            database_url,
             log: log.to_path_buf(),
             klarna_base: klarna_base.to_string(),
             child: None,
@@ -34,7 +37,11 @@ impl Kassa {
     async fn spawn(&mut self) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let log = || -> File { OpenOptions::new().create(true).append(true).open(&self.log).unwrap() };
-        let child = Command::new(env!("CARGO_BIN_EXE_kassa"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kassa"));
+        if let Some(url) = &self.database_url {
+            command.env("KASSA__DATABASE_URL", url);
+        }
+        let child = command
             .arg("--config")
             .arg(root.join("kassa.toml"))
             .current_dir(&root)

@@ -2,6 +2,8 @@
 //! binary and the simulator over loopback, each checked against the
 //! simulator's own record. See README, "What Kassa promises under faults".
 //!
+//! `KASSA_CHAOS_DATABASE=postgres` runs Kassa on PostgreSQL (a fresh
+//! database per lane at `KASSA_TEST_DATABASE_URL`) instead of SQLite;
 //! `KASSA_CHAOS_RUNS` (default 24), `KASSA_CHAOS_SEED` (default 1),
 //! `KASSA_CHAOS_LANES` (Kassa processes side by side, default 2) and
 //! `KASSA_CHAOS_ONLY` (replay one run of the seed) and `KASSA_CHAOS_STEPS`
@@ -42,8 +44,20 @@ async fn lane(number: u64, seed: u64, runs: Vec<u64>) -> Totals {
     std::fs::create_dir_all(&data_dir).unwrap();
     let log = data_dir.join("kassa.log");
     let klarna = TestKlarna::start().await;
-    let kassa = kassa::Kassa::start(&data_dir, &log, &klarna.base).await;
-    let storage = Storage::open(&data_dir).await.unwrap();
+    // KASSA_CHAOS_DATABASE=postgres: a fresh database of its own per lane on
+    // the server at KASSA_TEST_DATABASE_URL (scripts/test.sh starts one).
+    let database_url = match std::env::var("KASSA_CHAOS_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let server = std::env::var("KASSA_TEST_DATABASE_URL").expect("KASSA_TEST_DATABASE_URL for PostgreSQL");
+            Some(server::testing::fresh_postgres_url(&server).await)
+        }
+        _ => None,
+    };
+    let kassa = kassa::Kassa::start(&data_dir, database_url.clone(), &log, &klarna.base).await;
+    let storage = match &database_url {
+        Some(url) => Storage::open_postgres(url).await.unwrap(),
+        None => Storage::open(&data_dir).await.unwrap(),
+    };
     let http = reqwest::Client::new();
     let kiosk_cookies = enrol_kiosks(&kassa.url).await;
     let seller_cookies = sign_in(&kassa.url).await;
