@@ -9,7 +9,7 @@ start_test_postgres() {
   bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
   port="${KASSA_TEST_PG_PORT:-54329}"
   dir="$(mktemp -d /tmp/kassa-postgres.XXXXXX)"
-  chown postgres "$dir"
+  as_root chown postgres "$dir"
   as_root su postgres -s /bin/sh -c "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync" >/dev/null
   as_root su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -w \
     -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null
@@ -24,6 +24,6 @@ stop_test_postgres() {
   [ -n "${KASSA_TEST_PG_DIR:-}" ] || return 0
   as_root su postgres -s /bin/sh -c "'$KASSA_TEST_PG_BIN/pg_ctl' -D '$KASSA_TEST_PG_DIR/data' -m immediate stop" \
     >/dev/null 2>&1 || true
-  rm -rf "$KASSA_TEST_PG_DIR"
+  as_root rm -rf "$KASSA_TEST_PG_DIR"
   KASSA_TEST_PG_DIR=""
 }
