@@ -1,3 +1,4 @@
+import type { Browser, BrowserContext, Locator, Page } from "@playwright/test";
 import { expect, test } from "./support/test";
 import { SellerPage } from "./pages/seller-page";
 import { PaymentsListPage } from "./pages/payments-list-page";
@@ -9,7 +10,7 @@ import { horizontalOverflow, smallTargets } from "./support/layout";
 import { expectAccessible } from "./support/accessibility";
 
 /** Sells two of an item at a random price below 500 kr and has the shopper pay; answers the price. */
-async function twoPaidItems(seller: SellerPage, browser: import("@playwright/test").Browser, item: string) {
+async function twoPaidItems(seller: SellerPage, browser: Browser, item: string) {
   const price = 100 + Math.floor(Math.random() * 399);
   await seller.goto();
   await seller.enterSale(item, String(price), "2");
@@ -23,27 +24,38 @@ async function twoPaidItems(seller: SellerPage, browser: import("@playwright/tes
 
 const kr = (amount: number) => `${amount},00\u00a0kr`;
 
-test("an associate refunds a return on the tablet in Swedish, live, and a double tap refunds once", async ({
-  page,
-  context,
-  browser,
-  request,
-}) => {
-  const price = await twoPaidItems(new SellerPage(page), browser, "Tröja");
+/** Two of `item` paid, then the payments list in Swedish with the payment's refund panel open. */
+async function refundPanelInSwedish(
+  page: Page,
+  context: BrowserContext,
+  browser: Browser,
+  item: string,
+): Promise<{ price: number; row: Locator; refund: RefundPanel }> {
+  const price = await twoPaidItems(new SellerPage(page), browser, item);
   const list = new PaymentsListPage(await context.newPage());
   await list.goto();
   await new LanguagePicker(list.page).choose("Svenska");
   const row = list.row(new RegExp(`· ${kr(2 * price)} · Betald`)).first();
   const refund = new RefundPanel(row);
   await refund.open();
+  return { price, row, refund };
+}
+
+test("an associate refunds a return on the tablet in Swedish, live, and a double tap refunds once", async ({
+  page,
+  context,
+  browser,
+  request,
+}) => {
+  const { price, row, refund } = await refundPanelInSwedish(page, context, browser, "Tröja");
   await expect(refund.left).toHaveText(`Kvar att återbetala: ${kr(2 * price)} av ${kr(2 * price)}`);
 
   // One of the two items comes back.
   await refund.chooseItems("Tröja", "3");
   // Touch-sized on the tablet, nothing wider than the screen, and no axe violations.
-  expect(await smallTargets(list.page)).toEqual([]);
-  expect(await horizontalOverflow(list.page)).toBeLessThanOrEqual(0);
-  await expectAccessible(list.page);
+  expect(await smallTargets(row.page())).toEqual([]);
+  expect(await horizontalOverflow(row.page())).toBeLessThanOrEqual(0);
+  await expectAccessible(row.page());
   await refund.goOn();
   await expect(row.getByText("högst 2 av varan kan lämnas tillbaka")).toBeVisible();
   await refund.chooseItems("Tröja", "1");
@@ -102,13 +114,7 @@ test("a refund Klarna refuses says why in Swedish and leaves the amount to refun
   browser,
   request,
 }) => {
-  const price = await twoPaidItems(new SellerPage(page), browser, "Halsduk");
-  const list = new PaymentsListPage(await context.newPage());
-  await list.goto();
-  await new LanguagePicker(list.page).choose("Svenska");
-  const row = list.row(new RegExp(`· ${kr(2 * price)} · Betald`)).first();
-  const refund = new RefundPanel(row);
-  await refund.open();
+  const { price, row, refund } = await refundPanelInSwedish(page, context, browser, "Halsduk");
   const klarna = new KlarnaSimulator(request);
   await klarna.setFaults({ endpoints: { refund: { status: 400, fail_next: 1 } } });
   try {

@@ -84,12 +84,17 @@ impl PaymentService {
         }
     }
 
-    /// What a paid payment may still give back, in money and items.
-    pub async fn refundable(&self, store_id: &str, payment_id: &str) -> Result<Refundable, PaymentError> {
+    /// What a paid payment may still give back, in money and items, and
+    /// its refunds so far, from one read.
+    pub async fn refundable(
+        &self,
+        store_id: &str,
+        payment_id: &str,
+    ) -> Result<(Refundable, Vec<RefundView>), PaymentError> {
         let payment = self.refundable_payment(store_id, payment_id).await?;
         let refunds = self.storage.refunds_of(&payment.id).await?;
         let views: Vec<RefundView> = refunds.iter().map(|refund| self.refund_view(&payment, refund)).collect();
-        Ok(refundable_now(&payment.cart, &views))
+        Ok((refundable_now(&payment.cart, &views), views))
     }
 
     /// The payment, if it is paid and its money captured; else a conflict.
@@ -356,7 +361,7 @@ mod tests {
         let sent = &klarna.sim().orders()[0].refunds[0];
         assert_eq!((sent.amount, sent.order_lines[0].name.as_str(), sent.order_lines[0].quantity), (4_500, "Tea", 1));
 
-        let left = service.refundable("stockholm", &id).await.unwrap();
+        let (left, _) = service.refundable("stockholm", &id).await.unwrap();
         assert_eq!((left.left, left.lines[0].quantity_left), (MinorUnits(4_500), 1));
         let too_many = Some(vec![ReturnedItems { line: 0, quantity: 2 }]);
         match service.refund(RefundAsk { lines: too_many, ..ask(&id, "tea-2", None) }).await {

@@ -151,17 +151,17 @@ impl SellerPort for Ports {
                 errors.push("text", "enter a Klarna reference or an amount");
                 return Err(AppError::Invalid(errors));
             }
-            let currency = self.seller_store(&session)?.currency;
-            let amount = MinorUnits::parse_major(text, currency);
+            let config = self.0.payments.config();
+            let store = config.store(&session.store_id).ok_or(AppError::SignInRequired)?;
+            let amount = MinorUnits::parse_major(text, store.currency);
             Ok(self.0.payments.find(&session.store_id, text, amount, FOUND_LIMIT).await?)
         })
     }
 
     fn refund_sheet(&self, session: SellerSession, id: String) -> BoxFuture<'_, Result<RefundSheet, AppError>> {
         Box::pin(async move {
-            let payments = &self.0.payments;
-            let refundable = payments.refundable(&session.store_id, &id).await?;
-            Ok(RefundSheet { refundable, refunds: payments.refunds(&session.store_id, &id).await? })
+            let (refundable, refunds) = self.0.payments.refundable(&session.store_id, &id).await?;
+            Ok(RefundSheet { refundable, refunds })
         })
     }
 

@@ -104,12 +104,11 @@ pub fn RefundPanel(
     });
     // Read again when opened, at each of this payment's refund events, and
     // when its refunded total changes (a refund made from another screen).
+    let refunded = Memo::new(move |_| payment.with(|p| p.as_ref().map(|p| p.refunded_amount)));
     Effect::new(move |_| {
-        let seen = refund_seen.with(|r| r.as_ref().map(|r| (r.payment_id.clone(), r.updated_at.clone())));
-        let refunded = payment.with(|p| p.as_ref().map(|p| p.refunded_amount));
-        let ours = seen.is_none_or(|(payment_id, _)| payment_id == id.get_value());
+        refunded.track();
+        let ours = refund_seen.with(|seen| seen.as_ref().is_none_or(|r| r.payment_id == id.get_value()));
         if open.get() && ours {
-            let _ = refunded;
             load();
         }
     });

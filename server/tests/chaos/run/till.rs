@@ -23,33 +23,17 @@ impl Lane {
                 "back": "https://shop.example/cart",
             });
         }
-        let send = || {
-            self.http
-                .post(format!("{}/api/v1/payments", self.kassa.url))
-                .bearer_auth(state.plan.store.api_key())
-                .header("Idempotency-Key", &key)
-                .json(&body)
-                .timeout(Duration::from_secs(30))
-                .send()
-        };
-        let answers = presses(double_tap, retry, send).await;
+        let answers = self.post_keyed("/api/v1/payments", &key, &body, state.plan.store, double_tap, retry).await;
         let mut said = Vec::new();
         for answer in answers {
-            let Ok(response) = answer else {
-                said.push("no answer".to_string());
-                continue;
-            };
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            match (status, body["id"].as_str()) {
-                (200 | 201, Some(id)) => {
-                    let payment_status = body["status"].as_str().unwrap_or("?");
+            match answer {
+                Some((status @ (200 | 201), body)) if body["id"].is_string() => {
+                    let (id, payment_status) =
+                        (body["id"].as_str().unwrap_or(""), body["status"].as_str().unwrap_or("?"));
                     state.answered_with(&key, id, payment_status, report);
                     said.push(format!("{status} {id} {payment_status}"));
                 }
-                _ => {
-                    said.push(format!("{status} {}", body["error"]["code"].as_str().unwrap_or("")));
-                }
+                other => said.push(refused(other)),
             }
         }
         format!("start {key}: {}", said.join(", "))
@@ -96,37 +80,61 @@ impl Lane {
         let Some(id) = state.current.clone() else { return "nothing to refund".into() };
         let key = format!("{}-refund-{}", state.cart_ref, state.refunds.len());
         let body = if whole { json!({}) } else { json!({"amount": state.plan.unit_price}) };
-        let send = || {
-            self.http
-                .post(format!("{}/api/v1/payments/{id}/refunds", self.kassa.url))
-                .bearer_auth(state.plan.store.api_key())
-                .header("Idempotency-Key", &key)
-                .json(&body)
-                .timeout(Duration::from_secs(30))
-                .send()
-        };
-        let answers = presses(double_tap, retry, send).await;
+        let path = format!("/api/v1/payments/{id}/refunds");
+        let answers = self.post_keyed(&path, &key, &body, state.plan.store, double_tap, retry).await;
         let mut said = Vec::new();
         let mut made: Option<String> = None;
         for answer in answers {
-            let Ok(response) = answer else {
-                said.push("no answer".to_string());
-                continue;
-            };
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            match (status, body["id"].as_str()) {
-                (200 | 201, Some(refund)) => {
+            match answer {
+                Some((status @ (200 | 201), body)) if body["id"].is_string() => {
+                    let refund = body["id"].as_str().unwrap_or("");
                     if made.as_deref().is_some_and(|before| before != refund) {
                         report.violations.push(format!("refund key {key} answered with {made:?} and then {refund}"));
                     }
                     made = Some(refund.to_string());
                     said.push(format!("{status} {refund} {}", body["status"].as_str().unwrap_or("?")));
                 }
-                _ => said.push(format!("{status} {}", body["error"]["code"].as_str().unwrap_or(""))),
+                other => said.push(refused(other)),
             }
         }
         state.refunds.insert(key.clone(), made);
         format!("refund {id} {key}: {}", said.join(", "))
+    }
+
+    /// A POS's POST under an idempotency key, pressed once, twice at once
+    /// (a double tap) and again after the answers (a retry): each answer's
+    /// status and body, `None` where none came.
+    async fn post_keyed(
+        &self,
+        path: &str,
+        key: &str,
+        body: &Value,
+        store: Store,
+        double_tap: bool,
+        retry: bool,
+    ) -> Vec<Option<(u16, Value)>> {
+        let send = || async {
+            let response = self
+                .http
+                .post(format!("{}{path}", self.kassa.url))
+                .bearer_auth(store.api_key())
+                .header("Idempotency-Key", key)
+                .json(body)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+                .ok()?;
+            let status = response.status().as_u16();
+            Some((status, response.json().await.unwrap_or(Value::Null)))
+        };
+        presses(double_tap, retry, send).await
+    }
+}
+
+/// An answer that made nothing, as the trace shows it.
+fn refused(answer: Option<(u16, Value)>) -> String {
+    match answer {
+        Some((status, body)) => format!("{status} {}", body["error"]["code"].as_str().unwrap_or("")),
+        None => "no answer".to_string(),
     }
 }
