@@ -138,7 +138,7 @@ async fn main() {
         "started {tracked} payments in {:.1} s ({:.0}/s); tracking {}; RSS {:.1} MiB (was {:.1} MiB before)",
         started_at.elapsed().as_secs_f64(),
         tracked as f64 / started_at.elapsed().as_secs_f64(),
-        kassa.service.tracked(),
+        kassa.service.tracked().await,
         rss_mib(),
         before,
     );
@@ -148,7 +148,7 @@ async fn main() {
     let reads_before = kassa.service.klarna_reads();
     tokio::time::sleep(window).await;
     let reads = kassa.service.klarna_reads() - reads_before;
-    let open = kassa.service.tracked() as f64;
+    let open = kassa.service.tracked().await as f64;
     println!(
         "Klarna reads in a {:.0} s window: {reads} for {open:.0} tracked payments = {:.2} per payment per minute; RSS {:.1} MiB",
         window.as_secs_f64(),

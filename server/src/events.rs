@@ -1,5 +1,7 @@
 //! Live status: every change to a payment or to one of its refunds is
 //! broadcast here, to every open stream and to the kiosks that show it.
+//! Changes made by another instance arrive here too (see
+//! `payments::relay`), and `Resync` when some may have been missed.
 
 use domain::{PaymentView, RefundView};
 use std::sync::Arc;
@@ -14,20 +16,27 @@ pub enum Change {
         store_id: String,
         refund: RefundView,
     },
+    /// Another instance saved a kiosk's screen.
+    KioskSaved(String),
+    /// Changes may have been missed (the link to the other instances was
+    /// lost for a while): whoever shows state reads it again.
+    Resync,
 }
 
 impl Change {
-    pub fn store_id(&self) -> &str {
+    /// The store whose payment changed (`None`: no one store's).
+    pub fn store_id(&self) -> Option<&str> {
         match self {
-            Change::Payment(view) => &view.store_id,
-            Change::Refund { store_id, .. } => store_id,
+            Change::Payment(view) => Some(&view.store_id),
+            Change::Refund { store_id, .. } => Some(store_id),
+            Change::KioskSaved(_) | Change::Resync => None,
         }
     }
 
     pub fn payment(&self) -> Option<&PaymentView> {
         match self {
             Change::Payment(view) => Some(view),
-            Change::Refund { .. } => None,
+            _ => None,
         }
     }
 }
@@ -54,6 +63,10 @@ impl EventHub {
 
     pub fn publish_refund(&self, store_id: &str, refund: RefundView) {
         let _ = self.sender.send(Arc::new(Change::Refund { store_id: store_id.to_string(), refund }));
+    }
+
+    pub fn publish_change(&self, change: Change) {
+        let _ = self.sender.send(Arc::new(change));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {

@@ -66,8 +66,6 @@ pub async fn serve(path: &Path) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot open the database in {}: {e}", config.data_dir.display()))?,
     };
-    // Held until Kassa stops.
-    let _only_instance = only_instance(&storage).await?;
     let service = Arc::new(PaymentService::new(klarna, config.clone(), storage));
     let state = AppState::new(service.clone());
     let resumed = service.resume().await.map_err(|e| format!("cannot resume open payments: {e}"))?;
@@ -79,6 +77,7 @@ pub async fn serve(path: &Path) -> Result<(), String> {
         tracing::info!(kiosks, "restored kiosk screens");
     }
     tokio::spawn(service.clone().run_tracker());
+    tokio::spawn(service.clone().run_relay());
     reload_on_hangup(state.clone(), path.clone());
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
@@ -115,24 +114,6 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 /// Where everything is, for whoever started Kassa. With the simulator the
 /// development sign-in and kiosk links too: they are published in the
 /// README and refused anywhere else, so they are no secret.
-/// This process's hold on its database. A Kassa killed a moment ago holds
-/// it until PostgreSQL notices its connection is gone, so a restart waits
-/// a little before it gives up.
-async fn only_instance(storage: &Storage) -> Result<crate::storage::InstanceLock, String> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(lock) = storage.hold_as_only_instance().await.map_err(|e| e.to_string())? {
-            return Ok(lock);
-        }
-        if std::time::Instant::now() > deadline {
-            return Err("another Kassa runs on this PostgreSQL database; several instances on one database are not \
-                        supported yet"
-                .into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 fn announce(config: &Config, simulator: bool) {
     let url = &config.public_url;
     tracing::info!(klarna = %config.klarna.environment, "Kassa is running at {url}");

@@ -20,6 +20,7 @@ pub const ORDER_PLACEMENTS: &str = "kassa_order_placements_total";
 pub const CONFIG_RELOADS: &str = "kassa_config_reloads_total";
 pub const CAPTURES: &str = "kassa_captures_total";
 pub const REFUNDS: &str = "kassa_refunds_total";
+pub const RELAY_LOST: &str = "kassa_relay_lost_total";
 
 /// Seconds: Klarna answers in tens of milliseconds to its timeout (20 s).
 const KLARNA_LATENCY_BUCKETS: &[f64] = &[0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0];
@@ -68,6 +69,10 @@ fn describe() {
     );
     describe_counter!(CAPTURES, "Captures Kassa made after an order, by outcome (captured, refused, retry).");
     describe_counter!(REFUNDS, "Refunds Klarna answered, by outcome (refunded, refused, retry).");
+    describe_counter!(
+        RELAY_LOST,
+        "Times the link to the other instances' changes (PostgreSQL LISTEN) was lost; screens resync after each."
+    );
     describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP), by outcome (applied, refused).");
 }
 
@@ -106,6 +111,10 @@ pub fn capture(outcome: &'static str) {
 /// `refunded`, `refused` or `retry` (no answer; asked again).
 pub fn refund(outcome: &'static str) {
     counter!(REFUNDS, "outcome" => outcome).increment(1);
+}
+
+pub fn relay_lost() {
+    counter!(RELAY_LOST).increment(1);
 }
 
 pub fn config_reload(outcome: &'static str) {

@@ -97,6 +97,10 @@ pub async fn payment_stream(
                 Some(view) => view,
                 None => loop {
                     match watch.receiver.recv().await {
+                        // Changes may have been missed: the state now says all of them.
+                        Ok(change) if *change == Change::Resync => {
+                            break watch.service.get(&watch.store_id, &id).await.ok()?
+                        }
                         Ok(change) => match change.payment() {
                             Some(view) if view.id == id => break view.clone(),
                             _ => continue,
@@ -132,10 +136,12 @@ pub fn store_stream(store_id: String, receiver: broadcast::Receiver<Arc<Change>>
         async move {
             loop {
                 match receiver.recv().await {
-                    Ok(change) if change.store_id() == store_id => {
+                    Ok(change) if change.store_id().is_none_or(|id| id == store_id) => {
                         let event = match &*change {
                             Change::Payment(view) => payment_event(view),
                             Change::Refund { refund, .. } => refund_event(refund),
+                            Change::Resync => resync(),
+                            Change::KioskSaved(_) => continue,
                         };
                         return Some((Ok(event), receiver));
                     }

@@ -43,8 +43,15 @@ impl Kiosks {
         });
     }
 
-    /// After missing events: re-read every shown payment.
-    pub(super) async fn reload_payments(self: &Arc<Self>) {
+    /// After missing events: every screen as saved, then every shown
+    /// payment as it stands.
+    pub(super) async fn catch_up(self: &Arc<Self>) {
+        self.show_all_saved().await;
+        self.reload_payments().await;
+    }
+
+    /// Re-reads every shown payment.
+    async fn reload_payments(self: &Arc<Self>) {
         let shown: Vec<(String, String)> = self
             .slots()
             .iter()

@@ -10,6 +10,7 @@ mod shopper;
 pub(crate) mod tests;
 
 use crate::config::{Environment, KioskConfig};
+use crate::events::Change;
 use crate::payments::{PaymentError, PaymentService, WatchGuard};
 use domain::kiosk::KioskView;
 use domain::PaymentView;
@@ -69,12 +70,13 @@ impl Kiosks {
         tokio::spawn(async move {
             loop {
                 match receiver.recv().await {
-                    Ok(change) => {
-                        if let Some(view) = change.payment() {
-                            following.on_payment(view)
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => following.reload_payments().await,
+                    Ok(change) => match &*change {
+                        Change::Payment(view) => following.on_payment(view),
+                        Change::KioskSaved(kiosk_id) => following.show_saved(kiosk_id).await,
+                        Change::Resync => following.catch_up().await,
+                        Change::Refund { .. } => {}
+                    },
+                    Err(broadcast::error::RecvError::Lagged(_)) => following.catch_up().await,
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
             }
@@ -133,6 +135,11 @@ impl Kiosks {
     fn changed(&self, kiosk: &KioskConfig, slot: &mut Slot) -> KioskView {
         slot.revision += 1;
         self.save(&kiosk.id, slot);
+        self.show(kiosk, slot)
+    }
+
+    /// Tells every stream of this kiosk what it shows now.
+    fn show(&self, kiosk: &KioskConfig, slot: &Slot) -> KioskView {
         let view = self.view(kiosk, slot);
         let _ = self.sender.send(Arc::new(view.clone()));
         view

@@ -7,8 +7,9 @@ use domain::{Cart, CartInput, PaymentStatus};
 use std::sync::Arc;
 
 impl Kiosks {
-    /// Saves the kiosk's screen without holding up the screen: saves may
-    /// land out of order, and the storage keeps the newest revision.
+    /// Saves the kiosk's screen without holding up the screen (saves may
+    /// land out of order; the storage keeps the newest revision), then
+    /// tells the other instances.
     pub(super) fn save(&self, kiosk_id: &str, slot: &Slot) {
         let screen = StoredKioskScreen {
             kiosk_id: kiosk_id.to_string(),
@@ -22,10 +23,11 @@ impl Kiosks {
             session: slot.session as i64,
             revision: slot.revision as i64,
         };
-        let storage = self.service.storage().clone();
+        let service = self.service.clone();
         tokio::spawn(async move {
-            if let Err(error) = storage.save_kiosk_screen(&screen).await {
-                tracing::error!(kiosk = %screen.kiosk_id, %error, "could not save the kiosk's screen");
+            match service.storage().save_kiosk_screen(&screen).await {
+                Ok(()) => service.announce_kiosk(&screen.kiosk_id).await,
+                Err(error) => tracing::error!(kiosk = %screen.kiosk_id, %error, "could not save the kiosk's screen"),
             }
         });
     }
@@ -38,46 +40,79 @@ impl Kiosks {
     pub async fn restore(self: &Arc<Self>) -> Result<usize, StorageError> {
         let mut restored = 0;
         for screen in self.service.storage().kiosk_screens().await? {
-            let Ok(kiosk) = self.config(&screen.kiosk_id) else { continue };
-            let Some(currency) = self.service.config().store(&kiosk.store).map(|store| store.currency) else {
-                continue;
-            };
-            let cart = screen.cart.and_then(|(id, json)| {
-                let input: CartInput = serde_json::from_str(&json).ok()?;
-                let cart = Cart::validate(&input, currency).ok()?;
-                Some((id, input, cart))
-            });
-            let shown = match &screen.payment_id {
-                Some(id) => self.service.get(&kiosk.store, id).await.ok(),
-                None => None,
-            };
-            let last_paid = match &screen.last_paid_id {
-                Some(id) => self.service.get(&kiosk.store, id).await.ok(),
-                None => None,
-            };
-            let mut slots = self.slots();
-            let slot = slots.entry(kiosk.id.clone()).or_default();
-            *slot = Slot {
-                cart,
-                attempt: screen.attempt.max(0) as u32,
-                session: screen.session.max(0) as u64,
-                revision: screen.revision.max(0) as u64,
-                last_paid,
-                ..Slot::default()
-            };
-            if let Some(payment) = shown {
-                if !payment.status.is_final() {
-                    slot.watch = Some(self.service.watch(&payment.id));
-                } else if payment.status == PaymentStatus::Completed {
-                    // Paid while Kassa was down: thanked, then the next shopper.
-                    slot.last_paid = Some(payment.clone());
-                    self.reset_once_paid_is_seen(&kiosk, &payment.id, slot.session);
-                }
-                slot.payment = Some(payment);
-            }
-            self.changed(&kiosk, slot);
-            restored += 1;
+            restored += usize::from(self.put_on_screen(screen, true).await);
         }
         Ok(restored)
+    }
+
+    /// Another instance saved this kiosk's screen: shown here too, unless
+    /// this instance has shown that revision or a later one already.
+    pub(super) async fn show_saved(self: &Arc<Self>, kiosk_id: &str) {
+        let screen = match self.service.storage().kiosk_screen(kiosk_id).await {
+            Ok(Some(screen)) => screen,
+            Ok(None) => return,
+            Err(error) => return tracing::warn!(kiosk = %kiosk_id, %error, "could not read the kiosk's saved screen"),
+        };
+        let shown = self.slots().get(kiosk_id).map_or(0, |slot| slot.revision);
+        if screen.revision.max(0) as u64 > shown {
+            self.put_on_screen(screen, false).await;
+        }
+    }
+
+    /// After changes may have been missed: every kiosk as saved.
+    pub(super) async fn show_all_saved(self: &Arc<Self>) {
+        let kiosks: Vec<String> = self.service.config().kiosks.iter().map(|kiosk| kiosk.id.clone()).collect();
+        for kiosk_id in kiosks {
+            self.show_saved(&kiosk_id).await;
+        }
+    }
+
+    /// Puts a saved screen on the kiosk. At a start (`restart`) it counts
+    /// as a change of its own, and a payment found paid meanwhile is reset
+    /// after the thanks; otherwise the saving instance did both.
+    async fn put_on_screen(self: &Arc<Self>, screen: StoredKioskScreen, restart: bool) -> bool {
+        let Ok(kiosk) = self.config(&screen.kiosk_id) else { return false };
+        let Some(currency) = self.service.config().store(&kiosk.store).map(|store| store.currency) else {
+            return false;
+        };
+        let cart = screen.cart.and_then(|(id, json)| {
+            let input: CartInput = serde_json::from_str(&json).ok()?;
+            let cart = Cart::validate(&input, currency).ok()?;
+            Some((id, input, cart))
+        });
+        let shown = match &screen.payment_id {
+            Some(id) => self.service.get(&kiosk.store, id).await.ok(),
+            None => None,
+        };
+        let last_paid = match &screen.last_paid_id {
+            Some(id) => self.service.get(&kiosk.store, id).await.ok(),
+            None => None,
+        };
+        let mut slots = self.slots();
+        let slot = slots.entry(kiosk.id.clone()).or_default();
+        *slot = Slot {
+            cart,
+            attempt: screen.attempt.max(0) as u32,
+            session: screen.session.max(0) as u64,
+            revision: screen.revision.max(0) as u64,
+            last_paid,
+            ..Slot::default()
+        };
+        if let Some(payment) = shown {
+            if !payment.status.is_final() {
+                slot.watch = Some(self.service.watch(&payment.id));
+            } else if payment.status == PaymentStatus::Completed && restart {
+                // Paid while Kassa was down: thanked, then the next shopper.
+                slot.last_paid = Some(payment.clone());
+                self.reset_once_paid_is_seen(&kiosk, &payment.id, slot.session);
+            }
+            slot.payment = Some(payment);
+        }
+        if restart {
+            self.changed(&kiosk, slot);
+        } else {
+            self.show(&kiosk, slot);
+        }
+        true
     }
 }

@@ -37,12 +37,7 @@ impl PaymentService {
         } else {
             crate::telemetry::callback("accepted");
             let (service, id) = (self.clone(), id.to_string());
-            tokio::spawn(async move {
-                if let Err(error) = service.refresh(&id, Source::Callback).await {
-                    tracing::warn!(payment = %id, %error, "reading after a callback failed; the poller will retry");
-                    service.check_soon(&id);
-                }
-            });
+            tokio::spawn(async move { service.check_now(&id, Source::Callback).await });
         }
         Ok(())
     }

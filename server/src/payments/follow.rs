@@ -76,6 +76,10 @@ impl PaymentService {
     /// in flight, leaves it authorized for the next check to read again.
     async fn place_order(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
         let Some(_placing) = Claim::take(&self.placing, &payment.id) else { return Ok(()) };
+        // And only on the instance that holds the payment: the holder places it.
+        if !self.hold_for_placing(&payment.id).await? {
+            return Ok(());
+        }
         // Read again under the claim: a placement that just ended has its order.
         let Some(payment) = self.storage.get(&payment.id).await? else { return Ok(()) };
         let (PaymentStatus::Authorized, Some(token), None) =
@@ -98,7 +102,7 @@ impl PaymentService {
             Err(error) if error.is_transient() || in_flight(&error) => {
                 crate::telemetry::order_placement("retry");
                 tracing::warn!(payment = %payment.id, %error, "the order is not placed yet; will read again");
-                self.check_soon(&payment.id);
+                self.track(&payment.id, super::poller::ORDER_RETRY).await;
             }
             Err(error) => {
                 tracing::error!(payment = %payment.id, %error, "Klarna refused to place the order");

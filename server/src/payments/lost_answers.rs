@@ -23,7 +23,7 @@ impl PaymentService {
     /// problem it ends with if nobody retries, and checks back after the grace.
     pub(super) async fn link_may_exist(&self, id: &str, problem: &Problem) {
         match self.storage.mark_link_unknown(id, problem).await {
-            Ok(()) => self.track(id, UNKNOWN_LINK_GRACE),
+            Ok(()) => self.track(id, UNKNOWN_LINK_GRACE).await,
             Err(error) => tracing::error!(payment = %id, %error, "could not note a link Klarna may hold"),
         }
     }
@@ -47,7 +47,7 @@ impl PaymentService {
             Err(error) => {
                 tracing::warn!(payment = %payment.id, %error, "could not settle a link Klarna may hold; will retry");
                 self.storage.mark_link_unknown(&payment.id, &problem).await?;
-                self.track(&payment.id, SETTLE_RETRY);
+                self.track(&payment.id, SETTLE_RETRY).await;
                 Err(error)
             }
         }

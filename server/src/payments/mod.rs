@@ -15,6 +15,7 @@ mod links;
 mod lost_answers;
 mod poller;
 mod refunds;
+mod relay;
 mod requests;
 mod retry_queue;
 mod start;
@@ -28,6 +29,7 @@ pub use domain::LinkTarget;
 pub use health::{Check, Health};
 pub use poller::WatchGuard;
 pub use refunds::{RefundAsk, Refunded};
+use relay::Notice;
 pub use start::{StartRequest, Started};
 
 use crate::config::LiveConfig;
@@ -104,6 +106,8 @@ pub struct PaymentService {
     klarna_probe: health::KlarnaProbe,
     /// The installation's key for callback secrets, read once from storage.
     callback_key: tokio::sync::OnceCell<String>,
+    /// Says this instance is alive to the others, from `resume` on.
+    instance_lock: tokio::sync::OnceCell<crate::storage::InstanceLock>,
 }
 
 impl PaymentService {
@@ -127,6 +131,7 @@ impl PaymentService {
             withdrawals: Mutex::default(),
             klarna_probe: health::KlarnaProbe::default(),
             callback_key: tokio::sync::OnceCell::new(),
+            instance_lock: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -254,9 +259,12 @@ impl PaymentService {
                 }
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
                 self.events.publish(self.view(&updated));
+                self.announce(Notice::Payment(id)).await;
                 if updated.status.is_final() {
                     crate::telemetry::payment_ended(updated.door.as_str(), &updated.store_id, updated.status.as_str());
-                    self.schedule.forget(id);
+                    if let Err(error) = self.storage.forget_check(id).await {
+                        tracing::warn!(payment = %id, %error, "could not stop following an ended payment");
+                    }
                     self.withdrawal_done(id).await;
                 }
                 Ok(updated)

@@ -4,6 +4,7 @@
 //! a restart too, so a double tap, a lost answer or a crash never refunds
 //! twice and never loses a refund.
 
+use super::relay::Notice;
 use super::{requests, Claim, PaymentError, PaymentService};
 use crate::clock::{local_rfc3339, now_millis, rfc3339, store_zone};
 use crate::storage::{RefundRecorded, StoredPayment, StoredRefund};
@@ -67,6 +68,7 @@ impl PaymentService {
         match self.storage.record_refund(&payment.id, key.as_str(), plan).await? {
             RefundRecorded::Inserted(new) => {
                 self.events.publish_refund(&payment.store_id, self.refund_view(&payment, &new));
+                self.announce(Notice::Refund(&new.id)).await;
                 let refund = self.ask_klarna(&new.id).await.unwrap_or(new);
                 Ok(Refunded { refund: self.refund_view(&payment, &refund), created: true })
             }
@@ -192,8 +194,10 @@ impl PaymentService {
                 self.refunds.done(id);
                 if let Ok(Some(payment)) = self.storage.get(&ended.payment_id).await {
                     self.events.publish_refund(&payment.store_id, self.refund_view(&payment, &ended));
+                    self.announce(Notice::Refund(id)).await;
                     if ended.status == RefundStatus::Refunded {
                         self.events.publish(self.view(&payment));
+                        self.announce(Notice::Payment(&payment.id)).await;
                     }
                 }
                 Some(ended)
@@ -265,7 +269,7 @@ fn same_ask(existing: &StoredRefund, amount: Option<i64>, lines: Option<&[Return
 }
 
 impl PaymentService {
-    fn refund_view(&self, payment: &StoredPayment, refund: &StoredRefund) -> RefundView {
+    pub(super) fn refund_view(&self, payment: &StoredPayment, refund: &StoredRefund) -> RefundView {
         let zone = store_zone(self.config().store(&payment.store_id));
         RefundView {
             id: refund.id.clone(),
@@ -379,6 +383,7 @@ mod tests {
             seen.push(match &*change {
                 Change::Refund { store_id, refund } => format!("refund {store_id} {}", refund.status.as_str()),
                 Change::Payment(view) => format!("payment {}", view.refunded_amount),
+                other => format!("{other:?}"),
             });
         }
         assert_eq!(seen, ["refund stockholm pending", "refund stockholm refunded", "payment 4500"]);

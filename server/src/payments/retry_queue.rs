@@ -24,6 +24,11 @@ impl RetryQueue {
         self.lock().insert(id.to_string(), (Instant::now(), 0));
     }
 
+    /// Due now unless it is queued already (work another instance left).
+    pub(super) fn adopt(&self, id: &str) {
+        self.lock().entry(id.to_string()).or_insert((Instant::now(), 0));
+    }
+
     pub(super) fn later(&self, id: &str) {
         let mut queue = self.lock();
         let tries = queue.get(id).map_or(0, |(_, tries)| *tries) + 1;

@@ -256,6 +256,8 @@ impl PaymentService {
         // Set once the HPP session was asked for: from then on a lost answer
         // may mean Klarna made a link that Kassa has not seen.
         let mut hpp_asked = false;
+        // No other instance settles it as cut off while this one creates it.
+        self.hold_creation(&id).await?;
         let result = async {
             let store = self.store(&payment.store_id)?;
             let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
@@ -269,10 +271,26 @@ impl PaymentService {
             Ok::<_, PaymentError>(())
         }
         .await;
+        let ended = self.end_creation(&id, result, hpp_asked, earlier_link, door).await;
+        self.release_creation(&id).await;
+        ended
+    }
+
+    /// Records how a creation ended: waiting with its link, creating still
+    /// while Klarna may hold a link, or failed.
+    async fn end_creation(
+        &self,
+        id: &str,
+        result: Result<(), PaymentError>,
+        hpp_asked: bool,
+        earlier_link: Option<Problem>,
+        door: &'static str,
+    ) -> Result<Started, PaymentError> {
+        let id = id.to_string();
         match result {
             Ok(()) => {
                 let payment = self.commit(&id, &StatusChange::to(PaymentStatus::Waiting, None), Source::User).await?;
-                self.track(&id, std::time::Duration::ZERO);
+                self.track(&id, std::time::Duration::ZERO).await;
                 crate::telemetry::payment_started(door, &payment.store_id);
                 Ok(Started { view: payment, created: true })
             }

@@ -50,7 +50,7 @@ impl PaymentService {
         tracing::warn!(payment = %id, %error, "could not withdraw the link yet; the tracker will retry");
         self.storage.request_withdrawal(id).await?;
         self.withdrawals_lock().insert(id.to_string());
-        self.track(id, WITHDRAWAL_RETRY);
+        self.track(id, WITHDRAWAL_RETRY).await;
         Err(error)
     }
 

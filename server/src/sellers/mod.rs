@@ -14,7 +14,7 @@ use crate::storage::{Storage, StorageError, StoredSession};
 use domain::FieldErrors;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// A working day and then some; signing in again after is fine.
@@ -69,9 +69,9 @@ impl Sellers {
     pub fn new(storage: Storage, config: LiveConfig, failures: Arc<FailureLimit>) -> Sellers {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Sellers {
+            throttle: SignInThrottle::new(storage.clone()),
             storage,
             config,
-            throttle: SignInThrottle::default(),
             failures,
             hashing: Semaphore::new((cores / 2).max(1)),
         }
@@ -89,7 +89,6 @@ impl Sellers {
         client: IpAddr,
     ) -> Result<(String, SellerSession), AuthError> {
         domain::sign_in::check_sign_in(store_id, name, password).map_err(AuthError::Invalid)?;
-        let now = Instant::now();
         if let Some(wait) = self.failures.wait(client) {
             return Err(AuthError::TooManyAttempts { wait_seconds: wait.as_secs().max(1) });
         }
@@ -98,7 +97,7 @@ impl Sellers {
             self.failures.failed(client);
             return Err(AuthError::WrongCredentials);
         };
-        if let Some(wait) = self.throttle.wait(&store.id, name, client, now) {
+        if let Some(wait) = self.throttle.wait(&store.id, name, client, now_millis()).await? {
             return Err(AuthError::TooManyAttempts { wait_seconds: wait.as_secs().max(1) });
         }
         let associate = store.associates.iter().find(|a| a.name.eq_ignore_ascii_case(name.trim()));
@@ -107,11 +106,11 @@ impl Sellers {
         let hash = associate.map_or(DUMMY_HASH, |a| a.password_hash.as_str());
         let verified = self.verify(password, hash).await?;
         let Some(associate) = associate.filter(|_| verified) else {
-            self.throttle.failed(&store.id, name, client, now);
+            self.throttle.failed(&store.id, name, client, now_millis()).await?;
             self.failures.failed(client);
             return Err(AuthError::WrongCredentials);
         };
-        self.throttle.succeeded(&store.id, name, client);
+        self.throttle.succeeded(&store.id, name, client).await?;
         let token = random_hex(32);
         let expires = now_millis() + SESSION_HOURS * 3_600_000;
         let stored = StoredSession {
@@ -234,7 +233,7 @@ mod tests {
             Err(AuthError::Invalid(errors)) => assert_eq!(errors.0[0].field, "password"),
             other => panic!("expected a field error, got {other:?}"),
         }
-        assert_eq!(sellers.throttle.tracked(), 0, "nothing was remembered of them");
+        assert_eq!(sellers.storage.sign_in_failures_held().await.unwrap(), 0, "nothing was remembered of them");
     }
 
     #[tokio::test]

@@ -52,20 +52,29 @@ impl Storage {
     /// Every kiosk screen saved.
     pub async fn kiosk_screens(&self) -> Result<Vec<StoredKioskScreen>, StorageError> {
         let rows = sqlx::query("SELECT * FROM kiosk_screens ORDER BY kiosk_id").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let cart_id: Option<String> = row.try_get("cart_id")?;
-                let cart_json: Option<String> = row.try_get("cart_json")?;
-                Ok::<_, StorageError>(StoredKioskScreen {
-                    kiosk_id: row.try_get("kiosk_id")?,
-                    cart: cart_id.zip(cart_json),
-                    attempt: row.try_get("attempt")?,
-                    payment_id: row.try_get("payment_id")?,
-                    last_paid_id: row.try_get("last_paid_id")?,
-                    session: row.try_get("session")?,
-                    revision: row.try_get("revision")?,
-                })
-            })
-            .collect()
+        rows.iter().map(screen).collect()
     }
+
+    /// One kiosk's saved screen.
+    pub async fn kiosk_screen(&self, kiosk_id: &str) -> Result<Option<StoredKioskScreen>, StorageError> {
+        let row = sqlx::query("SELECT * FROM kiosk_screens WHERE kiosk_id = $1")
+            .bind(kiosk_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(screen).transpose()
+    }
+}
+
+fn screen(row: &super::Row) -> Result<StoredKioskScreen, StorageError> {
+    let cart_id: Option<String> = row.try_get("cart_id")?;
+    let cart_json: Option<String> = row.try_get("cart_json")?;
+    Ok(StoredKioskScreen {
+        kiosk_id: row.try_get("kiosk_id")?,
+        cart: cart_id.zip(cart_json),
+        attempt: row.try_get("attempt")?,
+        payment_id: row.try_get("payment_id")?,
+        last_paid_id: row.try_get("last_paid_id")?,
+        session: row.try_get("session")?,
+        revision: row.try_get("revision")?,
+    })
 }

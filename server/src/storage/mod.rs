@@ -9,15 +9,20 @@
 
 mod callback_events;
 mod kiosk_screens;
+mod notices;
+mod payment_checks;
 mod payments;
 mod refunds;
 mod rows;
 mod seller_sessions;
 mod server_keys;
+mod sign_in_failures;
 mod unknown_links;
 mod withdrawals_due;
 
 pub use kiosk_screens::StoredKioskScreen;
+pub use notices::Notices;
+pub use payment_checks::ClaimedCheck;
 pub use payments::{StatusEvent, StoredPayment, Updated};
 pub use refunds::{RefundRecorded, StoredRefund};
 pub use seller_sessions::StoredSession;
@@ -33,12 +38,10 @@ pub enum Backend {
     Postgres,
 }
 
-/// The advisory lock one Kassa holds on its PostgreSQL database.
-const INSTANCE_LOCK: i64 = 0x006b_6173_7362;
-
-/// This process's hold on the database (see [`Storage::hold_as_only_instance`]).
+/// This instance's session on the database (see [`Storage::hold_instance`]).
 pub struct InstanceLock {
-    _connection: Option<sqlx::AnyConnection>,
+    // In a mutex only so the holder may be shared between threads; never used.
+    _connection: Option<std::sync::Mutex<sqlx::AnyConnection>>,
 }
 
 /// The advisory lock PostgreSQL instances migrate under.
@@ -60,6 +63,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/0009_refunds.sql")),
     (10, include_str!("../../migrations/0010_refund_lines.sql")),
     (11, include_str!("../../migrations/0011_kiosk_screens.sql")),
+    (12, include_str!("../../migrations/0012_payment_checks.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +80,8 @@ pub enum StorageError {
 pub struct Storage {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL's URL, for the connection that listens for notices.
+    url: Option<String>,
 }
 
 /// Row type of both backends.
@@ -121,7 +127,8 @@ impl Storage {
             })
             .connect(url)
             .await?;
-        let storage = Storage { pool, backend };
+        let url = (backend == Backend::Postgres).then(|| url.to_string());
+        let storage = Storage { pool, backend, url };
         storage.migrate().await?;
         Ok(storage)
     }
@@ -130,23 +137,19 @@ impl Storage {
         self.backend
     }
 
-    /// Holds the database for this process alone while the answer lives;
-    /// `None` when another Kassa holds it. Several instances on one
-    /// PostgreSQL need each payment claimed by one instance and changes
-    /// pushed across instances, which Kassa does not do yet: so a second
-    /// one is refused rather than let two trackers follow every payment.
-    /// SQLite: one process opens the file; nothing to hold.
-    pub async fn hold_as_only_instance(&self) -> Result<Option<InstanceLock>, StorageError> {
+    /// Says "instance `id` is alive" for as long as the answer lives: on
+    /// PostgreSQL an advisory lock on `id`, held by a connection of its own,
+    /// which the server lets go when the process dies (however it dies), so
+    /// other instances take its claims over at once (see
+    /// [`Storage::release_claims_of_the_gone`]). SQLite: one process opens
+    /// the file; nothing to hold.
+    pub async fn hold_instance(&self, id: i64) -> Result<InstanceLock, StorageError> {
         if self.backend == Backend::Sqlite {
-            return Ok(Some(InstanceLock { _connection: None }));
+            return Ok(InstanceLock { _connection: None });
         }
-        // Its own connection, closed (so the lock let go) when dropped.
         let mut connection = self.pool.acquire().await?.detach();
-        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(INSTANCE_LOCK)
-            .fetch_one(&mut connection)
-            .await?;
-        Ok(held.then_some(InstanceLock { _connection: Some(connection) }))
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(id).execute(&mut connection).await?;
+        Ok(InstanceLock { _connection: Some(std::sync::Mutex::new(connection)) })
     }
 
     /// Whether the database answers a trivial query.
@@ -265,17 +268,31 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn a_second_kassa_on_the_same_postgresql_is_refused_until_the_first_stops() {
+    async fn a_gone_instances_claims_are_let_go_and_a_live_ones_are_kept() {
         for storage in backends().await.into_iter().filter(|s| s.backend() == Backend::Postgres) {
-            let first = storage.hold_as_only_instance().await.unwrap();
-            assert!(first.is_some());
-            assert!(storage.hold_as_only_instance().await.unwrap().is_none(), "a second instance is refused");
-            drop(first);
-            let again = crate::testing::eventually("the lock to be let go", || async {
-                storage.hold_as_only_instance().await.unwrap()
+            for id in ["alive", "gone"] {
+                storage.insert(&payment(id)).await.unwrap();
+            }
+            let (alive, gone) =
+                (storage.hold_instance(1001).await.unwrap(), storage.hold_instance(1002).await.unwrap());
+            let far = crate::clock::now_millis() + 600_000;
+            storage.hold_check("alive", 1001, far).await.unwrap();
+            storage.hold_check("gone", 1002, far).await.unwrap();
+            assert_eq!(
+                storage.release_claims_of_the_gone(crate::clock::now_millis()).await.unwrap(),
+                0,
+                "both sessions live"
+            );
+            drop(gone);
+            let released = crate::testing::eventually("the gone session's lock to be let go", || async {
+                let released = storage.release_claims_of_the_gone(crate::clock::now_millis()).await.unwrap();
+                (released > 0).then_some(released)
             })
             .await;
-            drop(again);
+            assert_eq!(released, 1);
+            assert!(storage.try_claim_check("alive", 7, 1, far).await.unwrap().is_none(), "the live one keeps its own");
+            assert!(storage.try_claim_check("gone", 7, 1, far).await.unwrap().is_some());
+            drop(alive);
         }
     }
 
