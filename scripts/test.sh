@@ -6,6 +6,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
 
+# CI builds from a clean clone: incremental artifacts would only fill its disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 say "Format (cargo fmt --check)"
 cargo fmt --all -- --check
 

@@ -102,7 +102,7 @@ impl PaymentService {
             .await?;
         if let Updated::Changed(payment) = updated {
             tracing::info!(payment = %id, capture = status.as_str(), "capture recorded");
-            self.events.publish(self.view(&payment));
+            self.publish(&payment);
             self.announce(Notice::Payment(id)).await;
         }
         Ok(())

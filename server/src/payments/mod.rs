@@ -44,6 +44,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
+/// Payments whose last published state is remembered (about a kilobyte each).
+const MAX_REMEMBERED_PUBLISHED: usize = 10_000;
+
 /// Klarna reads in flight at once, across all payments.
 const MAX_CONCURRENT_READS: usize = 16;
 
@@ -106,6 +109,9 @@ pub struct PaymentService {
     klarna_probe: health::KlarnaProbe,
     /// The installation's key for callback secrets, read once from storage.
     callback_key: tokio::sync::OnceCell<String>,
+    /// The last state of each payment published here, so a re-read of
+    /// another instance's change never repeats or undoes one (bounded).
+    published: Mutex<std::collections::HashMap<String, (i64, PaymentView)>>,
     /// Says this instance is alive to the others, from `resume` on.
     instance_lock: tokio::sync::OnceCell<crate::storage::InstanceLock>,
 }
@@ -132,6 +138,7 @@ impl PaymentService {
             klarna_probe: health::KlarnaProbe::default(),
             callback_key: tokio::sync::OnceCell::new(),
             instance_lock: tokio::sync::OnceCell::new(),
+            published: Mutex::default(),
         }
     }
 
@@ -258,7 +265,7 @@ impl PaymentService {
                     self.schedule.wake.notify_one();
                 }
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
-                self.events.publish(self.view(&updated));
+                self.publish(&updated);
                 self.announce(Notice::Payment(id)).await;
                 if updated.status.is_final() {
                     crate::telemetry::payment_ended(updated.door.as_str(), &updated.store_id, updated.status.as_str());
@@ -272,6 +279,25 @@ impl PaymentService {
             Updated::Unchanged(current) => Ok(current),
             Updated::Missing => Err(PaymentError::NotFound),
         }
+    }
+
+    /// Tells this instance's screens the payment's state, unless they were
+    /// told it, or a later one, already (a change made here and read again
+    /// after another instance's notice arrives twice otherwise).
+    fn publish(&self, payment: &StoredPayment) {
+        let view = self.view(payment);
+        let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((last_at, last)) = published.get(&payment.id) {
+            if payment.updated_at < *last_at || *last == view {
+                return;
+            }
+        }
+        if published.len() >= MAX_REMEMBERED_PUBLISHED {
+            published.clear();
+        }
+        published.insert(payment.id.clone(), (payment.updated_at, view.clone()));
+        drop(published);
+        self.events.publish(view);
     }
 
     /// [`PaymentService::apply`], answered as a screen sees it.

@@ -196,7 +196,7 @@ impl PaymentService {
                     self.events.publish_refund(&payment.store_id, self.refund_view(&payment, &ended));
                     self.announce(Notice::Refund(id)).await;
                     if ended.status == RefundStatus::Refunded {
-                        self.events.publish(self.view(&payment));
+                        self.publish(&payment);
                         self.announce(Notice::Payment(&payment.id)).await;
                     }
                 }

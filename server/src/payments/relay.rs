@@ -113,7 +113,7 @@ impl PaymentService {
         match notice {
             Notice::Payment(id) => {
                 if let Ok(Some(payment)) = self.storage.get(id).await {
-                    self.events.publish(self.view(&payment));
+                    self.publish(&payment);
                 }
             }
             Notice::Refund(id) => {
