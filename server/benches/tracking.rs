@@ -4,7 +4,10 @@
 //! Run: `cargo bench -p server --bench tracking`
 //! Env: BENCH_LATENCY_SAMPLES (default 200), BENCH_TRACKED (default 10000),
 //!      BENCH_WINDOW_SECS (default 60); BENCH_DATABASE_URL: a PostgreSQL
-//!      server to run on (a fresh database on it) instead of a SQLite file.
+//!      server to run on (a fresh database on it) instead of a SQLite file;
+//!      BENCH_INSTANCES=2 (PostgreSQL only): two Kassa instances on that
+//!      database, starts alternating between them, each payment paid
+//!      through one and watched from the other, Klarna reads counted for both.
 //!
 //! Klarna is `kassa simulator` in its own process, so the memory figure is
 //! Kassa's alone; Kassa's service runs in this process with a file database.
@@ -88,12 +91,24 @@ async fn main() {
     .await;
 
     let dir = std::env::temp_dir().join(format!("kassa-bench-{}", uuid::Uuid::new_v4()));
-    let storage = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(server) => server::testing::fresh_postgres(&server).await,
-        Err(_) => Storage::open(&dir).await.unwrap(),
-    };
-    println!("database: {:?}", storage.backend());
-    let kassa = TestKassa::start(&klarna, storage).await;
+    let instances = env_number("BENCH_INSTANCES", 1).clamp(1, 2) as usize;
+    let mut kassas = Vec::new();
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(server) => {
+            let url = server::testing::fresh_postgres_url(&server).await;
+            for _ in 0..instances {
+                kassas.push(TestKassa::start(&klarna, Storage::open_postgres(&url).await.unwrap()).await);
+            }
+        }
+        Err(_) => {
+            assert_eq!(instances, 1, "several instances need PostgreSQL (BENCH_DATABASE_URL)");
+            kassas.push(TestKassa::start(&klarna, Storage::open(&dir).await.unwrap()).await);
+        }
+    }
+    println!("database: {:?}; instances: {instances}", kassas[0].service.storage().backend());
+    // Payments start on the first instance and are watched from the last.
+    let (kassa, watcher) = (&kassas[0], &kassas[instances - 1]);
+    let reads = || kassas.iter().map(|k| k.service.klarna_reads()).sum::<u64>();
     let http = reqwest::Client::new();
 
     // 1. Callback to SSE: the shopper's payment reaches a waiting screen.
@@ -104,7 +119,7 @@ async fn main() {
         let started = kassa.service.start(request).await.unwrap();
         let session = klarna.session_of(&kassa, &started.view).await;
         let mut stream = http
-            .get(format!("{}/api/v1/payments/{}/events", kassa.url, started.view.id))
+            .get(format!("{}/api/v1/payments/{}/events", watcher.url, started.view.id))
             .bearer_auth("kassa-dev-key")
             .send()
             .await
@@ -132,7 +147,7 @@ async fn main() {
     for n in 0..tracked {
         let (key, cart) = (format!("tracked-{n}"), cart(n));
         let request = api_start(&key, &cart);
-        kassa.service.start(request).await.unwrap();
+        kassas[n as usize % instances].service.start(request).await.unwrap();
     }
     println!(
         "started {tracked} payments in {:.1} s ({:.0}/s); tracking {}; RSS {:.1} MiB (was {:.1} MiB before)",
@@ -145,9 +160,9 @@ async fn main() {
 
     // 3. Klarna reads while nobody watches and callbacks work.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let reads_before = kassa.service.klarna_reads();
+    let reads_before = reads();
     tokio::time::sleep(window).await;
-    let reads = kassa.service.klarna_reads() - reads_before;
+    let reads = reads() - reads_before;
     let open = kassa.service.tracked().await as f64;
     println!(
         "Klarna reads in a {:.0} s window: {reads} for {open:.0} tracked payments = {:.2} per payment per minute; RSS {:.1} MiB",
@@ -156,7 +171,7 @@ async fn main() {
         rss_mib(),
     );
 
-    drop(kassa);
+    drop(kassas);
     let _ = simulator.kill();
     let _ = simulator.wait();
     let _ = std::fs::remove_dir_all(dir);

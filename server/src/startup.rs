@@ -68,6 +68,9 @@ pub async fn serve(path: &Path) -> Result<(), String> {
     };
     let service = Arc::new(PaymentService::new(klarna, config.clone(), storage));
     let state = AppState::new(service.clone());
+    // Listening before reading any state: nothing another instance changes
+    // from now on is missed by the kiosks restored or the screens served.
+    service.clone().start_relay().await;
     let resumed = service.resume().await.map_err(|e| format!("cannot resume open payments: {e}"))?;
     if resumed > 0 {
         tracing::info!(resumed, data_dir = %config.data_dir.display(), "resumed open payments");
@@ -77,7 +80,6 @@ pub async fn serve(path: &Path) -> Result<(), String> {
         tracing::info!(kiosks, "restored kiosk screens");
     }
     tokio::spawn(service.clone().run_tracker());
-    tokio::spawn(service.clone().run_relay());
     reload_on_hangup(state.clone(), path.clone());
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;

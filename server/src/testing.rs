@@ -210,6 +210,7 @@ pub struct TestKassa {
     pub callback_paths: Arc<std::sync::Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
     tracker: tokio::task::JoinHandle<()>,
+    relay: tokio::task::JoinHandle<()>,
 }
 
 impl TestKassa {
@@ -242,13 +243,15 @@ impl TestKassa {
             axum::serve(listener, router).await.unwrap();
         });
         let tracker = tokio::spawn(service.clone().run_tracker());
-        TestKassa { url, service, callback_paths, server, tracker }
+        let relay = service.clone().start_relay().await;
+        TestKassa { url, service, callback_paths, server, tracker, relay }
     }
 
     /// Stops serving and tracking, as a crash would.
     pub fn stop(&self) {
         self.server.abort();
         self.tracker.abort();
+        self.relay.abort();
     }
 
     /// The first status-callback path Klarna used, once it has called.

@@ -196,7 +196,7 @@ pub(super) async fn api_put_cart(
 ) -> Result<Json<KioskView>, ApiError> {
     let kiosk = api_kiosk(&kiosks, &store_id, &id)?;
     let body: CartBody = parse_json(&body)?;
-    Ok(Json(kiosks.put_cart(&kiosk.store, &kiosk.id, CartInput { lines: body.lines })?))
+    Ok(Json(kiosks.put_cart(&kiosk.store, &kiosk.id, CartInput { lines: body.lines }).await?))
 }
 
 /// Forgets the shopper (as Cancel on the screen does); an unpaid payment

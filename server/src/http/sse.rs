@@ -291,7 +291,7 @@ mod tests {
         assert!(first.starts_with("event: kiosk\n") && first.contains("retry: 2000\n"), "{first}");
         // More changes than the hub keeps for a slow reader.
         for _ in 0..1100 {
-            kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+            kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
         }
         let now = kiosks.state("kiosk-1").unwrap();
         let event = next_event(&mut body).await;

@@ -57,14 +57,21 @@ pub struct Kiosks {
     instance: String,
     slots: Mutex<HashMap<String, Slot>>,
     sender: broadcast::Sender<Arc<KioskView>>,
+    /// Saves of each kiosk's screen still under way.
+    saving: Mutex<HashMap<String, Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Kiosks {
     /// The kiosks of the config, following their payments' events.
     pub fn start(service: Arc<PaymentService>) -> Arc<Kiosks> {
         let (sender, _) = broadcast::channel(1024);
-        let kiosks =
-            Arc::new(Kiosks { service, instance: uuid::Uuid::new_v4().to_string(), slots: Mutex::default(), sender });
+        let kiosks = Arc::new(Kiosks {
+            service,
+            instance: uuid::Uuid::new_v4().to_string(),
+            slots: Mutex::default(),
+            sender,
+            saving: Mutex::default(),
+        });
         let mut receiver = kiosks.service.events().subscribe();
         let following = kiosks.clone();
         tokio::spawn(async move {

@@ -2,6 +2,7 @@
 //! over a basket, pay, try again, and leave (the reset).
 
 use super::{KioskError, Kiosks, Slot};
+use crate::config::KioskConfig;
 use crate::payments::{PaymentError, StartRequest};
 use domain::kiosk::KioskView;
 use domain::{Cart, CartInput, CartLineInput};
@@ -10,8 +11,15 @@ use domain::{PaymentStatus, PaymentView};
 impl Kiosks {
     /// The self-checkout system hands over the basket, replacing the one
     /// shown. Refused while the shopper is paying for the current one.
-    pub fn put_cart(&self, store_id: &str, kiosk_id: &str, input: CartInput) -> Result<KioskView, KioskError> {
+    pub async fn put_cart(&self, store_id: &str, kiosk_id: &str, input: CartInput) -> Result<KioskView, KioskError> {
         let kiosk = self.config(kiosk_id)?;
+        self.sync(&kiosk.id).await;
+        let view = self.put_cart_now(store_id, &kiosk, input)?;
+        self.saved(&kiosk.id).await;
+        Ok(view)
+    }
+
+    fn put_cart_now(&self, store_id: &str, kiosk: &KioskConfig, input: CartInput) -> Result<KioskView, KioskError> {
         if kiosk.store != store_id {
             return Err(KioskError::WrongStore(kiosk.id.clone()));
         }
@@ -31,7 +39,7 @@ impl Kiosks {
         }
         slot.cart = Some((uuid::Uuid::new_v4().to_string(), input, cart));
         slot.attempt = 0;
-        Ok(self.changed(&kiosk, slot))
+        Ok(self.changed(kiosk, slot))
     }
 
     /// Starts the payment for the basket with the store's kiosk profile, or
@@ -39,6 +47,14 @@ impl Kiosks {
     /// tap starts one payment.
     pub async fn pay(&self, kiosk_id: &str) -> Result<KioskView, KioskError> {
         let kiosk = self.config(kiosk_id)?;
+        self.sync(&kiosk.id).await;
+        let view = self.pay_now(&kiosk).await;
+        self.saved(&kiosk.id).await;
+        view
+    }
+
+    async fn pay_now(&self, kiosk: &KioskConfig) -> Result<KioskView, KioskError> {
+        let kiosk = kiosk.clone();
         let (session, cart_id, input, attempt) = {
             let mut slots = self.slots();
             let slot = slots.entry(kiosk.id.clone()).or_default();
@@ -89,6 +105,7 @@ impl Kiosks {
     /// the old link and starts a new payment for the same basket.
     pub async fn try_again(&self, kiosk_id: &str) -> Result<KioskView, KioskError> {
         let kiosk = self.config(kiosk_id)?;
+        self.sync(&kiosk.id).await;
         let old = {
             let mut slots = self.slots();
             let slot = slots.entry(kiosk.id.clone()).or_default();
@@ -117,6 +134,7 @@ impl Kiosks {
     /// the next shopper's basket.
     pub async fn reset(&self, kiosk_id: &str, session: Option<u64>, why: &str) -> Result<KioskView, KioskError> {
         let kiosk = self.config(kiosk_id)?;
+        self.sync(&kiosk.id).await;
         let (view, payment) = {
             let mut slots = self.slots();
             let slot = slots.entry(kiosk.id.clone()).or_default();
@@ -133,6 +151,7 @@ impl Kiosks {
             (self.changed(&kiosk, slot), payment)
         };
         tracing::info!(kiosk = %kiosk.id, why, "kiosk reset");
+        self.saved(&kiosk.id).await;
         if let Some(payment) = payment {
             self.disable(&kiosk.store, &payment).await;
         }

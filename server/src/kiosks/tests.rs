@@ -50,7 +50,7 @@ async fn kiosks() -> (Arc<Kiosks>, TestKlarna) {
 #[tokio::test]
 async fn paying_twice_starts_one_payment_and_a_reset_disables_it() {
     let (kiosks, klarna) = kiosks().await;
-    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
     let (a, b) = tokio::join!(kiosks.pay("kiosk-1"), kiosks.pay("kiosk-1"));
     assert_eq!(a.unwrap().payment.map(|p| p.id), b.unwrap().payment.map(|p| p.id));
     assert_eq!(klarna.hpp_sessions(), 1, "a double tap starts one payment");
@@ -58,7 +58,7 @@ async fn paying_twice_starts_one_payment_and_a_reset_disables_it() {
     let module = payment.distribution_module_url.clone().unwrap();
     assert!(module.contains("profile_id=consumer&view_id=consumer"), "{module}");
     assert!(
-        kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).is_err(),
+        kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.is_err(),
         "locked while paying"
     );
 
@@ -76,7 +76,7 @@ async fn paying_twice_starts_one_payment_and_a_reset_disables_it() {
 #[tokio::test]
 async fn try_again_disables_the_old_link_and_paid_is_told_and_forgotten() {
     let (kiosks, klarna) = kiosks().await;
-    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
     let first = kiosks.pay("kiosk-1").await.unwrap().payment.unwrap();
     let second = kiosks.try_again("kiosk-1").await.unwrap().payment.unwrap();
     assert_ne!(first.id, second.id);
@@ -125,9 +125,9 @@ async fn saved(kiosks: &Kiosks, kiosk_id: &str) {
 async fn a_restart_shows_each_kiosk_its_basket_and_the_payment_under_way() {
     let (state, klarna) = state_with_second_store().await;
     let kiosks = state.kiosks.clone();
-    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
     let paying = kiosks.pay("kiosk-1").await.unwrap();
-    kiosks.put_cart("malmo", "malmo-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    kiosks.put_cart("malmo", "malmo-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
     saved(&kiosks, "kiosk-1").await;
     saved(&kiosks, "malmo-1").await;
 
@@ -149,7 +149,7 @@ async fn a_restart_shows_each_kiosk_its_basket_and_the_payment_under_way() {
 async fn a_payment_paid_while_kassa_was_down_is_shown_paid_then_the_screen_resets() {
     let (state, klarna) = state_with_second_store().await;
     let kiosks = state.kiosks.clone();
-    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).unwrap();
+    kiosks.put_cart("stockholm", "kiosk-1", serde_json::from_str(LINES).unwrap()).await.unwrap();
     let payment = kiosks.pay("kiosk-1").await.unwrap().payment.unwrap();
     saved(&kiosks, "kiosk-1").await;
     let before = kiosks.state("kiosk-1").unwrap();

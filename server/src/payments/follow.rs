@@ -77,7 +77,7 @@ impl PaymentService {
     async fn place_order(&self, payment: &StoredPayment) -> Result<(), PaymentError> {
         let Some(_placing) = Claim::take(&self.placing, &payment.id) else { return Ok(()) };
         // And only on the instance that holds the payment: the holder places it.
-        if !self.hold_for_placing(&payment.id).await? {
+        if !self.try_hold(&payment.id).await? {
             return Ok(());
         }
         // Read again under the claim: a placement that just ended has its order.

@@ -215,12 +215,7 @@ impl PaymentService {
             }
         }
         self.storage.release_claims_of_the_gone(now_millis()).await?;
-        // On SQLite nothing else is creating: every open payment is taken up now.
-        let quiet_since = match self.storage.backend() {
-            crate::storage::Backend::Sqlite => now_millis(),
-            crate::storage::Backend::Postgres => now_millis() - millis(CHECK_LEASE),
-        };
-        self.storage.adopt_open_payments(now_millis(), quiet_since, millis(FIRST_IDLE_POLL)).await?;
+        self.storage.adopt_open_payments(now_millis(), millis(FIRST_IDLE_POLL)).await?;
         if self.storage.backend() == crate::storage::Backend::Postgres {
             // Cut off on PostgreSQL: those whose instance is gone (any live one holds its own).
             for payment in creating {
@@ -241,8 +236,7 @@ impl PaymentService {
     /// payments nobody follows, and captures, refunds and withdrawals owed.
     async fn sweep(&self) -> Result<(), PaymentError> {
         self.storage.release_claims_of_the_gone(now_millis()).await?;
-        let now = now_millis();
-        self.storage.adopt_open_payments(now, now - millis(CHECK_LEASE), millis(FIRST_IDLE_POLL)).await?;
+        self.storage.adopt_open_payments(now_millis(), millis(FIRST_IDLE_POLL)).await?;
         if self.storage.backend() == crate::storage::Backend::Postgres {
             self.load_withdrawals().await?;
             for id in self.storage.pending_captures().await? {
@@ -285,6 +279,12 @@ impl PaymentService {
         Ok(self.storage.hold_check(id, self.schedule.instance, until).await?)
     }
 
+    /// Records a new payment, held for its creation from the start.
+    pub(super) async fn insert_created(&self, payment: &crate::storage::StoredPayment) -> Result<bool, PaymentError> {
+        let until = now_millis() + millis(CHECK_LEASE);
+        Ok(self.storage.insert_created(payment, self.schedule.instance, until).await?)
+    }
+
     /// The creation ended: its next check is due as it set.
     pub(super) async fn release_creation(&self, id: &str) {
         if let Err(error) = self.storage.release_check(id, self.schedule.instance).await {
@@ -293,9 +293,9 @@ impl PaymentService {
         self.schedule.wake.notify_one();
     }
 
-    /// Holds the payment for placing its order: `false` while another
-    /// instance holds it (that one places it).
-    pub(super) async fn hold_for_placing(&self, id: &str) -> Result<bool, PaymentError> {
+    /// Holds the payment (to place its order, to take a creation up again):
+    /// `false` while another instance holds it (that one does it).
+    pub(super) async fn try_hold(&self, id: &str) -> Result<bool, PaymentError> {
         let now = now_millis();
         let held = self.storage.try_claim_check(id, self.schedule.instance, now, now + millis(CHECK_LEASE)).await?;
         Ok(held.is_some())

@@ -68,25 +68,41 @@ impl PaymentService {
         self.announce(Notice::Kiosk(kiosk_id)).await;
     }
 
-    /// Runs forever on PostgreSQL (returns at once on SQLite): hears the
-    /// other instances' notices and publishes what they changed here.
-    pub async fn run_relay(self: Arc<Self>) {
-        let mut first = true;
-        loop {
-            let mut notices = match self.storage.listen().await {
-                Ok(Some(notices)) => notices,
-                Ok(None) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for the other instances' changes; trying again");
-                    tokio::time::sleep(RELISTEN_AFTER).await;
-                    continue;
-                }
-            };
-            if !first {
-                tracing::info!("listening to the other instances again; screens read their state again");
-                self.events.publish_change(Change::Resync);
+    /// Starts hearing the other instances' notices (on PostgreSQL; nothing
+    /// on SQLite) and returns once listening, so a screen served from now
+    /// on misses no change; then relays them in the background.
+    pub async fn start_relay(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let listening = match self.storage.listen().await {
+            Ok(None) => return tokio::spawn(async {}),
+            Ok(Some(notices)) => Some(notices),
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for the other instances' changes yet; trying again");
+                None
             }
-            first = false;
+        };
+        tokio::spawn(self.run_relay(listening))
+    }
+
+    /// Relays notices for ever, listening again (and telling screens to
+    /// read their state again) whenever the link was lost.
+    async fn run_relay(self: Arc<Self>, mut listening: Option<crate::storage::Notices>) {
+        loop {
+            let mut notices = match listening.take() {
+                Some(notices) => notices,
+                None => match self.storage.listen().await {
+                    Ok(Some(notices)) => {
+                        tracing::info!("listening to the other instances again; screens read their state again");
+                        self.events.publish_change(Change::Resync);
+                        notices
+                    }
+                    Ok(None) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot listen for the other instances' changes; trying again");
+                        tokio::time::sleep(RELISTEN_AFTER).await;
+                        continue;
+                    }
+                },
+            };
             loop {
                 match notices.next().await {
                     Ok(Some(text)) => self.relay(&text).await,

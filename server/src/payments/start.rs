@@ -179,7 +179,7 @@ impl PaymentService {
             capture: None,
             refunded_amount: 0,
         };
-        if !self.storage.insert(&record).await? {
+        if !self.insert_created(&record).await? {
             // Another request won the race for this key or cart: return its payment.
             let winner = match self.storage.by_attempt(&store.id, &record.attempt_key).await? {
                 Some(found) => Some(found),
@@ -229,6 +229,12 @@ impl PaymentService {
         if !retryable(&payment) {
             return Ok(Updated::Unchanged(payment));
         }
+        // Held before it is creating again, so no instance takes it for cut
+        // off; held elsewhere: another instance is taking it up right now.
+        if !self.try_hold(&payment.id).await? {
+            let current = self.storage.get(&payment.id).await?;
+            return Ok(current.map_or(Updated::Missing, Updated::Unchanged));
+        }
         let reopened = self
             .storage
             .update(&payment.id, Source::User.as_str(), |current| {
@@ -240,6 +246,9 @@ impl PaymentService {
                 })
             })
             .await?;
+        if matches!(reopened, Updated::Unchanged(_)) {
+            self.release_creation(&payment.id).await;
+        }
         Ok(reopened)
     }
 

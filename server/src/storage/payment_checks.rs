@@ -175,19 +175,17 @@ impl Storage {
         Ok(())
     }
 
-    /// Every open payment without a row, unchanged since `quiet_since`,
-    /// gets one, due at `now`: payments from before the table existed, and
-    /// a creation cut off before its instance held it. (A younger one may be
-    /// a creation about to be held.)
-    pub async fn adopt_open_payments(&self, now: i64, quiet_since: i64, idle_ms: i64) -> Result<u64, StorageError> {
+    /// Every open payment without a row gets one, due at `now`: payments
+    /// from before the table existed. (A creation's row is written with
+    /// its payment, and held before a failed one is taken up again.)
+    pub async fn adopt_open_payments(&self, now: i64, idle_ms: i64) -> Result<u64, StorageError> {
         let done = sqlx::query(
             "INSERT INTO payment_checks (payment_id, due_at, idle_ms, watched_until, claimed_by, claim_until) \
-             SELECT id, $1, $2, 0, NULL, 0 FROM payments WHERE live = 1 AND updated_at <= $3 \
+             SELECT id, $1, $2, 0, NULL, 0 FROM payments WHERE live = 1 \
              AND NOT EXISTS (SELECT 1 FROM payment_checks WHERE payment_checks.payment_id = payments.id)",
         )
         .bind(now)
         .bind(idle_ms)
-        .bind(quiet_since)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -278,12 +276,8 @@ mod tests {
             assert_eq!((claimed.len(), claimed[0].watched_until), (1, 50_000));
             storage.forget_check("p").await.unwrap();
             assert_eq!(storage.checks_count().await.unwrap(), 0);
-            assert_eq!(
-                storage.adopt_open_payments(7, 0, 10_000).await.unwrap(),
-                0,
-                "changed lately: maybe being created"
-            );
-            assert_eq!(storage.adopt_open_payments(7, 1, 10_000).await.unwrap(), 1, "an open payment without a row");
+            assert_eq!(storage.adopt_open_payments(7, 10_000).await.unwrap(), 1, "an open payment without a row");
+            assert_eq!(storage.adopt_open_payments(7, 10_000).await.unwrap(), 0, "once");
         }
     }
 

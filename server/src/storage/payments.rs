@@ -73,6 +73,22 @@ impl Storage {
     /// Inserts a new payment with its first history entry. Returns `false`
     /// when another payment holds the same attempt key or live cart.
     pub async fn insert(&self, payment: &StoredPayment) -> Result<bool, StorageError> {
+        self.insert_held(payment, None).await
+    }
+
+    /// [`Storage::insert`], the payment held for `instance` until `until`
+    /// in the same transaction (see `payment_checks`): a creation is never
+    /// seen unheld, so no other instance takes it for one cut off.
+    pub async fn insert_created(
+        &self,
+        payment: &StoredPayment,
+        instance: i64,
+        until: i64,
+    ) -> Result<bool, StorageError> {
+        self.insert_held(payment, Some((instance, until))).await
+    }
+
+    async fn insert_held(&self, payment: &StoredPayment, hold: Option<(i64, i64)>) -> Result<bool, StorageError> {
         let mut tx = self.write_transaction().await?;
         let inserted = sqlx::query(
             "INSERT INTO payments (id, store_id, origin, attempt_key, cart_ref, cart_json, currency, order_amount, \
@@ -114,6 +130,17 @@ impl Storage {
             == 1;
         if inserted {
             insert_event(&mut tx, &payment.id, payment.status, "user", None, payment.created_at).await?;
+            if let Some((instance, until)) = hold {
+                sqlx::query(
+                    "INSERT INTO payment_checks (payment_id, due_at, idle_ms, watched_until, claimed_by, claim_until) \
+                     VALUES ($1, $2, 0, 0, $3, $2)",
+                )
+                .bind(&payment.id)
+                .bind(until)
+                .bind(instance)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(inserted)

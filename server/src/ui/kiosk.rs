@@ -21,7 +21,7 @@ impl KioskPort for Ports {
             if !self.0.kiosks.demo() {
                 return Err(AppError::Forbidden("the demo basket exists only on the simulator".into()));
             }
-            Ok(self.0.kiosks.put_cart(&kiosk.store, &kiosk.id, demo_basket())?)
+            Ok(self.0.kiosks.put_cart(&kiosk.store, &kiosk.id, demo_basket()).await?)
         })
     }
 

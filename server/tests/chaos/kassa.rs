@@ -95,6 +95,55 @@ impl Drop for Kassa {
     }
 }
 
+/// The Kassa a lane runs: one process, or several on one PostgreSQL
+/// (`KASSA_CHAOS_INSTANCES`) as behind a load balancer: requests take turns
+/// between them, and each kill takes the next one in turn.
+pub struct Cluster {
+    instances: Vec<Kassa>,
+    next: std::sync::atomic::AtomicUsize,
+    next_kill: usize,
+}
+
+impl Cluster {
+    pub async fn start(
+        count: usize,
+        data_dir: &Path,
+        database_url: Option<String>,
+        log: &Path,
+        klarna_base: &str,
+    ) -> Cluster {
+        assert!(count == 1 || database_url.is_some(), "several instances need PostgreSQL");
+        let mut instances = Vec::new();
+        for _ in 0..count {
+            instances.push(Kassa::start(data_dir, database_url.clone(), log, klarna_base).await);
+        }
+        Cluster { instances, next: Default::default(), next_kill: 0 }
+    }
+
+    /// The instance the next request goes to.
+    pub fn url(&self) -> String {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.instances[n % self.instances.len()].url.clone()
+    }
+
+    /// Whether `url` is on one of the instances.
+    pub fn serves(&self, url: &str) -> bool {
+        self.instances.iter().any(|kassa| url.starts_with(&kassa.url))
+    }
+
+    /// SIGKILL one instance (the next in turn) and start it again.
+    pub async fn kill_and_restart(&mut self) {
+        let n = self.next_kill % self.instances.len();
+        self.next_kill += 1;
+        self.instances[n].kill_and_restart().await;
+    }
+
+    /// Whether an instance ended without being killed by the harness.
+    pub fn exited_by_itself(&mut self) -> Option<String> {
+        self.instances.iter_mut().find_map(Kassa::exited_by_itself)
+    }
+}
+
 /// What in Kassa's output since `from` (a byte offset) shows a panic or a
 /// stack overflow, and the offset to read from next time.
 pub fn crashes_in_log(log: &Path, from: u64) -> (Vec<String>, u64) {

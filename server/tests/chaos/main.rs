@@ -3,7 +3,10 @@
 //! simulator's own record. See README, "What Kassa promises under faults".
 //!
 //! `KASSA_CHAOS_DATABASE=postgres` runs Kassa on PostgreSQL (a fresh
-//! database per lane at `KASSA_TEST_DATABASE_URL`) instead of SQLite;
+//! database per lane at `KASSA_TEST_DATABASE_URL`) instead of SQLite, and
+//! with it `KASSA_CHAOS_INSTANCES=2` runs two Kassa processes per lane on
+//! that database, requests taking turns between them and each kill taking
+//! one of them;
 //! `KASSA_CHAOS_RUNS` (default 24), `KASSA_CHAOS_SEED` (default 1),
 //! `KASSA_CHAOS_LANES` (Kassa processes side by side, default 2) and
 //! `KASSA_CHAOS_ONLY` (replay one run of the seed) and `KASSA_CHAOS_STEPS`
@@ -53,14 +56,16 @@ async fn lane(number: u64, seed: u64, runs: Vec<u64>) -> Totals {
         }
         _ => None,
     };
-    let kassa = kassa::Kassa::start(&data_dir, database_url.clone(), &log, &klarna.base).await;
+    // KASSA_CHAOS_INSTANCES=2 (PostgreSQL): two instances, as behind a load balancer.
+    let instances = setting("KASSA_CHAOS_INSTANCES", 1).max(1) as usize;
+    let kassa = kassa::Cluster::start(instances, &data_dir, database_url.clone(), &log, &klarna.base).await;
     let storage = match &database_url {
         Some(url) => Storage::open_postgres(url).await.unwrap(),
         None => Storage::open(&data_dir).await.unwrap(),
     };
     let http = reqwest::Client::new();
-    let kiosk_cookies = enrol_kiosks(&kassa.url).await;
-    let seller_cookies = sign_in(&kassa.url).await;
+    let kiosk_cookies = enrol_kiosks(&kassa.url()).await;
+    let seller_cookies = sign_in(&kassa.url()).await;
     let mut lane = Lane { klarna, kassa, storage, log, log_offset: 0, http, kiosk_cookies, seller_cookies };
     let mut totals = Totals::default();
     // Replaying a shrunk run: only these steps of it.

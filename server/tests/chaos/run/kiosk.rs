@@ -9,7 +9,7 @@ impl Lane {
         let Door::Kiosk(kiosk) = state.plan.door else { return None };
         let response = self
             .http
-            .get(format!("{}/api/v1/kiosks/kiosk-{kiosk}", self.kassa.url))
+            .get(format!("{}/api/v1/kiosks/kiosk-{kiosk}", self.kassa.url()))
             .bearer_auth(state.plan.store.api_key())
             .send()
             .await
@@ -35,7 +35,7 @@ impl Lane {
             }]});
             let put = self
                 .http
-                .put(format!("{}/api/v1/kiosks/kiosk-{kiosk}/cart", self.kassa.url))
+                .put(format!("{}/api/v1/kiosks/kiosk-{kiosk}/cart", self.kassa.url()))
                 .bearer_auth(state.plan.store.api_key())
                 .json(&basket)
                 .send()

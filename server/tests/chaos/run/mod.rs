@@ -7,7 +7,7 @@ mod seller;
 mod shopper;
 mod till;
 
-use crate::kassa::Kassa;
+use crate::kassa::Cluster;
 use crate::plan::{CartPlan, Door, RunPlan, Shopper, Step, Store};
 use crate::truth::{self, Truth};
 use klarna::simulator::state::HppSession;
@@ -22,7 +22,7 @@ use std::time::Duration;
 /// A lane: one simulator and one Kassa process, running runs one by one.
 pub struct Lane {
     pub klarna: TestKlarna,
-    pub kassa: Kassa,
+    pub kassa: Cluster,
     pub storage: Storage,
     pub log: std::path::PathBuf,
     pub log_offset: u64,
@@ -135,7 +135,7 @@ impl Lane {
                 // A new shopper: whatever the last run left on the screen goes.
                 let _ = self
                     .http
-                    .delete(format!("{}/api/v1/kiosks/kiosk-{kiosk}/cart", self.kassa.url))
+                    .delete(format!("{}/api/v1/kiosks/kiosk-{kiosk}/cart", self.kassa.url()))
                     .bearer_auth(cart.plan.store.api_key())
                     .send()
                     .await;
@@ -171,7 +171,7 @@ impl Lane {
                     let shown_open = cart.shown_open.remove(id);
                     if !watchers.contains_key(id) || (ended && shown_open) {
                         let key = cart.plan.store.api_key();
-                        let screen = watch(self.kassa.url.clone(), key, id.clone(), screens.clone());
+                        let screen = watch(self.kassa.url(), key, id.clone(), screens.clone());
                         watchers.insert(id.clone(), tokio::spawn(screen));
                     }
                 }
@@ -318,7 +318,7 @@ impl Lane {
     async fn server_fn(&self, path: &str, cookie: &str, form: String) -> Option<Value> {
         let response = self
             .http
-            .post(format!("{}{path}", self.kassa.url))
+            .post(format!("{}{path}", self.kassa.url()))
             .header(reqwest::header::COOKIE, cookie)
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(form)
@@ -360,7 +360,7 @@ impl Lane {
                         // The POS asks again with the refund's key, as after a 5xx.
                         let _ = self
                             .http
-                            .post(format!("{}/api/v1/payments/{id}/refunds", self.kassa.url))
+                            .post(format!("{}/api/v1/payments/{id}/refunds", self.kassa.url()))
                             .bearer_auth(store.api_key())
                             .header("Idempotency-Key", &refund.request_key)
                             .json(&json!({"amount": refund.amount}))
@@ -381,7 +381,7 @@ impl Lane {
                     Some(session) if self.klarna.sim().is_payable(&session) => {
                         let _ = self
                             .http
-                            .delete(format!("{}/api/v1/payments/{id}", self.kassa.url))
+                            .delete(format!("{}/api/v1/payments/{id}", self.kassa.url()))
                             .bearer_auth(store.api_key())
                             .send()
                             .await;

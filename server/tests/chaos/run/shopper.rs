@@ -20,7 +20,7 @@ impl Lane {
         let mut said = format!("shopper {} on {}: {status} {}", action.action(), session.id, body["status"]);
         // The shopper's browser follows Klarna's redirect back to Kassa.
         if let (Door::Web, true, Some(url)) = (state.plan.door, web_return, body["redirect_url"].as_str()) {
-            if url.starts_with(&self.kassa.url) {
+            if self.kassa.serves(url) {
                 let no_redirects =
                     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
                 let returned = no_redirects.get(url).timeout(Duration::from_secs(30)).send().await;

@@ -45,7 +45,7 @@ impl Lane {
         let Some(id) = state.current.clone() else { return "nothing to cancel".into() };
         let answer = self
             .http
-            .delete(format!("{}/api/v1/payments/{id}", self.kassa.url))
+            .delete(format!("{}/api/v1/payments/{id}", self.kassa.url()))
             .bearer_auth(state.plan.store.api_key())
             .timeout(Duration::from_secs(30))
             .send()
@@ -116,7 +116,7 @@ impl Lane {
         let send = || async {
             let response = self
                 .http
-                .post(format!("{}{path}", self.kassa.url))
+                .post(format!("{}{path}", self.kassa.url()))
                 .bearer_auth(store.api_key())
                 .header("Idempotency-Key", key)
                 .json(body)
