@@ -16,12 +16,13 @@ say "Lints (clippy -D warnings: server side, then the browser build)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-say "Rust tests (storage tests on SQLite and on a throwaway PostgreSQL)"
+say "Rust tests (storage tests on SQLite and on a throwaway PostgreSQL; the fault harness on one and two instances)"
 source scripts/postgres.sh
 start_test_postgres
 cargo test --workspace
 KASSA_TEST_STORAGE=postgres cargo test -p server --test tracking
 KASSA_CHAOS_DATABASE=postgres cargo test -p server --test chaos
+KASSA_CHAOS_DATABASE=postgres KASSA_CHAOS_INSTANCES=2 cargo test -p server --test chaos
 stop_test_postgres
 
 say "API contract (Schemathesis against the live server)"

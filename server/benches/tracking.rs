@@ -117,7 +117,7 @@ async fn main() {
         let (key, cart) = (format!("latency-{n}"), cart(n));
         let request = api_start(&key, &cart);
         let started = kassa.service.start(request).await.unwrap();
-        let session = klarna.session_of(&kassa, &started.view).await;
+        let session = klarna.session_of(kassa, &started.view).await;
         let mut stream = http
             .get(format!("{}/api/v1/payments/{}/events", watcher.url, started.view.id))
             .bearer_auth("kassa-dev-key")

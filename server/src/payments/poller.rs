@@ -166,9 +166,6 @@ impl PaymentService {
             Ok(()) => self.schedule.wake.notify_one(),
             Err(error) => tracing::error!(payment = %id, %error, "could not schedule the payment's next check"),
         }
-        if after.is_zero() {
-            self.wake_every_instance().await;
-        }
     }
 
     pub(super) async fn check_soon(&self, id: &str) {
@@ -285,6 +282,22 @@ impl PaymentService {
         Ok(self.storage.insert_created(payment, self.schedule.instance, until).await?)
     }
 
+    /// This instance creates the payment now: its tracker leaves it alone
+    /// meanwhile (`None`: a check of it is under way here).
+    pub(super) fn creating(&self, id: &str) -> Option<impl Drop + '_> {
+        Checking::take(&self.schedule, id)
+    }
+
+    /// A creation got its link: read at once, then as any open payment.
+    pub(super) async fn follow_created(&self, id: &str) {
+        let now = now_millis();
+        let followed = self.storage.finish_check(id, self.schedule.instance, now, millis(FIRST_IDLE_POLL)).await;
+        if let Err(error) = followed {
+            tracing::warn!(payment = %id, %error, "could not schedule a created payment; its claim runs out");
+        }
+        self.schedule.wake.notify_one();
+    }
+
     /// The creation ended: its next check is due as it set.
     pub(super) async fn release_creation(&self, id: &str) {
         if let Err(error) = self.storage.release_check(id, self.schedule.instance).await {
@@ -307,7 +320,11 @@ impl PaymentService {
         let now = now_millis();
         match self.storage.try_claim_check(id, self.schedule.instance, now, now + millis(CHECK_LEASE)).await {
             Ok(Some(claimed)) => self.check(claimed, source).await,
-            Ok(None) => self.check_soon(id).await,
+            Ok(None) => {
+                // The holder reads it again when its check ends; any idle tracker may take it then.
+                self.check_soon(id).await;
+                self.wake_every_instance().await;
+            }
             Err(error) => {
                 tracing::warn!(payment = %id, %error, "could not claim the payment for a check");
                 self.check_soon(id).await;
@@ -438,6 +455,35 @@ mod tests {
         let wait = next_check(PaymentStatus::Waiting, false, FIRST_IDLE_POLL, Duration::from_secs(1)).unwrap().0;
         assert_eq!(wait, Duration::from_millis(1050));
         assert_eq!(next_check(PaymentStatus::Completed, true, FIRST_IDLE_POLL, FAR), None);
+    }
+
+    /// Found by the tracking bench on PostgreSQL: the tracker claimed a
+    /// payment the moment its creation set it due, the creation then let
+    /// the claim go, and the check's end (only for its holder) was lost:
+    /// the payment was next read a minute later, not ten seconds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_created_payment_is_read_at_once_and_then_on_its_schedule() {
+        use crate::payments::StartRequest;
+        for storage in crate::storage::tests::backends().await {
+            let klarna = crate::testing::TestKlarna::start().await;
+            let kassa = crate::testing::TestKassa::start(&klarna, storage.clone()).await;
+            let mut ids = Vec::new();
+            for n in 0..20 {
+                let cart = crate::testing::cart_of("Tea", 1, 100 + n);
+                let key = format!("first-read-{n}");
+                ids.push(kassa.service.start(StartRequest::api("stockholm", &key, None, &cart)).await.unwrap().view.id);
+            }
+            for id in &ids {
+                let (due_at, idle_ms) = crate::testing::eventually("the first check to end", || async {
+                    let (due_at, idle_ms, holder) = storage.check_of(id).await.unwrap()?;
+                    (holder.is_none() && idle_ms == 2 * millis(FIRST_IDLE_POLL)).then_some((due_at, idle_ms))
+                })
+                .await;
+                let wait = due_at - now_millis();
+                assert!(wait <= millis(FIRST_IDLE_POLL), "{id}: next read in {wait} ms (back-off {idle_ms} ms)");
+            }
+            kassa.stop();
+        }
     }
 
     #[test]

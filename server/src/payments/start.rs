@@ -123,6 +123,7 @@ impl PaymentService {
             // its key: Klarna answers with the link it made, if it made one.
             if existing.status == PaymentStatus::Creating {
                 if let Some(problem) = self.storage.take_link_unknown(&existing.id).await? {
+                    self.hold_creation(&existing.id).await?;
                     return self.create_at_klarna(existing, Some(problem)).await;
                 }
             }
@@ -252,7 +253,8 @@ impl PaymentService {
         Ok(reopened)
     }
 
-    /// Creates the KP and HPP sessions for a recorded payment, recording each.
+    /// Creates the KP and HPP sessions for a recorded payment, held for its
+    /// creation (see `hold_creation`), recording each.
     /// `earlier_link`: an earlier try lost Klarna's answer (with the problem
     /// the payment was to end with), so Klarna may already hold its link.
     async fn create_at_klarna(
@@ -265,8 +267,9 @@ impl PaymentService {
         // Set once the HPP session was asked for: from then on a lost answer
         // may mean Klarna made a link that Kassa has not seen.
         let mut hpp_asked = false;
-        // No other instance settles it as cut off while this one creates it.
-        self.hold_creation(&id).await?;
+        // Held (by the caller) so no other instance settles it as cut off,
+        // and not read by this instance's tracker while it is created.
+        let _creating = self.creating(&id);
         let result = async {
             let store = self.store(&payment.store_id)?;
             let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
@@ -299,7 +302,7 @@ impl PaymentService {
         match result {
             Ok(()) => {
                 let payment = self.commit(&id, &StatusChange::to(PaymentStatus::Waiting, None), Source::User).await?;
-                self.track(&id, std::time::Duration::ZERO).await;
+                self.follow_created(&id).await;
                 crate::telemetry::payment_started(door, &payment.store_id);
                 Ok(Started { view: payment, created: true })
             }

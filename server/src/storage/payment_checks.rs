@@ -128,7 +128,8 @@ impl Storage {
 
     /// Ends `instance`'s check: the next one is due at `due_at`, after a
     /// back-off of `idle_ms`, or sooner if asked for during the check (a
-    /// callback). Nothing if another instance took it over.
+    /// callback). Nothing if another instance holds it now; set all the
+    /// same if nobody does (another task here let it go meanwhile).
     pub async fn finish_check(
         &self,
         payment_id: &str,
@@ -138,7 +139,8 @@ impl Storage {
     ) -> Result<(), StorageError> {
         sqlx::query(
             "UPDATE payment_checks SET due_at = CASE WHEN due_at < claim_until AND due_at < $3 THEN due_at \
-             ELSE $3 END, idle_ms = $4, claimed_by = NULL, claim_until = 0 WHERE payment_id = $1 AND claimed_by = $2",
+             ELSE $3 END, idle_ms = $4, claimed_by = NULL, claim_until = 0 \
+             WHERE payment_id = $1 AND (claimed_by = $2 OR claimed_by IS NULL)",
         )
         .bind(payment_id)
         .bind(instance)
@@ -221,6 +223,15 @@ impl Storage {
             released += done.rows_affected();
         }
         Ok(released)
+    }
+
+    /// A payment's schedule: when it is due, its back-off, who holds it.
+    #[cfg(test)]
+    pub async fn check_of(&self, payment_id: &str) -> Result<Option<(i64, i64, Option<i64>)>, StorageError> {
+        Ok(sqlx::query_as("SELECT due_at, idle_ms, claimed_by FROM payment_checks WHERE payment_id = $1")
+            .bind(payment_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// How many payments are followed, by every instance.
