@@ -61,7 +61,7 @@ fn describe() {
     );
     describe_counter!(CALLBACKS, "Klarna status callbacks, by outcome (accepted, duplicate, refused, failed).");
     describe_gauge!(STREAMS_OPEN, "Live status streams (server-sent events) open now, by stream.");
-    describe_gauge!(TRACKER_QUEUE, "Open payments the tracker follows now.");
+    describe_gauge!(TRACKER_QUEUE, "Open payments followed now, by every instance (payment_checks rows).");
     describe_counter!(TRACKER_READS, "Payment reads at Klarna by the tracker, by why (poll, callback, user, ...).");
     describe_counter!(
         ORDER_PLACEMENTS,

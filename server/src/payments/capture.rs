@@ -4,7 +4,6 @@
 //! however often it is tried, Klarna captures once; retried with backoff
 //! while Klarna is away, and after a restart.
 
-use super::relay::Notice;
 use super::{Claim, PaymentService};
 use crate::storage::{StoredPayment, Updated};
 use domain::{kassa_captures, CaptureStatus, PaymentStatus};
@@ -103,7 +102,6 @@ impl PaymentService {
         if let Updated::Changed(payment) = updated {
             tracing::info!(payment = %id, capture = status.as_str(), "capture recorded");
             self.publish(&payment);
-            self.announce(Notice::Payment(id)).await;
         }
         Ok(())
     }

@@ -29,7 +29,6 @@ pub use domain::LinkTarget;
 pub use health::{Check, Health};
 pub use poller::WatchGuard;
 pub use refunds::{RefundAsk, Refunded};
-use relay::Notice;
 pub use start::{StartRequest, Started};
 
 use crate::config::LiveConfig;
@@ -265,8 +264,8 @@ impl PaymentService {
                     self.schedule.wake.notify_one();
                 }
                 tracing::info!(payment = %id, status = ?updated.status, source = source.as_str(), "payment updated");
+                // The other instances hear of it from the commit (see Storage::update).
                 self.publish(&updated);
-                self.announce(Notice::Payment(id)).await;
                 if updated.status.is_final() {
                     crate::telemetry::payment_ended(updated.door.as_str(), &updated.store_id, updated.status.as_str());
                     if let Err(error) = self.storage.forget_check(id).await {

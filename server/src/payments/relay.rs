@@ -122,7 +122,9 @@ impl PaymentService {
         let Some((from, notice)) = Notice::decode(text) else {
             return tracing::warn!(notice = text, "a notice Kassa does not know; ignored");
         };
-        // This instance published its own changes when it made them.
+        // This instance published its own changes when it made them (a
+        // payment's, sent by the database as instance 0, is read again and
+        // published only if it says something new).
         if from == self.instance() {
             return;
         }

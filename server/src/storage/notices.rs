@@ -19,7 +19,27 @@ impl Notices {
     }
 }
 
+/// The notice a payment's committed change sends, from the database itself
+/// (instance 0): every instance reads it again, the committing one too,
+/// whose screens were told already and are not told twice.
+pub fn payment_changed(payment_id: &str) -> String {
+    format!("0 payment {payment_id}")
+}
+
 impl Storage {
+    /// Notifies within `tx`: PostgreSQL delivers it when (and only if) the
+    /// transaction commits.
+    pub(super) async fn notify_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        notice: &str,
+    ) -> Result<(), StorageError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(notice).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
     /// Tells every instance listening (this one too).
     pub async fn notify(&self, notice: &str) -> Result<(), StorageError> {
         if self.backend == Backend::Postgres {

@@ -378,6 +378,9 @@ impl Storage {
             let detail = next.problem.as_ref().map(encode_problem);
             insert_event(&mut tx, id, next.status, source, detail.as_deref(), next.updated_at).await?;
         }
+        // Told to every instance with the commit itself: a crash right after
+        // it loses no instance's screens the change.
+        self.notify_in(&mut tx, &super::notices::payment_changed(id)).await?;
         tx.commit().await?;
         Ok(Updated::Changed(next))
     }
