@@ -169,6 +169,30 @@ mod tests {
         assert_eq!(klarna.hpp_sessions(), 1);
     }
 
+    /// Found by the two-instance fault harness: a start whose request was
+    /// dropped mid-call to Klarna (its client went away) on an instance that
+    /// lives on kept its hold, so the creation stayed creating until the
+    /// lease ran out. Now it is noted at once, like one cut off by a crash.
+    #[tokio::test]
+    async fn a_start_dropped_mid_creation_on_a_live_instance_is_taken_up_at_once() {
+        let klarna = crate::testing::TestKlarna::start().await;
+        let storage = crate::storage::Storage::in_memory().await.unwrap();
+        let kassa = crate::testing::TestKassa::start(&klarna, storage).await;
+        klarna.faults(serde_json::json!({"timeout_ms": 60000, "endpoints": {"hpp_create": {"timeout_next": 1}}})).await;
+        let shoes = cart(49_900);
+        let request = StartRequest::seller("stockholm", "k-dropped", &shoes);
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(1500), kassa.service.start(request)).await;
+        assert!(cut.is_err(), "the start was dropped mid-creation");
+        let id = kassa.service.storage().by_attempt("stockholm", "k-dropped").await.unwrap().unwrap().id;
+        let storage = kassa.service.storage();
+        let noted = crate::testing::eventually("the dropped creation to be noted", || async {
+            storage.link_unknown(&id).await.unwrap().then_some(())
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(5), noted)
+            .await
+            .expect("noted within seconds, not a lease");
+    }
+
     /// Found by the fault harness: a retry under the key that failed before
     /// asking for the link (a KP-create error) had cleared the note, leaving
     /// the first try's link payable.

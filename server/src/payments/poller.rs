@@ -148,6 +148,39 @@ impl Drop for Checking<'_> {
     }
 }
 
+/// A creation under way on this instance. One dropped before it ended (the
+/// request was cancelled when its client went away, mid-call to Klarna) is
+/// let go due now, so the tracker settles it as cut off, as after a crash,
+/// instead of the live instance's hold keeping it creating for the lease.
+pub(super) struct Creating<'a> {
+    _checking: Option<Checking<'a>>,
+    storage: crate::storage::Storage,
+    instance: i64,
+    id: String,
+    ended: bool,
+}
+
+impl Creating<'_> {
+    pub(super) fn ended(mut self) {
+        self.ended = true;
+    }
+}
+
+impl Drop for Creating<'_> {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let (storage, instance, id) = (self.storage.clone(), self.instance, std::mem::take(&mut self.id));
+        tokio::spawn(async move {
+            let now = now_millis();
+            if let Err(error) = storage.finish_check(&id, instance, now, millis(FIRST_IDLE_POLL)).await {
+                tracing::warn!(payment = %id, %error, "could not let go of a creation cut off; its claim runs out");
+            }
+        });
+    }
+}
+
 fn millis(duration: Duration) -> i64 {
     duration.as_millis() as i64
 }
@@ -201,26 +234,15 @@ impl PaymentService {
     pub async fn resume(&self) -> Result<usize, PaymentError> {
         let instance = self.schedule.instance;
         self.instance_lock.get_or_try_init(|| self.storage.hold_instance(instance)).await?;
-        let creating: Vec<_> =
-            self.storage.open_payments().await?.into_iter().filter(|p| p.status == PaymentStatus::Creating).collect();
-        if self.storage.backend() == crate::storage::Backend::Sqlite {
-            // One process uses the file: every creation left was cut off.
-            for payment in &creating {
-                if let Err(error) = self.recover_creation(payment).await {
-                    tracing::warn!(payment = %payment.id, %error, "could not settle a creation cut off; will retry");
-                }
-            }
-        }
         self.storage.release_claims_of_the_gone(now_millis()).await?;
         self.storage.adopt_open_payments(now_millis(), millis(FIRST_IDLE_POLL)).await?;
-        if self.storage.backend() == crate::storage::Backend::Postgres {
-            // Cut off on PostgreSQL: those whose instance is gone (any live one holds its own).
-            for payment in creating {
-                let now = now_millis();
-                let held = self.storage.try_claim_check(&payment.id, instance, now, now + millis(CHECK_LEASE)).await?;
-                if let Some(claimed) = held {
-                    self.check(claimed, Source::Recovery).await;
-                }
+        // Creations cut off: those no live instance holds (on SQLite, all).
+        let open = self.storage.open_payments().await?;
+        for payment in open.into_iter().filter(|p| p.status == PaymentStatus::Creating) {
+            let now = now_millis();
+            let held = self.storage.try_claim_check(&payment.id, instance, now, now + millis(CHECK_LEASE)).await?;
+            if let Some(claimed) = held {
+                self.check(claimed, Source::Recovery).await;
             }
         }
         self.load_withdrawals().await?;
@@ -232,9 +254,10 @@ impl PaymentService {
     /// Work another instance may have left: claims of gone instances, open
     /// payments nobody follows, and captures, refunds and withdrawals owed.
     async fn sweep(&self) -> Result<(), PaymentError> {
-        self.storage.release_claims_of_the_gone(now_millis()).await?;
         self.storage.adopt_open_payments(now_millis(), millis(FIRST_IDLE_POLL)).await?;
+        // On SQLite this process is the only one: no claim of another to let go.
         if self.storage.backend() == crate::storage::Backend::Postgres {
+            self.storage.release_claims_of_the_gone(now_millis()).await?;
             self.load_withdrawals().await?;
             for id in self.storage.pending_captures().await? {
                 self.captures.adopt(&id);
@@ -250,14 +273,24 @@ impl PaymentService {
     /// that got its link goes on waiting; one asked for its link may have
     /// one at Klarna, learned and withdrawn after the grace; one that never
     /// got that far fails.
-    async fn recover_creation(&self, payment: &crate::storage::StoredPayment) -> Result<(), PaymentError> {
+    /// `grace_over`: a creation noted as having lost Klarna's answer is
+    /// settled now (its check came after the grace); at a start it keeps
+    /// its grace, for a retry under its key.
+    async fn recover_creation(
+        &self,
+        payment: &crate::storage::StoredPayment,
+        grace_over: bool,
+    ) -> Result<(), PaymentError> {
         match (&payment.hpp_session_id, &payment.kp_session_id) {
             (Some(_), _) => {
                 self.commit(&payment.id, &StatusChange::to(PaymentStatus::Waiting, None), Source::Recovery).await?;
                 self.refresh(&payment.id, Source::Recovery).await
             }
             (None, Some(_)) => {
-                if !self.settle_if_noted(payment, super::lost_answers::Ending::Failed).await? {
+                if grace_over && self.settle_if_noted(payment, super::lost_answers::Ending::Failed).await? {
+                    return Ok(());
+                }
+                if !self.storage.link_unknown(&payment.id).await? {
                     self.link_may_exist(&payment.id, &Problem::RestartedBeforeLink).await;
                 }
                 Ok(())
@@ -283,9 +316,15 @@ impl PaymentService {
     }
 
     /// This instance creates the payment now: its tracker leaves it alone
-    /// meanwhile (`None`: a check of it is under way here).
-    pub(super) fn creating(&self, id: &str) -> Option<impl Drop + '_> {
-        Checking::take(&self.schedule, id)
+    /// meanwhile. See [`Creating`].
+    pub(super) fn creating(&self, id: &str) -> Creating<'_> {
+        Creating {
+            _checking: Checking::take(&self.schedule, id),
+            storage: self.storage.clone(),
+            instance: self.schedule.instance,
+            id: id.to_string(),
+            ended: false,
+        }
     }
 
     /// A creation got its link: read at once, then as any open payment.
@@ -341,7 +380,9 @@ impl PaymentService {
             return self.check_soon(id).await;
         };
         let read = match self.storage.get(id).await {
-            Ok(Some(payment)) if payment.status == PaymentStatus::Creating => self.recover_creation(&payment).await,
+            Ok(Some(payment)) if payment.status == PaymentStatus::Creating => {
+                self.recover_creation(&payment, source != Source::Recovery).await
+            }
             Ok(Some(_)) => self.refresh(id, source).await,
             Ok(None) => Err(PaymentError::NotFound),
             Err(error) => Err(error.into()),

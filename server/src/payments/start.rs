@@ -268,8 +268,10 @@ impl PaymentService {
         // may mean Klarna made a link that Kassa has not seen.
         let mut hpp_asked = false;
         // Held (by the caller) so no other instance settles it as cut off,
-        // and not read by this instance's tracker while it is created.
-        let _creating = self.creating(&id);
+        // and not read by this instance's tracker while it is created; if
+        // this is dropped half-way (the client went away), the tracker
+        // settles it as cut off at once.
+        let creating = self.creating(&id);
         let result = async {
             let store = self.store(&payment.store_id)?;
             let kp = self.klarna.create_payment_session(&requests::kp_session(&payment, &store)).await?;
@@ -285,6 +287,7 @@ impl PaymentService {
         .await;
         let ended = self.end_creation(&id, result, hpp_asked, earlier_link, door).await;
         self.release_creation(&id).await;
+        creating.ended();
         ended
     }
 
