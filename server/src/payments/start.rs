@@ -286,7 +286,10 @@ impl PaymentService {
         }
         .await;
         let ended = self.end_creation(&id, result, hpp_asked, earlier_link, door).await;
-        self.release_creation(&id).await;
+        // A created payment was handed to the tracker already (one write, on every start).
+        if ended.is_err() {
+            self.release_creation(&id).await;
+        }
         creating.ended();
         ended
     }

@@ -30,6 +30,23 @@ fn claimed(row: &super::Row) -> Result<ClaimedCheck, StorageError> {
     })
 }
 
+/// The statement that holds a payment for `instance` until `until`, whoever
+/// held it; also run in the transaction that records a new payment.
+pub(super) fn hold(
+    payment_id: &str,
+    instance: i64,
+    until: i64,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO payment_checks (payment_id, due_at, idle_ms, watched_until, claimed_by, claim_until) \
+         VALUES ($1, $2, 0, 0, $3, $2) ON CONFLICT (payment_id) DO UPDATE SET claimed_by = $3, claim_until = $2, \
+         due_at = $2",
+    )
+    .bind(payment_id)
+    .bind(until)
+    .bind(instance)
+}
+
 impl Storage {
     /// Follows a payment: read no later than `due_at` (an earlier time
     /// already set stands).
@@ -49,16 +66,7 @@ impl Storage {
     /// Holds the payment for `instance` until `until`, whoever held it
     /// (a creation: nobody else may settle it meanwhile).
     pub async fn hold_check(&self, payment_id: &str, instance: i64, until: i64) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO payment_checks (payment_id, due_at, idle_ms, watched_until, claimed_by, claim_until) \
-             VALUES ($1, $2, 0, 0, $3, $2) ON CONFLICT (payment_id) DO UPDATE SET claimed_by = $3, claim_until = $2, \
-             due_at = $2",
-        )
-        .bind(payment_id)
-        .bind(until)
-        .bind(instance)
-        .execute(&self.pool)
-        .await?;
+        hold(payment_id, instance, until).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -131,15 +131,7 @@ impl Storage {
         if inserted {
             insert_event(&mut tx, &payment.id, payment.status, "user", None, payment.created_at).await?;
             if let Some((instance, until)) = hold {
-                sqlx::query(
-                    "INSERT INTO payment_checks (payment_id, due_at, idle_ms, watched_until, claimed_by, claim_until) \
-                     VALUES ($1, $2, 0, 0, $3, $2)",
-                )
-                .bind(&payment.id)
-                .bind(until)
-                .bind(instance)
-                .execute(&mut *tx)
-                .await?;
+                super::payment_checks::hold(&payment.id, instance, until).execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
