@@ -28,6 +28,9 @@ use leptos_router::{
 };
 
 pub use error::AppError;
+#[cfg(feature = "ssr")]
+pub use pages::sign_in_document;
+pub use pages::SIGN_IN_PATH;
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,9 +65,9 @@ pub fn App() -> impl IntoView {
                 // "sign in first" can be a real 302, not only a client redirect.
                 <Route path=path!("/seller") view={Lazy::<pages::TillRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/seller/payments") view={Lazy::<pages::PaymentsRoute>::new()} ssr=SsrMode::Async/>
-                // Async too: the form is in the first response, usable before
-                // (and without) the wasm.
-                <Route path=path!("/seller/sign-in") view={Lazy::<pages::SignInRoute>::new()} ssr=SsrMode::Async/>
+                // Served by the server itself as a page that runs no script
+                // (`pages::SignIn`); here for links and redirects in the app.
+                <Route path=path!("/seller/sign-in") view=pages::SignIn/>
                 <Route path=path!("/kiosk") view={Lazy::<pages::KioskRoute>::new()}/>
                 <Route path=path!("/shop") view={Lazy::<pages::ShopRoute>::new()}/>
                 <Route path=path!("/shop/payments/:id/:outcome") view={Lazy::<pages::ShopResultRoute>::new()}/>

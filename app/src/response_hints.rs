@@ -1,31 +1,40 @@
 //! What a page wants in its answer's headers, handed to the server's header
 //! layer through the request itself: the layer owns the Content Security
-//! Policy, but the nonce it must name exists only inside Leptos's render.
+//! Policy, but what the page runs is known only inside Leptos's render.
 
 use std::sync::{Arc, OnceLock};
+
+/// What a rendered page runs, for its Content Security Policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageScripts {
+    /// The app's script, and inline scripts carrying this nonce.
+    Nonce(String),
+    /// Nothing at all ([`crate::page_runs_script`]).
+    None,
+}
 
 /// Put into each request's extensions by the header layer, read back by it
 /// once the answer has started.
 #[derive(Clone, Debug, Default)]
-pub struct ResponseHints(Arc<OnceLock<String>>);
+pub struct ResponseHints(Arc<OnceLock<PageScripts>>);
 
 impl ResponseHints {
-    /// The nonce Leptos put on this page's inline scripts.
-    pub fn nonce(&self) -> Option<&str> {
-        self.0.get().map(String::as_str)
+    /// What this page runs, if the answer is a page.
+    pub fn page_scripts(&self) -> Option<&PageScripts> {
+        self.0.get()
     }
 
-    pub fn record_nonce(&self, nonce: &str) {
-        let _ = self.0.set(nonce.to_string());
+    pub fn record(&self, scripts: PageScripts) {
+        let _ = self.0.set(scripts);
     }
 
-    /// Records the nonce in the current request's hints, if the header layer
-    /// gave it some.
-    pub fn set_nonce(nonce: &str) {
+    /// Records what the page being rendered runs in the current request's
+    /// hints, if the header layer gave it some.
+    pub fn set_page_scripts(scripts: PageScripts) {
         let hints = leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|request| request.extensions.get::<ResponseHints>().cloned());
         if let Some(hints) = hints {
-            hints.record_nonce(nonce);
+            hints.record(scripts);
         }
     }
 }

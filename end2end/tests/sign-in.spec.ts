@@ -41,6 +41,30 @@ test("signing in opens the till; signing out closes it", async ({ page, context 
   await expect(page).toHaveURL(/\/seller\/sign-in$/);
 });
 
+// The sign-in is a plain form: the page loads its stylesheet and nothing
+// else, so it is ready the moment it is painted, on any network.
+test("the sign-in page loads no script, and its language is changed by the form itself", async ({ page }) => {
+  const loaded: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/pkg/")) loaded.push(new URL(request.url()).pathname);
+  });
+  const signIn = new SignInPage(page);
+  await signIn.goto();
+  await expect(page.getByRole("heading", { name: "Sign in to your store" })).toBeVisible();
+  expect(loaded).toEqual(["/pkg/kassa.css"]);
+
+  await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Deutsch" });
+  await page.getByRole("button", { name: "Change language" }).click();
+  await expect(page.getByRole("heading", { name: "In Ihrem Geschäft anmelden" })).toBeVisible();
+  // Back on the sign-in (Leptos leaves an empty query behind).
+  await expect(page).toHaveURL(/\/seller\/sign-in\??$/);
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await page.getByRole("combobox", { name: "Sprache" }).selectOption({ label: "English" });
+  await page.getByRole("button", { name: "Sprache wechseln" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to your store" })).toBeVisible();
+  expect(loaded.filter((path) => !path.endsWith(".css")), "no script on any of them").toEqual([]);
+});
+
 // A tap on Sign in before the wasm has arrived (slow store Wi-Fi), or a
 // browser without JavaScript: the form posts to the server itself.
 test.describe("before the page hydrates, or without JavaScript", () => {

@@ -308,4 +308,30 @@ mod tests {
         assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
         assert!(!events.headers().contains_key(header::CONTENT_ENCODING), "a stream must reach the screen at once");
     }
+
+    #[tokio::test]
+    async fn the_sign_in_page_runs_no_script_and_the_other_pages_load_the_app() {
+        let (service, _klarna) = service_on_simulator().await;
+        let options = leptos::prelude::LeptosOptions::builder().output_name("kassa").build();
+        let router = router(options, AppState::new(service), None);
+        let page = |uri: &str| {
+            let request = Request::builder().uri(uri).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+            let answer = router.clone().oneshot(request);
+            async move {
+                let answer = answer.await.unwrap();
+                let policy = answer.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+                let body = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+                (policy, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+
+        let (policy, html) = page("/seller/sign-in").await;
+        assert!(html.contains("<form method=\"post\" action=\"/api/sign_in"), "{html}");
+        assert!(!html.contains("<script") && !html.contains(".wasm") && !html.contains("kassa.js"), "{html}");
+        assert!(!policy.contains("script-src") && policy.contains("form-action 'self'"), "{policy}");
+
+        let (policy, html) = page("/shop").await;
+        assert!(html.contains("/pkg/kassa.js") && html.contains(".wasm") && html.contains("<script"), "{html}");
+        assert!(policy.contains("script-src 'self' 'nonce-"), "{policy}");
+    }
 }

@@ -1,6 +1,10 @@
 use crate::i18n::{tr, Lang, Word};
 use crate::server_fns::language::set_language;
+#[cfg(feature = "ssr")]
+use crate::server_fns::language::SetLanguage;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// The language picker: switches at once and is remembered on this device.
 #[component]
@@ -31,5 +35,33 @@ pub fn LanguagePicker() -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
+    }
+}
+
+/// The language picker of a page that runs no script: a plain form posting
+/// the choice, answered with a redirect back to the page, now in that
+/// language. Other languages name themselves, so a reader finds their own.
+#[cfg(feature = "ssr")]
+#[component]
+pub fn LanguageForm(lang: Lang) -> impl IntoView {
+    view! {
+        <form method="post" action=SetLanguage::url() class="lang-form">
+            <label class="field lang-picker">
+                <span>{tr(lang, Word::Language)}</span>
+                <select name="lang">
+                    {Lang::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            view! {
+                                <option value=choice.code() lang=choice.code() selected=lang == choice>
+                                    {choice.name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit">{tr(lang, Word::UseLanguage)}</button>
+        </form>
     }
 }

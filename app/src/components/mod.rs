@@ -9,6 +9,8 @@ mod problem;
 
 pub use confirm_cancel::ConfirmCancel;
 pub use connection_lost::ConnectionLost;
+#[cfg(feature = "ssr")]
+pub use language_picker::LanguageForm;
 pub use language_picker::LanguagePicker;
 pub use page_title::PageTitle;
 pub use problem::{MaybeProblem, Problem};

@@ -27,8 +27,6 @@ macro_rules! lazy_views {
 }
 
 lazy_views! {
-    /// The associate's sign-in.
-    SignInRoute => super::seller::SignInPage;
     /// The till.
     TillRoute => super::seller::SellerPage;
     /// Today's payments.

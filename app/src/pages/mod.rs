@@ -3,7 +3,9 @@ mod lazy;
 pub mod seller;
 pub mod shop;
 
-pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, ShopRoute, SignInRoute, TillRoute};
+pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, ShopRoute, TillRoute};
+#[cfg(feature = "ssr")]
+pub use seller::sign_in_document;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +27,19 @@ pub fn Home() -> impl IntoView {
             </nav>
         </main>
     }
+}
+
+/// Where the associate signs in. The server answers this path itself with a
+/// whole document that runs no script ([`seller::sign_in_document`]), so
+/// the sign-in's code is not in the bundle; reached inside the app (a
+/// redirect once a session ended), the page is loaded from the server.
+pub const SIGN_IN_PATH: &str = "/seller/sign-in";
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    #[cfg(not(feature = "ssr"))]
+    crate::browser::replace_page(SIGN_IN_PATH);
+    view! { <p>"…"</p> }
 }
 
 #[component]

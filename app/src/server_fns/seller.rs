@@ -7,16 +7,17 @@ use super::{
     language::chosen_lang,
     request::{continue_to, seller, seller_port, session_token, set_cookie},
 };
-use crate::model::{
-    LinkRecipient, PaymentView, RefundInput, RefundSheet, SellerSession, SignInChoices, StoreSummary, TodaysList,
-};
+#[cfg(feature = "ssr")]
+use crate::model::SignInChoices;
+use crate::model::{LinkRecipient, PaymentView, RefundInput, RefundSheet, SellerSession, StoreSummary, TodaysList};
 use crate::AppError;
 use domain::{CartInput, RefundView};
 use leptos::prelude::*;
 
-/// The stores, in this device's language or else the first store's.
-#[server]
-pub async fn sign_in_stores() -> Result<SignInChoices, AppError> {
+/// The stores, in this device's language or else the first store's. Not a
+/// server function: only the server renders the sign-in page.
+#[cfg(feature = "ssr")]
+pub fn sign_in_choices() -> Result<SignInChoices, AppError> {
     let stores = seller_port()?.sign_in_stores();
     let lang = chosen_lang().or(stores.first().map(|s| s.lang)).unwrap_or_default();
     Ok(SignInChoices { stores, lang })

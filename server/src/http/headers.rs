@@ -5,7 +5,7 @@
 //! left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
-use app::response_hints::ResponseHints;
+use app::response_hints::{PageScripts, ResponseHints};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -59,6 +59,16 @@ impl SecurityHeaders {
         )
     }
 
+    /// A page that runs no script (the sign-in): its stylesheet, its images
+    /// and its forms posting to Kassa, nothing else.
+    fn scriptless_page_policy(&self) -> String {
+        format!(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+             frame-ancestors {}",
+            self.frame_ancestors
+        )
+    }
+
     /// Everything that is not an app page (JSON, streams, files, the plain
     /// checkout notices) runs nothing; a plain page may use the stylesheet.
     fn default_policy(&self) -> String {
@@ -88,8 +98,9 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
             headers.insert(name, value);
         }
     };
-    let content_policy = match hints.nonce() {
-        Some(nonce) => policy.page_policy(nonce),
+    let content_policy = match hints.page_scripts() {
+        Some(PageScripts::Nonce(nonce)) => policy.page_policy(nonce),
+        Some(PageScripts::None) => policy.scriptless_page_policy(),
         None => policy.default_policy(),
     };
     set(header::CONTENT_SECURITY_POLICY, &content_policy);
@@ -139,7 +150,7 @@ mod tests {
     #[tokio::test]
     async fn a_page_gets_the_policy_naming_its_nonce_and_any_other_answer_runs_nothing() {
         let page = through_the_layer(|hints| {
-            hints.record_nonce("n0nce");
+            hints.record(PageScripts::Nonce("n0nce".into()));
             axum::http::StatusCode::OK
         })
         .await;
@@ -149,6 +160,20 @@ mod tests {
         let plain = through_the_layer(|_| axum::http::StatusCode::OK).await;
         let policy = plain.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.starts_with("default-src 'none'"), "no nonce, no scripts: {policy}");
+        assert!(policy.contains("form-action 'none'"), "{policy}");
+    }
+
+    #[tokio::test]
+    async fn a_page_that_runs_no_script_may_post_its_forms_and_run_nothing() {
+        let page = through_the_layer(|hints| {
+            hints.record(PageScripts::None);
+            axum::http::StatusCode::OK
+        })
+        .await;
+        let policy = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.starts_with("default-src 'none'; style-src 'self'"), "{policy}");
+        assert!(policy.contains("form-action 'self'") && !policy.contains("script-src"), "{policy}");
+        assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
     }
 
     #[test]

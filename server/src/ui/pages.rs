@@ -3,13 +3,14 @@
 use super::Ports;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
-use app::response_hints::ResponseHints;
+use app::response_hints::{PageScripts, ResponseHints};
 use app::{shell, App};
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -20,15 +21,24 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
     let ports = Arc::new(Ports(state.clone()));
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
+    // The sign-in is the server's own page, not the app's (see below).
+    let app_routes = generate_route_list(App).into_iter().filter(|route| route.path() != app::SIGN_IN_PATH).collect();
     Router::new()
+        .route(
+            app::SIGN_IN_PATH,
+            get({
+                let seller = seller.clone();
+                move |request: Request| sign_in_page(seller.clone(), request)
+            }),
+        )
         .leptos_routes_with_context(
             &options,
-            generate_route_list(App),
+            app_routes,
             move || {
                 provide_context(seller.clone());
                 provide_context(shop.clone());
                 provide_context(kiosk.clone());
-                share_nonce();
+                share_page_scripts();
             },
             {
                 let options = options.clone();
@@ -41,21 +51,39 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
         // serves the status and headers of whatever page is rendering on the
         // same thread (a module script answered 302, a page left without its
         // CSP or its redirect's Location).
-        .fallback_service(
-            ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
-                leptos_axum::file_and_error_handler_with_context(share_nonce, shell).with_state(options.clone()),
-            ),
-        )
+        .fallback_service(ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
+            leptos_axum::file_and_error_handler_with_context(share_page_scripts, shell).with_state(options.clone()),
+        ))
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
 }
 
 /// A page's Content Security Policy names the nonce Leptos put on this
 /// response's inline scripts: hand it to the header layer.
-fn share_nonce() {
+fn share_page_scripts() {
     if let Some(nonce) = leptos::nonce::use_nonce() {
-        ResponseHints::set_nonce(&nonce);
+        ResponseHints::set_page_scripts(PageScripts::Nonce(nonce.to_string()));
     }
+}
+
+/// The sign-in page: a plain form that works the moment it is painted, so
+/// it loads no wasm and runs no script at all (its policy says so). An app
+/// page would end with hydration's inline scripts, so it is rendered here,
+/// outside Leptos's routes.
+async fn sign_in_page(seller: SellerPortRef, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Some(hints) = parts.extensions.get::<ResponseHints>() {
+        hints.record(PageScripts::None);
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let owner = Owner::new();
+    let html = owner.with(|| {
+        provide_context(parts);
+        provide_context(seller);
+        app::sign_in_document(&query)
+    });
+    Html(html).into_response()
 }
 
 /// The demo shop's pages exist only when `web_checkout.demo_shop` is on.

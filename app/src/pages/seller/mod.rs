@@ -8,12 +8,14 @@ mod list;
 mod live;
 mod payment;
 mod refund;
+#[cfg(feature = "ssr")]
 mod sign_in;
 mod sign_out;
 mod till;
 
 pub use list::PaymentsPage;
-pub use sign_in::SignInPage;
+#[cfg(feature = "ssr")]
+pub use sign_in::sign_in_document;
 pub use till::SellerPage;
 
 use crate::browser::load_page;
