@@ -2,9 +2,10 @@
 # Page speed as a store tablet sees it: Lighthouse (mobile preset: simulated
 # slow 4G and a 4x slower CPU) in Debian's Chromium against the release
 # build, precompressed and split per view as deployed, on the sign-in page,
-# the signed-in till, the kiosk screen and the demo shop. Prints, per page, the performance
-# score, LCP, TBT, time to interactive, everything transferred, and the
-# app's own bytes (wasm + js + css) raw and on the wire.
+# the signed-in till, the kiosk screen and the demo shop, and the till opened
+# again in the same browser (its cache kept). Prints, per page, the
+# performance score, LCP, TBT, time to interactive, everything transferred,
+# and the app's own bytes (wasm + js + css) raw and on the wire.
 #
 #   scripts/bench-pages.sh            one Lighthouse run per page
 #   RUNS=3 scripts/bench-pages.sh     the median of three runs per page
@@ -38,11 +39,11 @@ kiosk_cookie=$(cookie "$work/kiosk.jar" kassa_kiosk)
 [ -n "$seller_cookie" ] && [ -n "$kiosk_cookie" ] || { echo "could not sign in or enrol the kiosk" >&2; exit 1; }
 
 lighthouse() {
-  local name="$1" url="$2" cookie="$3" run="$4"
+  local name="$1" url="$2" cookie="$3" run="$4"; shift 4
   CHROME_PATH=/usr/bin/chromium "$TOOLS_DIR/node_modules/.bin/lighthouse" "$url" \
     --quiet --only-categories=performance --output=json --output-path="$work/$name-$run.json" \
-    --extra-headers="{\"Cookie\":\"$cookie\"}" \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
+    --extra-headers="{\"Cookie\":\"$cookie\"}" "$@" \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage ${CHROME_EXTRA:-}"
 }
 
 pages=("sign-in|$base/seller/sign-in|" "till|$base/seller|$seller_cookie" "kiosk|$base/kiosk|$kiosk_cookie" "shop|$base/shop|")
@@ -54,13 +55,22 @@ for page in "${pages[@]}"; do
   done
 done
 
+# The till opened again on the same tablet: one browser profile whose cache
+# is kept (no storage reset), its first load filling it.
+for run in $(seq 1 "$runs"); do
+  say "Lighthouse: the till opened again, run $run of $runs"
+  rm -rf "$work/profile"
+  CHROME_EXTRA="--user-data-dir=$work/profile" lighthouse till-warmup "$base/seller" "$seller_cookie" "$run" --disable-storage-reset
+  CHROME_EXTRA="--user-data-dir=$work/profile" lighthouse "till-again" "$base/seller" "$seller_cookie" "$run" --disable-storage-reset
+done
+
 node - "$work" "$runs" <<'EOF'
 const fs = require("fs");
 const [dir, runs] = [process.argv[2], Number(process.argv[3])];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const rows = [];
-for (const page of ["sign-in", "till", "kiosk", "shop"]) {
+for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
   const reports = [];
   for (let run = 1; run <= runs; run++) reports.push(JSON.parse(fs.readFileSync(`${dir}/${page}-${run}.json`, "utf8")));
   const audit = (report, id) => report.audits[id].numericValue;

@@ -1,5 +1,15 @@
 import { expect, test } from "./support/test";
+import type { APIRequestContext } from "@playwright/test";
 import { SellerPage } from "./pages/seller-page";
+
+/** The bundle's entry files, as a page names them (their names carry hashes). */
+async function bundleOf(request: APIRequestContext): Promise<{ wasm: string; js: string }> {
+  const html = await (await request.get("/shop")).text();
+  const wasm = /href="(\/pkg\/kassa[^"]*\.wasm)"/.exec(html)?.[1];
+  const js = /href="(\/pkg\/kassa[^"]*\.js)"/.exec(html)?.[1];
+  expect(wasm && js, "the page names the bundle").toBeTruthy();
+  return { wasm: wasm!, js: js! };
+}
 
 // What a store tablet downloads goes out compressed: the bundle precompressed
 // (brotli or gzip, in the release build) or gzipped on the fly, pages and
@@ -7,9 +17,10 @@ import { SellerPage } from "./pages/seller-page";
 test("the bundle and pages go out compressed; live streams do not", async ({ page, request }) => {
   const encoding = async (path: string, acceptEncoding = "br, gzip") =>
     (await request.get(path, { headers: { "Accept-Encoding": acceptEncoding } })).headers()["content-encoding"];
-  expect(["br", "gzip"]).toContain(await encoding("/pkg/kassa.wasm"));
-  expect(await encoding("/pkg/kassa.wasm", "gzip")).toBe("gzip");
-  expect(["br", "gzip"]).toContain(await encoding("/pkg/kassa.js"));
+  const { wasm, js } = await bundleOf(request);
+  expect(["br", "gzip"]).toContain(await encoding(wasm));
+  expect(await encoding(wasm, "gzip")).toBe("gzip");
+  expect(["br", "gzip"]).toContain(await encoding(js));
   expect(await encoding("/seller/sign-in", "gzip")).toBe("gzip");
 
   // The till's live stream, as its page opens it.
@@ -23,6 +34,41 @@ test("the bundle and pages go out compressed; live streams do not", async ({ pag
     return seen;
   });
   expect(stream).toEqual(["text/event-stream", null]);
+});
+
+// The bundle's names carry their content's hash: a tablet keeps the files
+// for good and loads none of them when it opens the till again, and an
+// upgrade (new names) can never pair new pages with an old cached bundle.
+test("the bundle is kept by the browser for good; pages and missing files never are", async ({ page, request }) => {
+  const { wasm, js } = await bundleOf(request);
+  for (const file of [wasm, js]) {
+    expect((await request.get(file)).headers()["cache-control"], file).toBe("public, max-age=31536000, immutable");
+  }
+  expect((await request.get("/shop")).headers()["cache-control"]).toBe("no-store");
+  // A name from another build (an old instance during an upgrade) is not remembered.
+  const missing = await request.get(wasm.replace(/\.([\w-]+)\.wasm$/, ".NotThisBuild.wasm"));
+  expect(missing.status()).toBe(404);
+  expect(missing.headers()["cache-control"]).toBe("no-store");
+
+  // Opening the till a second time loads none of the app's files again
+  // (Chromium says which requests its cache answered).
+  const seller = new SellerPage(page);
+  await seller.goto();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  const requested = new Map<string, string>();
+  const cached = new Set<string>();
+  cdp.on("Network.requestWillBeSent", (event) => {
+    if (event.request.url.includes("/pkg/")) requested.set(event.requestId, event.request.url);
+  });
+  cdp.on("Network.requestServedFromCache", (event) => cached.add(event.requestId));
+  cdp.on("Network.responseReceived", (event) => {
+    if (event.response.fromDiskCache) cached.add(event.requestId);
+  });
+  await seller.goto();
+  expect(requested.size, "the till uses the bundle").toBeGreaterThan(1);
+  const fromNetwork = [...requested].filter(([id]) => !cached.has(id)).map(([, url]) => url);
+  expect(fromNetwork, "files fetched again").toEqual([]);
 });
 
 // The bundle is split per view (`--split`): a page loads the shared bundle

@@ -51,7 +51,8 @@ test("the sign-in page loads no script, and its language is changed by the form 
   const signIn = new SignInPage(page);
   await signIn.goto();
   await expect(page.getByRole("heading", { name: "Sign in to your store" })).toBeVisible();
-  expect(loaded).toEqual(["/pkg/kassa.css"]);
+  expect(loaded).toHaveLength(1);
+  expect(loaded[0]).toMatch(/^\/pkg\/kassa\.[\w-]+\.css$/);
 
   await page.getByRole("combobox", { name: "Language" }).selectOption({ label: "Deutsch" });
   await page.getByRole("button", { name: "Change language" }).click();

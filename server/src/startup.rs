@@ -6,6 +6,7 @@ use crate::http;
 use crate::payments::PaymentService;
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::ui::site::SiteFiles;
 use klarna::client::ClientOptions;
 use klarna::simulator::{Simulator, SimulatorConfig};
 use klarna::{ApiBase, Credentials, KlarnaClient};
@@ -84,9 +85,6 @@ pub async fn serve(path: &Path) -> Result<(), String> {
 
     let mut leptos = leptos::config::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos.site_addr = config.listen;
-    if let Some(problem) = unsplit_site(&leptos) {
-        tracing::error!("{problem}");
-    }
     let router = router(leptos, state, simulator.as_ref());
 
     announce(&config, simulator.is_some());
@@ -139,26 +137,20 @@ fn announce(config: &Config, simulator: bool) {
     }
 }
 
-/// Each view is a lazy route: a bundle built without `--split` cannot load
-/// one, so no page would hydrate. Says so at start rather than leave the
-/// operator with pages that look right and do nothing.
-fn unsplit_site(options: &leptos::prelude::LeptosOptions) -> Option<String> {
-    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let built = pkg.join(format!("{}.wasm", options.output_name)).exists();
-    (built && !pkg.join("__wasm_split_manifest.json").exists()).then(|| {
-        format!(
-            "the site in {} was built without --split: pages will not hydrate; \
-             build it with `cargo leptos build --split` (or serve/watch/end-to-end --split)",
-            pkg.display()
-        )
-    })
-}
-
 /// Every route Kassa serves: its own, the app's pages and, in simulator
 /// mode, the embedded simulator; all behind the kiosk gate, the cross-site
 /// check, the security headers and the body limit.
-pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
+pub fn router(
+    mut options: leptos::prelude::LeptosOptions,
+    state: AppState,
+    simulator: Option<&Simulator>,
+) -> axum::Router {
     use axum::middleware::from_fn;
+    let site = Arc::new(SiteFiles::read(&options));
+    if let Some(problem) = &site.problem {
+        tracing::error!("{problem}");
+    }
+    options.hash_files = site.hashed;
     let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));
     if let Some(simulator) = simulator {
         router = router.nest(http::SIMULATOR_PREFIX, simulator.router());
@@ -176,6 +168,8 @@ pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulato
             let policy = Arc::new(http::headers::SecurityHeaders::from_config(&payments.config()));
             http::headers::add(policy, request, next)
         }))
+        // Pages that name the site's files (the stylesheet) find them here.
+        .layer(axum::Extension(site.clone()))
         // Pages, JSON and unprecompressed files go out gzipped when the browser
         // takes it; live streams (SSE), images and tiny answers do not.
         .layer(tower_http::compression::CompressionLayer::new())
@@ -265,24 +259,6 @@ mod tests {
     use axum::body::Body;
     use axum::http::{header, Request};
     use tower::ServiceExt;
-
-    #[test]
-    fn a_site_built_without_split_is_named_at_start() {
-        let site = std::env::temp_dir().join(format!("kassa-site-{}", std::process::id()));
-        let pkg = site.join("pkg");
-        std::fs::create_dir_all(&pkg).unwrap();
-        let options = leptos::prelude::LeptosOptions::builder()
-            .output_name("kassa")
-            .site_root(site.display().to_string())
-            .site_pkg_dir("pkg")
-            .build();
-        assert_eq!(unsplit_site(&options), None, "no site built (API-only use): nothing to say");
-        std::fs::write(pkg.join("kassa.wasm"), b"\0asm").unwrap();
-        assert!(unsplit_site(&options).is_some_and(|problem| problem.contains("--split")));
-        std::fs::write(pkg.join("__wasm_split_manifest.json"), b"{}").unwrap();
-        assert_eq!(unsplit_site(&options), None);
-        std::fs::remove_dir_all(&site).unwrap();
-    }
 
     #[tokio::test]
     async fn json_goes_out_gzipped_and_live_streams_do_not() {

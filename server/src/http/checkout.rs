@@ -4,7 +4,8 @@
 use crate::payments::web::{Arrival, Outcome, ReturnQuery};
 use crate::payments::PaymentService;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use crate::ui::site::SiteFiles;
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -19,23 +20,27 @@ async fn arrival(
     State(service): State<Arc<PaymentService>>,
     Path(outcome): Path<String>,
     Query(query): Query<ReturnQuery>,
+    site: Option<Extension<Arc<SiteFiles>>>,
 ) -> Response {
-    let Some(claimed) = Outcome::parse(&outcome) else { return not_found() };
+    let stylesheet =
+        site.map(|Extension(site)| site.stylesheet.clone()).unwrap_or_else(|| SiteFiles::default().stylesheet);
+    let Some(claimed) = Outcome::parse(&outcome) else { return not_found(&stylesheet) };
     match service.web_return(claimed, &query).await {
         Ok(Arrival::Shop(url)) => Redirect::to(&url).into_response(),
         Ok(Arrival::DemoShop { payment_id, claimed }) => {
             Redirect::to(&format!("/shop/payments/{payment_id}/{}", claimed.as_str())).into_response()
         }
-        Ok(Arrival::Unknown) => not_found(),
+        Ok(Arrival::Unknown) => not_found(&stylesheet),
         Err(error) => {
             tracing::error!(%error, "could not look up a returning web shopper's payment");
-            unavailable()
+            unavailable(&stylesheet)
         }
     }
 }
 
-fn not_found() -> Response {
+fn not_found(stylesheet: &str) -> Response {
     page(
+        stylesheet,
         StatusCode::NOT_FOUND,
         "Payment not found",
         "We could not find a payment for this link, so nothing is confirmed here. If you have paid, Klarna \
@@ -43,19 +48,20 @@ fn not_found() -> Response {
     )
 }
 
-fn unavailable() -> Response {
+fn unavailable(stylesheet: &str) -> Response {
     page(
+        stylesheet,
         StatusCode::SERVICE_UNAVAILABLE,
         "Please try again",
         "We could not check your payment just now. Reload this page in a moment.",
     )
 }
 
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
+fn page(stylesheet: &str, status: StatusCode, title: &str, text: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Kassa</title><link rel=\"stylesheet\" href=\"/pkg/kassa.css\"></head>\
+         <title>{title} · Kassa</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><main class=\"checkout-result\"><h1>{title}</h1><p>{text}</p>\
          <p><a href=\"/\">Back to the shop</a></p></main></body></html>"
     );

@@ -5,9 +5,10 @@
 //! left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
+use crate::ui::site::SiteFiles;
 use app::response_hints::{PageScripts, ResponseHints};
 use axum::extract::Request;
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
@@ -83,12 +84,30 @@ impl SecurityHeaders {
 /// `cargo leptos watch` says so in the environment, once for the process.
 static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
+/// Payments, sessions and kiosk screens must never come from a cache. The
+/// site's files may: for good when their names carry their content's hash
+/// (a new build has new names), else only after asking whether they
+/// changed, so an upgrade reaches every browser at once. A file that is not
+/// there is not remembered at all: during a rolling upgrade an old instance
+/// may not have a new build's file yet.
+fn cache_control(path: &str, status: StatusCode, hashed_site: bool) -> &'static str {
+    let site_file = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let served = status.is_success() || status == StatusCode::NOT_MODIFIED;
+    match (site_file && served, hashed_site && path.starts_with("/pkg/")) {
+        (true, true) => "public, max-age=31536000, immutable",
+        (true, false) => "no-cache",
+        (false, _) => "no-store",
+    }
+}
+
 /// Adds the headers to every answer Kassa gives (not the simulator's).
 pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let hints = ResponseHints::default();
     request.extensions_mut().insert(hints.clone());
+    let hashed_site = request.extensions().get::<Arc<SiteFiles>>().is_some_and(|site| site.hashed);
     let mut response = next.run(request).await;
+    let status = response.status();
     if path.starts_with(super::SIMULATOR_PREFIX) {
         return response;
     }
@@ -114,11 +133,7 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
     if policy.https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
-    // Payments, sessions and kiosk screens must never come from a cache; the
-    // bundle may.
-    if !(path.starts_with("/pkg/") || path == "/favicon.svg") {
-        set(header::CACHE_CONTROL, "no-store");
-    }
+    set(header::CACHE_CONTROL, cache_control(&path, status, hashed_site));
     response
 }
 
@@ -174,6 +189,26 @@ mod tests {
         assert!(policy.starts_with("default-src 'none'; style-src 'self'"), "{policy}");
         assert!(policy.contains("form-action 'self'") && !policy.contains("script-src"), "{policy}");
         assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+    }
+
+    #[test]
+    fn the_bundle_is_kept_for_good_only_when_its_names_carry_hashes_and_nothing_else_is_kept() {
+        let ok = StatusCode::OK;
+        assert_eq!(cache_control("/pkg/chunk_8.AbC.wasm", ok, true), "public, max-age=31536000, immutable");
+        assert_eq!(
+            cache_control("/pkg/kassa.AbC.js", StatusCode::NOT_MODIFIED, true),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(cache_control("/pkg/kassa.wasm", ok, false), "no-cache", "unhashed: asked again at every use");
+        assert_eq!(cache_control("/favicon.svg", ok, true), "no-cache");
+        assert_eq!(
+            cache_control("/pkg/kassa.Old.js", StatusCode::NOT_FOUND, true),
+            "no-store",
+            "a missing file is not kept"
+        );
+        for page in ["/seller", "/kiosk", "/api/v1/payments", "/seller/sign-in"] {
+            assert_eq!(cache_control(page, ok, true), "no-store", "{page}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod kiosk;
 pub mod pages;
 mod seller;
 mod shop;
+pub mod site;
 
 use crate::config::StoreConfig;
 use crate::kiosks::KioskError;

@@ -1,5 +1,6 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
+use super::site::SiteFiles;
 use super::Ports;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
@@ -77,11 +78,12 @@ async fn sign_in_page(seller: SellerPortRef, request: Request) -> Response {
     }
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let site = parts.extensions.get::<Arc<SiteFiles>>().cloned().unwrap_or_default();
     let owner = Owner::new();
     let html = owner.with(|| {
         provide_context(parts);
         provide_context(seller);
-        app::sign_in_document(&query)
+        app::sign_in_document(&site.stylesheet, &query)
     });
     Html(html).into_response()
 }

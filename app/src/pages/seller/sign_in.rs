@@ -16,9 +16,10 @@ use leptos::server_fn::ServerFn;
 
 /// The sign-in page as a whole document. Not a route of the app: an app
 /// page ends with the scripts that hand its data to hydration, and this one
-/// must run nothing. `query` is the address's query, which brings back the
-/// error of a refused sign-in.
-pub fn sign_in_document(query: &[(String, String)]) -> String {
+/// must run nothing. `stylesheet` is the site's stylesheet's address;
+/// `query` is the address's query, which brings back the error of a refused
+/// sign-in.
+pub fn sign_in_document(stylesheet: &str, query: &[(String, String)]) -> String {
     let (lang, body) = match sign_in_choices() {
         Ok(choices) => {
             provide_lang(choices.lang);
@@ -34,7 +35,7 @@ pub fn sign_in_document(query: &[(String, String)]) -> String {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/pkg/kassa.css"/>
+                <link rel="stylesheet" href=stylesheet.to_string()/>
                 <title>{tr(lang, Word::TitleSignIn)}</title>
             </head>
             <body>{body}</body>

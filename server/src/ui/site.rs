@@ -1,0 +1,121 @@
+//! The site cargo-leptos built: the app's bundle and stylesheet under
+//! `pkg/`. Built with `hash-files`, every name there carries a hash of its
+//! content, so a browser keeps the files for good (a tablet opening the
+//! till again loads none of them) and an upgrade can never pair new pages
+//! with an old bundle still in a browser's cache.
+
+use leptos::prelude::LeptosOptions;
+use std::path::{Path, PathBuf};
+
+/// What Kassa needs to know of the built site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteFiles {
+    /// Whether the names under `pkg/` carry their content's hash.
+    pub hashed: bool,
+    /// The stylesheet's address.
+    pub stylesheet: String,
+    /// Something wrong with the build that the operator must hear of.
+    pub problem: Option<String>,
+}
+
+impl SiteFiles {
+    /// Reads the site in `options`, and the hash file cargo-leptos writes
+    /// beside the binary (where Leptos looks for it).
+    pub fn read(options: &LeptosOptions) -> SiteFiles {
+        let beside_binary = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+        let hashes = beside_binary
+            .map(|dir| dir.join(options.hash_file.as_ref()))
+            .and_then(|path| std::fs::read_to_string(path).ok());
+        let pkg = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+        SiteFiles::of(&pkg, options.site_pkg_dir.as_ref(), options.output_name.as_ref(), hashes.as_deref())
+    }
+
+    /// The site in the folder `pkg`, served at `/{pkg_url}`. A hash file
+    /// counts only if the files it names are there: one left over from an
+    /// earlier build must not send browsers to names that do not exist.
+    fn of(pkg: &Path, pkg_url: &str, output_name: &str, hashes: Option<&str>) -> SiteFiles {
+        let hash_of = |kind: &str| {
+            hashes?.lines().find_map(|line| {
+                let (file, hash) = line.split_once(':')?;
+                (file.trim() == kind).then(|| hash.trim().to_string())
+            })
+        };
+        let hashed_name = |kind: &str| hash_of(kind).map(|hash| format!("{output_name}.{hash}.{kind}"));
+        let hashed = hashed_name("js").is_some_and(|js| pkg.join(js).is_file());
+        let stylesheet = match hashed_name("css").filter(|_| hashed) {
+            Some(css) => format!("/{pkg_url}/{css}"),
+            None => format!("/{pkg_url}/{output_name}.css"),
+        };
+        let names: Vec<String> = std::fs::read_dir(pkg)
+            .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        let built = names.iter().any(|name| name.starts_with(output_name) && name.ends_with(".wasm"));
+        let split = names.iter().any(|name| name.starts_with("__wasm_split_manifest"));
+        // Each view is a lazy route: a bundle built without `--split` cannot
+        // load one, so no page would hydrate.
+        let problem = (built && !split).then(|| {
+            format!(
+                "the site in {} was built without --split: pages will not hydrate; \
+                 build it with `cargo leptos build --split` (or serve/watch/end-to-end --split)",
+                pkg.display()
+            )
+        });
+        SiteFiles { hashed, stylesheet, problem }
+    }
+}
+
+impl Default for SiteFiles {
+    /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
+    fn default() -> SiteFiles {
+        SiteFiles { hashed: false, stylesheet: "/pkg/kassa.css".into(), problem: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_folder(files: &[&str]) -> PathBuf {
+        let pkg = std::env::temp_dir().join(format!(
+            "kassa-site-{}-{}",
+            std::process::id(),
+            files.join("+").replace('/', "_")
+        ));
+        let _ = std::fs::remove_dir_all(&pkg);
+        std::fs::create_dir_all(&pkg).unwrap();
+        for file in files {
+            std::fs::write(pkg.join(file), b"x").unwrap();
+        }
+        pkg
+    }
+
+    #[test]
+    fn a_hashed_build_is_recognised_by_its_files_not_only_by_the_hash_file() {
+        let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
+        let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
+        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
+        assert_eq!(site, SiteFiles { hashed: true, stylesheet: "/pkg/kassa.C1.css".into(), problem: None });
+
+        // A hash file left over from an earlier hashed build, beside a site
+        // built without hashes: the plain names, or every page would break.
+        let plain = site_folder(&["kassa.js", "kassa.wasm", "kassa.css", "__wasm_split_manifest.json"]);
+        let site = SiteFiles::of(&plain, "pkg", "kassa", Some(hashes));
+        assert_eq!(site, SiteFiles::default());
+        assert_eq!(SiteFiles::of(&plain, "pkg", "kassa", None), SiteFiles::default());
+        std::fs::remove_dir_all(pkg).unwrap();
+        std::fs::remove_dir_all(plain).unwrap();
+    }
+
+    #[test]
+    fn a_site_built_without_split_is_named_hashed_or_not() {
+        let none = site_folder(&[]);
+        assert_eq!(SiteFiles::of(&none, "pkg", "kassa", None).problem, None, "no site (API-only use): nothing to say");
+        for files in [["kassa.wasm", "kassa.js"], ["kassa.W1.wasm", "kassa.J1.js"]] {
+            let unsplit = site_folder(&files);
+            let problem = SiteFiles::of(&unsplit, "pkg", "kassa", Some("js: J1\nwasm: W1\n")).problem;
+            assert!(problem.is_some_and(|problem| problem.contains("--split")), "{files:?}");
+            std::fs::remove_dir_all(unsplit).unwrap();
+        }
+        std::fs::remove_dir_all(none).unwrap();
+    }
+}
