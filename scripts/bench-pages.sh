@@ -38,12 +38,18 @@ seller_cookie=$(cookie "$work/seller.jar" kassa_seller)
 kiosk_cookie=$(cookie "$work/kiosk.jar" kassa_kiosk)
 [ -n "$seller_cookie" ] && [ -n "$kiosk_cookie" ] || { echo "could not sign in or enrol the kiosk" >&2; exit 1; }
 
+# Lighthouse now and then fails to record a trace of a page that loads very
+# fast (NO_NAVSTART); such a run is tried again, up to three times.
 lighthouse() {
   local name="$1" url="$2" cookie="$3" run="$4"; shift 4
-  CHROME_PATH=/usr/bin/chromium "$TOOLS_DIR/node_modules/.bin/lighthouse" "$url" \
-    --quiet --only-categories=performance --output=json --output-path="$work/$name-$run.json" \
-    --extra-headers="{\"Cookie\":\"$cookie\"}" "$@" \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage ${CHROME_EXTRA:-}"
+  for attempt in 1 2 3; do
+    CHROME_PATH=/usr/bin/chromium "$TOOLS_DIR/node_modules/.bin/lighthouse" "$url" \
+      --quiet --only-categories=performance --output=json --output-path="$work/$name-$run.json" \
+      --extra-headers="{\"Cookie\":\"$cookie\"}" "$@" \
+      --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage ${CHROME_EXTRA:-}" && return 0
+    echo "Lighthouse failed on $name (attempt $attempt of 3)" >&2
+  done
+  return 1
 }
 
 pages=("sign-in|$base/seller/sign-in|" "till|$base/seller|$seller_cookie" "kiosk|$base/kiosk|$kiosk_cookie" "shop|$base/shop|")
