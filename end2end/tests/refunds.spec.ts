@@ -33,18 +33,11 @@ async function refundPanelInSwedish(
 ): Promise<{ price: number; row: Locator; refund: RefundPanel }> {
   const price = await twoPaidItems(new SellerPage(page), browser, item);
   const list = new PaymentsListPage(await context.newPage());
-  // The refund sheet's code is a chunk of its own, loaded when a refund is opened.
-  const sheetCode: string[] = [];
-  list.page.on("request", (request) => {
-    if (/\/pkg\/split_refund_sheet_/.test(request.url())) sheetCode.push(request.url());
-  });
   await list.goto();
   await new LanguagePicker(list.page).choose("Svenska");
   const row = list.row(new RegExp(`· ${kr(2 * price)} · Betald`)).first();
   const refund = new RefundPanel(row);
-  expect(sheetCode, "the list alone does not load the refund sheet").toEqual([]);
   await refund.open();
-  expect(sheetCode).toHaveLength(1);
   return { price, row, refund };
 }
 

@@ -124,20 +124,15 @@ pub fn RefundPanel(
             <Show when=move || open.get()>
                 {move || match sheet.get() {
                     None => view! { <p class="hint">{move || t(Word::Loading)}</p> }.into_any(),
-                    Some(found) => Suspend::new(refund_sheet(found, paid, flow)).into_any(),
+                    Some(found) => {
+                        view! { <RefundSheetView found paid flow/> }.into_any()
+                    }
                 }}
             </Show>
             <MaybeProblem error=problem/>
         </section>
     }
     .into_any()
-}
-
-/// The sheet, in a wasm chunk of its own: most associates open the list
-/// to look, and only a refund needs its form and rules, which then load.
-#[leptos::lazy]
-fn refund_sheet(found: RefundSheet, paid: MinorUnits, flow: RefundFlow) -> AnyView {
-    view! { <RefundSheetView found paid flow/> }.into_any()
 }
 
 /// What is left, the refunds so far, and the form while something is left.
