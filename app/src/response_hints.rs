@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 pub enum PageScripts {
     /// The app's script, and inline scripts carrying this nonce.
     Nonce(String),
-    /// Nothing at all ([`crate::page_runs_script`]).
+    /// Nothing at all (the sign-in page).
     None,
 }
 

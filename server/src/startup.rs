@@ -151,7 +151,7 @@ pub fn router(
         tracing::error!("{problem}");
     }
     options.hash_files = site.hashed;
-    let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state));
+    let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state, &site));
     if let Some(simulator) = simulator {
         router = router.nest(http::SIMULATOR_PREFIX, simulator.router());
     }

@@ -18,7 +18,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
 
-pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
+pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Router {
     let ports = Arc::new(Ports(state.clone()));
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
@@ -28,8 +28,8 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
         .route(
             app::SIGN_IN_PATH,
             get({
-                let seller = seller.clone();
-                move |request: Request| sign_in_page(seller.clone(), request)
+                let (seller, stylesheet) = (seller.clone(), site.stylesheet.clone());
+                move |request: Request| sign_in_page(seller.clone(), stylesheet.clone(), request)
             }),
         )
         .leptos_routes_with_context(
@@ -42,8 +42,8 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
                 share_page_scripts();
             },
             {
-                let options = options.clone();
-                move || shell(options.clone())
+                let (options, stylesheet) = (options.clone(), site.stylesheet.clone());
+                move || shell(options.clone(), stylesheet.clone())
             },
         )
         // The site's files (the bundle, the favicon), brotli or gzip
@@ -52,9 +52,15 @@ pub fn routes(options: LeptosOptions, state: &AppState) -> Router {
         // serves the status and headers of whatever page is rendering on the
         // same thread (a module script answered 302, a page left without its
         // CSP or its redirect's Location).
-        .fallback_service(ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
-            leptos_axum::file_and_error_handler_with_context(share_page_scripts, shell).with_state(options.clone()),
-        ))
+        .fallback_service(
+            ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
+                leptos_axum::file_and_error_handler_with_context(share_page_scripts, {
+                    let stylesheet = site.stylesheet.clone();
+                    move |options| shell(options, stylesheet.clone())
+                })
+                .with_state(options.clone()),
+            ),
+        )
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
 }
@@ -71,19 +77,18 @@ fn share_page_scripts() {
 /// it loads no wasm and runs no script at all (its policy says so). An app
 /// page would end with hydration's inline scripts, so it is rendered here,
 /// outside Leptos's routes.
-async fn sign_in_page(seller: SellerPortRef, request: Request) -> Response {
+async fn sign_in_page(seller: SellerPortRef, stylesheet: String, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     if let Some(hints) = parts.extensions.get::<ResponseHints>() {
         hints.record(PageScripts::None);
     }
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
-    let site = parts.extensions.get::<Arc<SiteFiles>>().cloned().unwrap_or_default();
     let owner = Owner::new();
     let html = owner.with(|| {
         provide_context(parts);
         provide_context(seller);
-        app::sign_in_document(&site.stylesheet, &query)
+        app::sign_in_document(&stylesheet, &query)
     });
     Html(html).into_response()
 }
