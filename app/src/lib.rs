@@ -8,6 +8,7 @@
 mod browser;
 mod components;
 pub mod cookies;
+mod document;
 pub mod error;
 pub mod i18n;
 pub mod kiosk;
@@ -21,38 +22,17 @@ pub mod server_fns;
 pub mod shop;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, Lazy, SsrMode,
 };
 
+pub use document::{shell, PageFiles};
 pub use error::AppError;
 #[cfg(feature = "ssr")]
 pub use pages::sign_in_document;
 pub use pages::SIGN_IN_PATH;
-
-/// The HTML document around every page. `stylesheet` is the address of
-/// the site's stylesheet, which the server works out once at start.
-pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link id="leptos" rel="stylesheet" href=stylesheet/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
-        </html>
-    }
-}
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -1,12 +1,13 @@
 import { expect, test } from "./support/test";
 import type { APIRequestContext } from "@playwright/test";
 import { SellerPage } from "./pages/seller-page";
+import { ShopPage } from "./pages/shop-page";
 
 /** The bundle's entry files, as a page names them (their names carry hashes). */
 async function bundleOf(request: APIRequestContext): Promise<{ wasm: string; js: string }> {
   const html = await (await request.get("/shop")).text();
-  const wasm = /href="(\/pkg\/kassa[^"]*\.wasm)"/.exec(html)?.[1];
-  const js = /href="(\/pkg\/kassa[^"]*\.js)"/.exec(html)?.[1];
+  const wasm = /"(\/pkg\/kassa[^"]*\.wasm)"/.exec(html)?.[1];
+  const js = /"(\/pkg\/kassa[^"]*\.js)"/.exec(html)?.[1];
   expect(wasm && js, "the page names the bundle").toBeTruthy();
   return { wasm: wasm!, js: js! };
 }
@@ -69,6 +70,26 @@ test("the bundle is kept by the browser for good; pages and missing files never 
   expect(requested.size, "the till uses the bundle").toBeGreaterThan(1);
   const fromNetwork = [...requested].filter(([id]) => !cached.has(id)).map(([, url]) => url);
   expect(fromNetwork, "files fetched again").toEqual([]);
+});
+
+// A page is readable, and its forms work, before its code has loaded: on a
+// slow link the bundle must not hold up the stylesheet and the first paint.
+// So nothing preloads it, and it is fetched only once the page is painted.
+test("a page is painted before any of the app's code is fetched", async ({ page, request }) => {
+  const html = await (await request.get("/shop")).text();
+  expect(html, "no preload of the bundle or a view's chunks").not.toMatch(/rel="(module)?preload"/);
+
+  await new ShopPage(page).goto(); // which waits for the page to hydrate
+  const { painted, code } = await page.evaluate(() => ({
+    painted: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+    code: performance
+      .getEntriesByType("resource")
+      .filter((entry) => /\/pkg\/.*\.(wasm|js)$/.test(new URL(entry.name).pathname))
+      .map((entry) => entry.startTime),
+  }));
+  expect(painted, "the page was painted").toBeGreaterThan(0);
+  expect(code.length, "the shop loaded its code").toBeGreaterThan(1);
+  expect(Math.min(...code), "the first of the app's code was fetched after the first paint").toBeGreaterThanOrEqual(painted!);
 });
 
 // The bundle is split per view (`--split`): a page loads the shared bundle

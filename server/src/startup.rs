@@ -140,17 +140,12 @@ fn announce(config: &Config, simulator: bool) {
 /// Every route Kassa serves: its own, the app's pages and, in simulator
 /// mode, the embedded simulator; all behind the kiosk gate, the cross-site
 /// check, the security headers and the body limit.
-pub fn router(
-    mut options: leptos::prelude::LeptosOptions,
-    state: AppState,
-    simulator: Option<&Simulator>,
-) -> axum::Router {
+pub fn router(options: leptos::prelude::LeptosOptions, state: AppState, simulator: Option<&Simulator>) -> axum::Router {
     use axum::middleware::from_fn;
     let site = Arc::new(SiteFiles::read(&options));
     if let Some(problem) = &site.problem {
         tracing::error!("{problem}");
     }
-    options.hash_files = site.hashed;
     let mut router = http::routes(&state).merge(crate::ui::pages::routes(options, &state, &site));
     if let Some(simulator) = simulator {
         router = router.nest(http::SIMULATOR_PREFIX, simulator.router());

@@ -22,8 +22,9 @@ async fn arrival(
     Query(query): Query<ReturnQuery>,
     site: Option<Extension<Arc<SiteFiles>>>,
 ) -> Response {
-    let stylesheet =
-        site.map(|Extension(site)| site.stylesheet.clone()).unwrap_or_else(|| SiteFiles::default().stylesheet);
+    let stylesheet = site
+        .map(|Extension(site)| site.page.stylesheet.clone())
+        .unwrap_or_else(|| SiteFiles::default().page.stylesheet);
     let Some(claimed) = Outcome::parse(&outcome) else { return not_found(&stylesheet) };
     match service.web_return(claimed, &query).await {
         Ok(Arrival::Shop(url)) => Redirect::to(&url).into_response(),

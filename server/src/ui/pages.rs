@@ -28,7 +28,7 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
         .route(
             app::SIGN_IN_PATH,
             get({
-                let (seller, stylesheet) = (seller.clone(), site.stylesheet.clone());
+                let (seller, stylesheet) = (seller.clone(), site.page.stylesheet.clone());
                 move |request: Request| sign_in_page(seller.clone(), stylesheet.clone(), request)
             }),
         )
@@ -42,8 +42,8 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 share_page_scripts();
             },
             {
-                let (options, stylesheet) = (options.clone(), site.stylesheet.clone());
-                move || shell(options.clone(), stylesheet.clone())
+                let (options, files) = (options.clone(), site.page.clone());
+                move || shell(options.clone(), files.clone())
             },
         )
         // The site's files (the bundle, the favicon), brotli or gzip
@@ -55,8 +55,8 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
         .fallback_service(
             ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
                 leptos_axum::file_and_error_handler_with_context(share_page_scripts, {
-                    let stylesheet = site.stylesheet.clone();
-                    move |options| shell(options, stylesheet.clone())
+                    let files = site.page.clone();
+                    move |options| shell(options, files.clone())
                 })
                 .with_state(options.clone()),
             ),

@@ -4,6 +4,7 @@
 //! till again loads none of them) and an upgrade can never pair new pages
 //! with an old bundle still in a browser's cache.
 
+use app::PageFiles;
 use leptos::prelude::LeptosOptions;
 use std::path::{Path, PathBuf};
 
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct SiteFiles {
     /// Whether the names under `pkg/` carry their content's hash.
     pub hashed: bool,
-    /// The stylesheet's address.
-    pub stylesheet: String,
+    /// The addresses of the stylesheet and the bundle's entry files.
+    pub page: PageFiles,
     /// Something wrong with the build that the operator must hear of.
     pub problem: Option<String>,
 }
@@ -42,10 +43,11 @@ impl SiteFiles {
         };
         let hashed_name = |kind: &str| hash_of(kind).map(|hash| format!("{output_name}.{hash}.{kind}"));
         let hashed = hashed_name("js").is_some_and(|js| pkg.join(js).is_file());
-        let stylesheet = match hashed_name("css").filter(|_| hashed) {
-            Some(css) => format!("/{pkg_url}/{css}"),
-            None => format!("/{pkg_url}/{output_name}.css"),
+        let address = |kind: &str| match hashed_name(kind).filter(|_| hashed) {
+            Some(name) => format!("/{pkg_url}/{name}"),
+            None => format!("/{pkg_url}/{output_name}.{kind}"),
         };
+        let page = PageFiles { stylesheet: address("css"), script: address("js"), wasm: address("wasm") };
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -60,14 +62,19 @@ impl SiteFiles {
                 pkg.display()
             )
         });
-        SiteFiles { hashed, stylesheet, problem }
+        SiteFiles { hashed, page, problem }
     }
 }
 
 impl Default for SiteFiles {
     /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
     fn default() -> SiteFiles {
-        SiteFiles { hashed: false, stylesheet: "/pkg/kassa.css".into(), problem: None }
+        let page = PageFiles {
+            stylesheet: "/pkg/kassa.css".into(),
+            script: "/pkg/kassa.js".into(),
+            wasm: "/pkg/kassa.wasm".into(),
+        };
+        SiteFiles { hashed: false, page, problem: None }
     }
 }
 
@@ -94,7 +101,12 @@ mod tests {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        assert_eq!(site, SiteFiles { hashed: true, stylesheet: "/pkg/kassa.C1.css".into(), problem: None });
+        let page = PageFiles {
+            stylesheet: "/pkg/kassa.C1.css".into(),
+            script: "/pkg/kassa.J1.js".into(),
+            wasm: "/pkg/kassa.W1.wasm".into(),
+        };
+        assert_eq!(site, SiteFiles { hashed: true, page, problem: None });
 
         // A hash file left over from an earlier hashed build, beside a site
         // built without hashes: the plain names, or every page would break.

@@ -1,0 +1,53 @@
+//! The HTML document around every app page, and how it starts the app's
+//! code in the browser.
+
+use crate::App;
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+/// The addresses of the files an app page loads, which the server works
+/// out once at start (with `hash-files` their names carry hashes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageFiles {
+    pub stylesheet: String,
+    /// The bundle's JavaScript module (wasm-bindgen's glue).
+    pub script: String,
+    pub wasm: String,
+}
+
+/// The document around every app page.
+pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
+    let PageFiles { stylesheet, script, wasm } = files;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link id="leptos" rel="stylesheet" href=stylesheet/>
+                <AutoReload options/>
+                <StartAfterFirstPaint script wasm/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Loads and hydrates the app once the server-rendered page is painted.
+///
+/// In place of Leptos's `HydrationScripts`, which preloads the bundle and
+/// (through the split manifest it provides) each view's chunks from the
+/// head: a browser fetches those at high priority alongside the stylesheet,
+/// so on a slow link about 400 KB of wasm delays a page that needs none of
+/// it to be read or used. Without the manifest in context Leptos adds no
+/// chunk preloads either; a view's chunks load when hydration reaches it.
+#[component]
+fn StartAfterFirstPaint(script: String, wasm: String) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let start = format!("{}({script:?}, {wasm:?});", include_str!("start_after_paint.js").trim_end());
+    view! { <script type="module" nonce=nonce>{start}</script> }
+}

@@ -1,0 +1,33 @@
+// Starts Kassa's code once the page is on screen. The page is rendered on
+// the server, readable and with working forms, before any of this runs, so
+// on a slow link the bundle must not hold up the stylesheet and the first
+// paint: it is not preloaded, and fetched only after that paint.
+(function (script, wasm) {
+	let started = false;
+	const start = () => {
+		if (started) return;
+		started = true;
+		// The wasm downloads while the (small) script module loads.
+		const code = fetch(wasm);
+		import(script)
+			.then((app) => app.default({ module_or_path: code }).then(() => app))
+			// Hydrating in a task of its own keeps each of the two shorter, so
+			// a tap meanwhile waits less.
+			.then((app) => setTimeout(() => app.hydrate(), 0))
+			.catch((error) => console.error("Kassa could not load its code; the page works as plain HTML", error));
+	};
+	// Once the browser reports the first paint of content (a frame's own
+	// callbacks run before it is shown: too early).
+	const paint = "first-contentful-paint";
+	if (globalThis.PerformanceObserver?.supportedEntryTypes?.includes("paint")) {
+		new PerformanceObserver((entries, observer) => {
+			if (entries.getEntriesByName(paint).length) {
+				observer.disconnect();
+				start();
+			}
+		}).observe({ type: "paint", buffered: true });
+	}
+	// Backstop: a browser that reports no paints, or a page opened in a
+	// hidden tab (not painted until it is shown).
+	setTimeout(start, 3000);
+})
