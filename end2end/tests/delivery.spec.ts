@@ -92,6 +92,15 @@ test("a page is painted before any of the app's code is fetched", async ({ page,
   expect(Math.min(...code), "the first of the app's code was fetched after the first paint").toBeGreaterThanOrEqual(painted!);
 });
 
+// A browser that reports no paints (or a tab opened in the background,
+// which is not painted until shown) still starts the app, a little later.
+test("a browser that reports no paints still starts the app", async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(window, "PerformanceObserver", { value: undefined });
+  });
+  await new ShopPage(page).goto(); // which waits for the page to hydrate
+});
+
 // The bundle is split per view (`--split`): a page loads the shared bundle
 // and its own view's code, never another view's, and a view reached by a
 // link in the page loads its code then.
