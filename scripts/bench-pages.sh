@@ -76,6 +76,9 @@ const [dir, runs] = [process.argv[2], Number(process.argv[3])];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const rows = [];
+// A page whose code never started scores as well as a fast one (it only
+// paints): every app page must have loaded its own view's chunk.
+const problems = [];
 for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
   const reports = [];
   for (let run = 1; run <= runs; run++) reports.push(JSON.parse(fs.readFileSync(`${dir}/${page}-${run}.json`, "utf8")));
@@ -88,6 +91,14 @@ for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
     };
   };
   const pick = (f) => median(reports.map(f));
+  if (page !== "sign-in") {
+    reports.forEach((report, i) => {
+      const items = report.audits["network-requests"].details.items;
+      if (!items.some((r) => /\/pkg\/split___[^/?]+\.wasm$/.test(r.url))) {
+        problems.push(`${page}, run ${i + 1}: its view's code never loaded (the app did not start), so its figures mean nothing`);
+      }
+    });
+  }
   rows.push({
     page,
     performance: pick((r) => r.categories.performance.score).toFixed(2),
@@ -101,4 +112,8 @@ for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
 }
 console.log(`\nLighthouse ${JSON.parse(fs.readFileSync(`${dir}/till-1.json`, "utf8")).lighthouseVersion}, mobile preset, median of ${runs} run(s) per page`);
 console.table(rows);
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
 EOF
