@@ -37,7 +37,8 @@ pub fn PayOnPhone(kiosk: KioskScreen, payment: PaymentView) -> impl IntoView {
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
             <h1 id="kiosk-heading">{move || kiosk.t(heading)}</h1>
-            <p class=format!("kiosk-status status-{status:?}").to_lowercase() role="status">
+            // ASCII only: `to_lowercase` would bring Unicode's case tables into the bundle.
+            <p class=format!("kiosk-status status-{status:?}").to_ascii_lowercase() role="status">
                 <span class="kiosk-icon" aria-hidden="true">{icon}</span>
                 " "
                 {move || kiosk.t(words)}
