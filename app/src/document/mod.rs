@@ -5,19 +5,26 @@ use crate::App;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 
-/// The addresses of the files an app page loads, which the server works
-/// out once at start (with `hash-files` their names carry hashes).
+/// The files an app page loads, which the server works out once at start
+/// (with `hash-files` their names carry hashes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageFiles {
     pub stylesheet: String,
-    /// The bundle's JavaScript module (wasm-bindgen's glue).
-    pub script: String,
-    pub wasm: String,
+    /// The start script (below) naming the bundle's JavaScript module
+    /// (wasm-bindgen's glue) and its wasm: written once, not at every render.
+    start: String,
+}
+
+impl PageFiles {
+    pub fn new(stylesheet: String, script: &str, wasm: &str) -> PageFiles {
+        let start = format!("{}({script:?}, {wasm:?});", include_str!("start_after_paint.js").trim_end());
+        PageFiles { stylesheet, start }
+    }
 }
 
 /// The document around every app page.
 pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
-    let PageFiles { stylesheet, script, wasm } = files;
+    let PageFiles { stylesheet, start } = files;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -27,7 +34,7 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link id="leptos" rel="stylesheet" href=stylesheet/>
                 <AutoReload options/>
-                <StartAfterFirstPaint script wasm/>
+                <StartAfterFirstPaint start/>
                 <MetaTags/>
             </head>
             <body>
@@ -46,8 +53,7 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
 /// it to be read or used. Without the manifest in context Leptos adds no
 /// chunk preloads either; a view's chunks load when hydration reaches it.
 #[component]
-fn StartAfterFirstPaint(script: String, wasm: String) -> impl IntoView {
+fn StartAfterFirstPaint(start: String) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
-    let start = format!("{}({script:?}, {wasm:?});", include_str!("start_after_paint.js").trim_end());
     view! { <script type="module" nonce=nonce>{start}</script> }
 }

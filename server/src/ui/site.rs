@@ -43,11 +43,7 @@ impl SiteFiles {
         };
         let hashed_name = |kind: &str| hash_of(kind).map(|hash| format!("{output_name}.{hash}.{kind}"));
         let hashed = hashed_name("js").is_some_and(|js| pkg.join(js).is_file());
-        let address = |kind: &str| match hashed_name(kind).filter(|_| hashed) {
-            Some(name) => format!("/{pkg_url}/{name}"),
-            None => format!("/{pkg_url}/{output_name}.{kind}"),
-        };
-        let page = PageFiles { stylesheet: address("css"), script: address("js"), wasm: address("wasm") };
+        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed));
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -69,13 +65,18 @@ impl SiteFiles {
 impl Default for SiteFiles {
     /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
     fn default() -> SiteFiles {
-        let page = PageFiles {
-            stylesheet: "/pkg/kassa.css".into(),
-            script: "/pkg/kassa.js".into(),
-            wasm: "/pkg/kassa.wasm".into(),
-        };
-        SiteFiles { hashed: false, page, problem: None }
+        SiteFiles { hashed: false, page: page_files("pkg", "kassa", |_| None), problem: None }
     }
+}
+
+/// The files a page names under `/{pkg_url}`: `hashed_name` of a kind (css,
+/// js, wasm) when there is one, else cargo-leptos's plain name.
+fn page_files(pkg_url: &str, output_name: &str, hashed_name: impl Fn(&str) -> Option<String>) -> PageFiles {
+    let address = |kind: &str| match hashed_name(kind) {
+        Some(name) => format!("/{pkg_url}/{name}"),
+        None => format!("/{pkg_url}/{output_name}.{kind}"),
+    };
+    PageFiles::new(address("css"), &address("js"), &address("wasm"))
 }
 
 #[cfg(test)]
@@ -101,11 +102,7 @@ mod tests {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        let page = PageFiles {
-            stylesheet: "/pkg/kassa.C1.css".into(),
-            script: "/pkg/kassa.J1.js".into(),
-            wasm: "/pkg/kassa.W1.wasm".into(),
-        };
+        let page = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm");
         assert_eq!(site, SiteFiles { hashed: true, page, problem: None });
 
         // A hash file left over from an earlier hashed build, beside a site
