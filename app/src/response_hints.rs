@@ -11,6 +11,9 @@ pub enum PageScripts {
     Nonce(String),
     /// Nothing at all (the sign-in page).
     None,
+    /// Nothing at all, and its form's answer may send the browser on to
+    /// Klarna's payment page (the demo shop's cart).
+    NoneFormToKlarna,
 }
 
 /// Put into each request's extensions by the header layer, read back by it

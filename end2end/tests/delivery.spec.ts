@@ -1,11 +1,10 @@
 import { expect, test } from "./support/test";
 import type { APIRequestContext } from "@playwright/test";
 import { SellerPage } from "./pages/seller-page";
-import { ShopPage } from "./pages/shop-page";
 
-/** The bundle's entry files, as a page names them (their names carry hashes). */
+/** The bundle's entry files, as an app page names them (their names carry hashes). */
 async function bundleOf(request: APIRequestContext): Promise<{ wasm: string; js: string }> {
-  const html = await (await request.get("/shop")).text();
+  const html = await (await request.get("/")).text();
   const wasm = /"(\/pkg\/kassa[^"]*\.wasm)"/.exec(html)?.[1];
   const js = /"(\/pkg\/kassa[^"]*\.js)"/.exec(html)?.[1];
   expect(wasm && js, "the page names the bundle").toBeTruthy();
@@ -45,7 +44,7 @@ test("the bundle is kept by the browser for good; pages and missing files never 
   for (const file of [wasm, js]) {
     expect((await request.get(file)).headers()["cache-control"], file).toBe("public, max-age=31536000, immutable");
   }
-  expect((await request.get("/shop")).headers()["cache-control"]).toBe("no-store");
+  for (const page of ["/", "/shop"]) expect((await request.get(page)).headers()["cache-control"], page).toBe("no-store");
   // A name from another build (an old instance during an upgrade) is not remembered.
   const missing = await request.get(wasm.replace(/\.([\w-]+)\.wasm$/, ".NotThisBuild.wasm"));
   expect(missing.status()).toBe(404);
@@ -76,10 +75,10 @@ test("the bundle is kept by the browser for good; pages and missing files never 
 // slow link the bundle must not hold up the stylesheet and the first paint.
 // So nothing preloads it, and it is fetched only once the page is painted.
 test("a page is painted before any of the app's code is fetched", async ({ page, request }) => {
-  const html = await (await request.get("/shop")).text();
+  const html = await (await request.get("/")).text();
   expect(html, "no preload of the bundle or a view's chunks").not.toMatch(/rel="(module)?preload"/);
 
-  await new ShopPage(page).goto(); // which waits for the page to hydrate
+  await new SellerPage(page).goto(); // which waits for the till to hydrate
   const { painted, code } = await page.evaluate(() => ({
     painted: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
     code: performance
@@ -88,7 +87,7 @@ test("a page is painted before any of the app's code is fetched", async ({ page,
       .map((entry) => entry.startTime),
   }));
   expect(painted, "the page was painted").toBeGreaterThan(0);
-  expect(code.length, "the shop loaded its code").toBeGreaterThan(1);
+  expect(code.length, "the till loaded its code").toBeGreaterThan(1);
   expect(Math.min(...code), "the first of the app's code was fetched after the first paint").toBeGreaterThanOrEqual(painted!);
 });
 
@@ -98,7 +97,7 @@ test("a browser that reports no paints still starts the app", async ({ page }) =
   await page.addInitScript(() => {
     Object.defineProperty(window, "PerformanceObserver", { value: undefined });
   });
-  await new ShopPage(page).goto(); // which waits for the page to hydrate
+  await new SellerPage(page).goto(); // which waits for the till to hydrate
 });
 
 // The bundle is split per view (`--split`): a page loads the shared bundle

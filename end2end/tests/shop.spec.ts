@@ -16,8 +16,11 @@ test.describe("web checkout", () => {
     page.on("pageerror", (error) => pageErrors.push(error.message));
     const shop = new ShopPage(page);
     await shop.goto();
+    await expect(shop.total).toHaveText("Total 328,00\u00a0kr");
     await shop.quantity("Pocket guide").fill("2");
+    await shop.updateTotalButton.click();
     await expect(shop.total).toHaveText("Total 486,00\u00a0kr");
+    await expect(shop.quantity("Pocket guide")).toHaveValue("2");
     await shop.payWithKlarna();
 
     const klarna = new KlarnaPaymentPage(page);
@@ -121,20 +124,89 @@ test.describe("web checkout", () => {
     expect(payment.klarna_reference).toMatch(/^[A-Z0-9]{8}$/);
   });
 
-  test("the shop never starts two payments on a double click", async ({ page, request }) => {
+  test("the shop never starts two payments for one form and cart: a double click, a retry", async ({
+    page,
+    request,
+  }) => {
+    const api = new KassaApi(request);
+    const before = (await api.payments()).length;
     const shop = new ShopPage(page);
     await shop.goto();
-    const starts: string[] = [];
+    const posts: string[] = [];
     page.on("request", (r) => {
-      if (r.url().includes("start_shop_payment")) starts.push(r.url());
+      if (r.method() === "POST" && r.url().endsWith("/shop")) posts.push(r.postData() ?? "");
     });
+    // A plain form posts at each click: every post of this form and cart is the same attempt.
     await shop.payButton.dblclick();
     await page.waitForURL(/\/klarna-sim\/pay\//);
-    expect(starts.length).toBe(1);
     const sessionId = new URL(page.url()).pathname.split("/").pop()!;
+    expect(posts.length).toBeGreaterThan(0);
     // Kassa hears of the opened page by callback or poll, a moment later.
-    const api = new KassaApi(request);
     await expect.poll(async () => (await api.paymentForSession(sessionId)).status).toBe("in_progress");
+    expect((await api.payments()).length - before, "one payment for the cart").toBe(1);
+
+    // The answer lost and the form posted again: the same payment page.
+    const fields = Object.fromEntries(new URLSearchParams(posts[0]));
+    const again = await page.request.post("/shop", { form: fields, maxRedirects: 0 });
+    expect(again.status()).toBe(303);
+    expect(again.headers()["location"]).toMatch(new RegExp(`/klarna-sim/pay/${sessionId}$`));
+    expect((await api.payments()).length - before).toBe(1);
+
+    // The same form with a changed cart is a new attempt.
+    const changed = await page.request.post("/shop", { form: { ...fields, "quantities[1]": "3" }, maxRedirects: 0 });
+    expect(changed.status()).toBe(303);
+    expect(changed.headers()["location"]).not.toContain(sessionId);
+    expect((await api.payments()).length - before).toBe(2);
+  });
+
+  test("a refused cart comes back as typed, each bad quantity named, and nothing starts", async ({ page, request }) => {
+    const api = new KassaApi(request);
+    const before = (await api.payments()).length;
+    const shop = new ShopPage(page);
+    await shop.goto();
+    await shop.quantity("Kassa T-shirt").fill("21");
+    await shop.quantity("Coffee mug").fill("-1");
+    await shop.payButton.click();
+    await expect(page.getByText("enter 0 to 20")).toHaveCount(2);
+    await expect(shop.quantity("Kassa T-shirt")).toHaveValue("21");
+    await expect(shop.quantity("Kassa T-shirt")).toHaveAttribute("aria-invalid", "true");
+    await expect(shop.quantity("Pocket guide")).not.toHaveAttribute("aria-invalid", "true");
+
+    for (const item of ["Kassa T-shirt", "Coffee mug", "Pocket guide"]) await shop.quantity(item).fill("0");
+    await shop.payButton.click();
+    await expect(shop.problem).toHaveText("the cart is empty; add at least one item");
+    expect((await api.payments()).length).toBe(before);
+
+    // A form the server did not make is refused by name, and a fresh one is given to go on with.
+    const forged = await request.post("/shop", {
+      form: { form_id: "<b>x</b>", "quantities[0]": "1", "quantities[1]": "0", "quantities[2]": "0" },
+      headers: { Origin: new URL(page.url()).origin },
+    });
+    expect(forged.status()).toBe(422);
+    const html = await forged.text();
+    expect(html).toContain("was not the shop");
+    expect(html).not.toContain("<b>x</b>");
+  });
+
+  test("the cart works with scripts off and asks for no code", async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const code: string[] = [];
+    page.on("request", (r) => {
+      if (/\/pkg\/.*\.(wasm|js)$/.test(new URL(r.url()).pathname)) code.push(r.url());
+    });
+    try {
+      const shop = new ShopPage(page);
+      await shop.goto();
+      await shop.quantity("Pocket guide").fill("1");
+      await shop.updateTotalButton.click();
+      await expect(shop.total).toHaveText("Total 407,00\u00a0kr");
+      await shop.payButton.click();
+      await page.waitForURL(/\/klarna-sim\/pay\//);
+      expect(code).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });
 

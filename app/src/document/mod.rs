@@ -1,5 +1,5 @@
 //! The HTML document around every app page, and how it starts the app's
-//! code in the browser.
+//! code in the browser; and the document around a page that runs no script.
 
 use crate::App;
 use leptos::prelude::*;
@@ -56,4 +56,24 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
 fn StartAfterFirstPaint(start: String) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     view! { <script type="module" nonce=nonce>{start}</script> }
+}
+
+/// A whole page that runs no script (the sign-in, the shop's cart), in the
+/// site's stylesheet (`stylesheet` is its address).
+#[cfg(feature = "ssr")]
+pub fn scriptless_document(lang: &str, title: String, stylesheet: &str, body: AnyView) -> String {
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.to_string()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet.to_string()/>
+                <title>{title}</title>
+            </head>
+            <body>{body}</body>
+        </html>
+    }
+    .to_html()
 }

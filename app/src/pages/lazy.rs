@@ -33,8 +33,6 @@ lazy_views! {
     PaymentsRoute => super::seller::PaymentsPage;
     /// The self-checkout kiosk's screen.
     KioskRoute => super::kiosk::KioskPage;
-    /// The demo web shop.
-    ShopRoute => super::shop::ShopPage;
     /// The web shop's page after Klarna.
     ShopResultRoute => super::shop::ResultPage;
 }

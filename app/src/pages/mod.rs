@@ -3,9 +3,11 @@ mod lazy;
 pub mod seller;
 pub mod shop;
 
-pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, ShopRoute, TillRoute};
+pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, TillRoute};
 #[cfg(feature = "ssr")]
 pub use seller::sign_in_document;
+#[cfg(feature = "ssr")]
+pub use shop::shop_document;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

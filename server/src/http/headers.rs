@@ -60,11 +60,18 @@ impl SecurityHeaders {
         )
     }
 
-    /// A page that runs no script (the sign-in): its stylesheet, its images
-    /// and its forms posting to Kassa, nothing else.
-    fn scriptless_page_policy(&self) -> String {
+    /// A page that runs no script (the sign-in, the shop's cart): its
+    /// stylesheet, its images and its forms posting to Kassa, nothing else.
+    /// A browser checks a form's redirects too, so the shop's, answered with
+    /// Klarna's payment page, may also lead there.
+    fn scriptless_page_policy(&self, form_to_klarna: bool) -> String {
+        let forms = match form_to_klarna {
+            true if self.klarna_sources.starts_with("'self'") => self.klarna_sources.clone(),
+            true => format!("'self' {}", self.klarna_sources),
+            false => "'self'".to_string(),
+        };
         format!(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action {forms}; base-uri 'none'; \
              frame-ancestors {}",
             self.frame_ancestors
         )
@@ -119,7 +126,8 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
     };
     let content_policy = match hints.page_scripts() {
         Some(PageScripts::Nonce(nonce)) => policy.page_policy(nonce),
-        Some(PageScripts::None) => policy.scriptless_page_policy(),
+        Some(PageScripts::None) => policy.scriptless_page_policy(false),
+        Some(PageScripts::NoneFormToKlarna) => policy.scriptless_page_policy(true),
         None => policy.default_policy(),
     };
     set(header::CONTENT_SECURITY_POLICY, &content_policy);
@@ -189,6 +197,25 @@ mod tests {
         assert!(policy.starts_with("default-src 'none'; style-src 'self'"), "{policy}");
         assert!(policy.contains("form-action 'self'") && !policy.contains("script-src"), "{policy}");
         assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+
+        // The shop's cart: its answer goes on to Klarna, which must be let through.
+        let cart = through_the_layer(|hints| {
+            hints.record(PageScripts::NoneFormToKlarna);
+            axum::http::StatusCode::OK
+        })
+        .await;
+        let policy = cart.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.contains("form-action 'self' http://127.0.0.1:3000;"), "the simulator's origin: {policy}");
+        let klarna = SecurityHeaders {
+            klarna_sources: "https://*.klarna.com".into(),
+            ..SecurityHeaders::from_config(&config(&[]))
+        };
+        assert!(klarna.scriptless_page_policy(true).contains("form-action 'self' https://*.klarna.com;"));
+        assert!(
+            klarna.scriptless_page_policy(false).contains("form-action 'self';"),
+            "the sign-in posts to Kassa only"
+        );
+        assert!(!policy.contains("script-src"), "{policy}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod kiosk;
 pub mod pages;
 mod seller;
 mod shop;
+mod shop_page;
 pub mod site;
 
 use crate::config::StoreConfig;

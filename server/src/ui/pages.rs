@@ -1,12 +1,13 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
+use super::shop_page::ShopPage;
 use super::site::SiteFiles;
 use super::Ports;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
 use app::response_hints::{PageScripts, ResponseHints};
 use app::{shell, App};
-use axum::extract::Request;
+use axum::extract::{Form, Request};
 use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -22,8 +23,9 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
     let ports = Arc::new(Ports(state.clone()));
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
-    // The sign-in is the server's own page, not the app's (see below).
+    // The sign-in and the shop's cart are the server's own pages, not the app's (see below).
     let app_routes = generate_route_list(App).into_iter().filter(|route| route.path() != app::SIGN_IN_PATH).collect();
+    let cart = ShopPage { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
     Router::new()
         .route(
             app::SIGN_IN_PATH,
@@ -31,6 +33,15 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 let (seller, stylesheet) = (seller.clone(), site.page.stylesheet.clone());
                 move |request: Request| sign_in_page(seller.clone(), stylesheet.clone(), request)
             }),
+        )
+        // The shop's cart runs no script either: a plain form answered here.
+        .route(
+            "/shop",
+            get({
+                let cart = cart.clone();
+                move |hints| cart.clone().show(hints)
+            })
+            .post(move |hints, Form(fields): Form<Vec<(String, String)>>| cart.clone().post(hints, fields)),
         )
         .leptos_routes_with_context(
             &options,

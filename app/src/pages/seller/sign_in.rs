@@ -6,6 +6,7 @@
 //! where a password is typed.
 
 use crate::components::{LanguageForm, Problem};
+use crate::document::scriptless_document;
 use crate::i18n::{provide_lang, tr, Lang, Word};
 use crate::model::StoreChoice;
 use crate::server_fns::seller::{sign_in_choices, SignIn};
@@ -28,20 +29,7 @@ pub fn sign_in_document(stylesheet: &str, query: &[(String, String)]) -> String 
         }
         Err(error) => (Lang::default(), view! { <main class="sign-in"><Problem error/></main> }.into_any()),
     };
-    view! {
-        <!DOCTYPE html>
-        <html lang=lang.code()>
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href=stylesheet.to_string()/>
-                <title>{tr(lang, Word::TitleSignIn)}</title>
-            </head>
-            <body>{body}</body>
-        </html>
-    }
-    .to_html()
+    scriptless_document(lang.code(), tr(lang, Word::TitleSignIn).to_string(), stylesheet, body)
 }
 
 #[component]

@@ -35,7 +35,7 @@ pub fn ResultPage() -> impl IntoView {
                                     <p>
                                         "We could not find this payment, so nothing is confirmed here. If you have paid, Klarna sends you a confirmation."
                                     </p>
-                                    <p><a href="/shop">"Back to the shop"</a></p>
+                                    <p><a href="/shop" rel="external">"Back to the shop"</a></p>
                                 }
                                     .into_any()
                             }
@@ -99,7 +99,7 @@ fn CheckoutResult(payment: PaymentView, language: String, outcome: CheckoutOutco
             <div class="button-row">
                 {return_url.map(|url| view! { <a class="button primary" href=url rel="external">"Return to payment"</a> })}
                 {(!wording.shop_link.is_empty())
-                    .then(|| view! { <a class="button" href="/shop">{wording.shop_link}</a> })}
+                    .then(|| view! { <a class="button" href="/shop" rel="external">{wording.shop_link}</a> })}
             </div>
         }
     }
