@@ -32,7 +32,7 @@ pub use document::{shell, PageFiles};
 pub use error::AppError;
 pub use pages::SIGN_IN_PATH;
 #[cfg(feature = "ssr")]
-pub use pages::{shop_document, sign_in_document};
+pub use pages::{shop_document, shop_result_document, sign_in_document};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -50,7 +50,6 @@ pub fn App() -> impl IntoView {
                 // (`pages::SignIn`); here for links and redirects in the app.
                 <Route path=path!("/seller/sign-in") view=pages::SignIn/>
                 <Route path=path!("/kiosk") view={Lazy::<pages::KioskRoute>::new()}/>
-                <Route path=path!("/shop/payments/:id/:outcome") view={Lazy::<pages::ShopResultRoute>::new()}/>
             </Routes>
         </Router>
     }

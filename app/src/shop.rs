@@ -1,9 +1,7 @@
 //! The demo web shop's catalogue and what its pages are shown. The browser
 //! sends only quantities; prices come from this catalogue on the server.
 
-use crate::model::PaymentView;
 use domain::{CartInput, CartLineInput, FieldErrors};
-use serde::{Deserialize, Serialize};
 
 /// One thing the demo shop sells. Prices are in the store currency's minor
 /// units, tax included.
@@ -154,7 +152,7 @@ pub fn total(quantities: &[u32]) -> domain::MinorUnits {
 
 /// Which result page Klarna sent the shopper to. Only a label: what the page
 /// says comes from the payment's state on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckoutOutcome {
     Success,
     Failure,
@@ -174,13 +172,6 @@ impl CheckoutOutcome {
             _ => return None,
         })
     }
-}
-
-/// A demo shop payment and the language to show its amounts in.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShopPaymentView {
-    pub payment: PaymentView,
-    pub language: String,
 }
 
 #[cfg(test)]

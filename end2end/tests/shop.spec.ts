@@ -188,7 +188,7 @@ test.describe("web checkout", () => {
     expect(html).not.toContain("<b>x</b>");
   });
 
-  test("the cart works with scripts off and asks for no code", async ({ browser }) => {
+  test("the whole web checkout works with scripts off and Kassa's pages ask for no code", async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const code: string[] = [];
@@ -203,6 +203,11 @@ test.describe("web checkout", () => {
       await expect(shop.total).toHaveText("Total 407,00\u00a0kr");
       await shop.payButton.click();
       await page.waitForURL(/\/klarna-sim\/pay\//);
+      await new KlarnaPaymentPage(page).pay();
+      // Back from Klarna: the result page reloads itself until the order is placed.
+      const result = new CheckoutResultPage(page);
+      await expect(result.heading).toHaveText("Thank you for your order");
+      await expect(result.receiptValue("Amount")).toHaveText("407,00\u00a0kr");
       expect(code).toEqual([]);
     } finally {
       await context.close();

@@ -58,10 +58,17 @@ fn StartAfterFirstPaint(start: String) -> impl IntoView {
     view! { <script type="module" nonce=nonce>{start}</script> }
 }
 
-/// A whole page that runs no script (the sign-in, the shop's cart), in the
-/// site's stylesheet (`stylesheet` is its address).
+/// A whole page that runs no script (the sign-in, the shop's pages), in the
+/// site's stylesheet (`stylesheet` is its address). `refresh` is a
+/// `<meta http-equiv="refresh">` content: a page that reloads itself.
 #[cfg(feature = "ssr")]
-pub fn scriptless_document(lang: &str, title: String, stylesheet: &str, body: AnyView) -> String {
+pub fn scriptless_document(
+    lang: &str,
+    title: String,
+    stylesheet: &str,
+    refresh: Option<String>,
+    body: AnyView,
+) -> String {
     view! {
         <!DOCTYPE html>
         <html lang=lang.to_string()>
@@ -71,6 +78,7 @@ pub fn scriptless_document(lang: &str, title: String, stylesheet: &str, body: An
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=stylesheet.to_string()/>
                 <title>{title}</title>
+                {refresh.map(|content| view! { <meta http-equiv="refresh" content=content/> })}
             </head>
             <body>{body}</body>
         </html>

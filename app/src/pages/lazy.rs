@@ -33,6 +33,4 @@ lazy_views! {
     PaymentsRoute => super::seller::PaymentsPage;
     /// The self-checkout kiosk's screen.
     KioskRoute => super::kiosk::KioskPage;
-    /// The web shop's page after Klarna.
-    ShopResultRoute => super::shop::ResultPage;
 }

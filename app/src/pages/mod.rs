@@ -3,11 +3,11 @@ mod lazy;
 pub mod seller;
 pub mod shop;
 
-pub use lazy::{KioskRoute, PaymentsRoute, ShopResultRoute, TillRoute};
+pub use lazy::{KioskRoute, PaymentsRoute, TillRoute};
 #[cfg(feature = "ssr")]
 pub use seller::sign_in_document;
 #[cfg(feature = "ssr")]
-pub use shop::shop_document;
+pub use shop::{shop_document, shop_result_document};
 
 use leptos::prelude::*;
 use leptos_meta::Title;

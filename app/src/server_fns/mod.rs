@@ -8,7 +8,6 @@ pub mod language;
 #[cfg(feature = "ssr")]
 mod request;
 pub mod seller;
-pub mod shop;
 
 #[cfg(any(feature = "ssr", test))]
 use crate::AppError;

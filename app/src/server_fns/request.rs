@@ -3,7 +3,7 @@
 
 use crate::cookies::{request_cookie, CookieChange, SELLER_COOKIE};
 use crate::model::SellerSession;
-use crate::ports::{SellerPortRef, ShopPortRef};
+use crate::ports::SellerPortRef;
 use crate::AppError;
 use leptos::prelude::use_context;
 
@@ -14,10 +14,6 @@ fn port<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, AppError> {
 
 pub fn seller_port() -> Result<SellerPortRef, AppError> {
     port("seller")
-}
-
-pub fn shop_port() -> Result<ShopPortRef, AppError> {
-    port("shop")
 }
 
 /// The seller port and the signed-in associate of the current request.

@@ -7,6 +7,7 @@ pub mod pages;
 mod seller;
 mod shop;
 mod shop_page;
+mod shop_result;
 pub mod site;
 
 use crate::config::StoreConfig;

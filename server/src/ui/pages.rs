@@ -1,13 +1,14 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
 use super::shop_page::ShopPage;
+use super::shop_result::ShopResult;
 use super::site::SiteFiles;
 use super::Ports;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
 use app::response_hints::{PageScripts, ResponseHints};
 use app::{shell, App};
-use axum::extract::{Form, Request};
+use axum::extract::{Form, Path, RawQuery, Request};
 use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -23,9 +24,10 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
     let ports = Arc::new(Ports(state.clone()));
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
-    // The sign-in and the shop's cart are the server's own pages, not the app's (see below).
+    // The sign-in and the shop's pages are the server's own, not the app's (see below).
     let app_routes = generate_route_list(App).into_iter().filter(|route| route.path() != app::SIGN_IN_PATH).collect();
     let cart = ShopPage { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
+    let result = ShopResult { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
     Router::new()
         .route(
             app::SIGN_IN_PATH,
@@ -34,7 +36,8 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 move |request: Request| sign_in_page(seller.clone(), stylesheet.clone(), request)
             }),
         )
-        // The shop's cart runs no script either: a plain form answered here.
+        // The shop's pages run no script either: a plain form answered here,
+        // and the page Klarna sends the shopper back to.
         .route(
             "/shop",
             get({
@@ -42,6 +45,12 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 move |hints| cart.clone().show(hints)
             })
             .post(move |hints, Form(fields): Form<Vec<(String, String)>>| cart.clone().post(hints, fields)),
+        )
+        .route(
+            "/shop/payments/{id}/{outcome}",
+            get(move |hints, Path(address): Path<(String, String)>, RawQuery(query): RawQuery| {
+                result.clone().show(hints, address, query)
+            }),
         )
         .leptos_routes_with_context(
             &options,

@@ -90,8 +90,9 @@ fn new_form_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// Route tests for the shop's pages; the result page's share the helpers.
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::startup::router;
     use crate::state::AppState;
     use crate::testing::{service_on_simulator, TestKlarna};
@@ -100,20 +101,20 @@ mod tests {
     use tower::ServiceExt;
 
     /// Kassa's whole router on the simulator, as a browser reaches the cart.
-    async fn kassa() -> (axum::Router, TestKlarna) {
+    pub(in crate::ui) async fn kassa() -> (axum::Router, TestKlarna) {
         let (service, klarna) = service_on_simulator().await;
         let options = leptos::prelude::LeptosOptions::builder().output_name("kassa").build();
         (router(options, AppState::new(service), None), klarna)
     }
 
-    struct Answer {
-        status: StatusCode,
-        location: Option<String>,
-        policy: String,
-        html: String,
+    pub(in crate::ui) struct Answer {
+        pub status: StatusCode,
+        pub location: Option<String>,
+        pub policy: String,
+        pub html: String,
     }
 
-    async fn send(router: &axum::Router, request: Request<Body>) -> Answer {
+    pub(in crate::ui) async fn send(router: &axum::Router, request: Request<Body>) -> Answer {
         let answer = router.clone().oneshot(request).await.unwrap();
         let text = |name| answer.headers().get(name).map(|v| v.to_str().unwrap().to_string());
         let (status, location, policy) =
@@ -123,7 +124,7 @@ mod tests {
     }
 
     /// A post of the cart from Kassa's own page.
-    async fn post(router: &axum::Router, form: &str) -> Answer {
+    pub(in crate::ui) async fn post(router: &axum::Router, form: &str) -> Answer {
         let request = Request::post("/shop")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("sec-fetch-site", "same-origin")

@@ -29,7 +29,7 @@ pub fn sign_in_document(stylesheet: &str, query: &[(String, String)]) -> String 
         }
         Err(error) => (Lang::default(), view! { <main class="sign-in"><Problem error/></main> }.into_any()),
     };
-    scriptless_document(lang.code(), tr(lang, Word::TitleSignIn).to_string(), stylesheet, body)
+    scriptless_document(lang.code(), tr(lang, Word::TitleSignIn).to_string(), stylesheet, None, body)
 }
 
 #[component]

@@ -2,14 +2,17 @@
 //! takes the browser to Klarna's payment page; and the result pages Klarna
 //! sends the shopper back to (`/shop/payments/{id}/{outcome}`).
 //!
-//! The cart is a plain form the server renders and answers (see the server's
-//! `ui::shop_page`): it runs no script, so a shopper's phone shows it and can
-//! pay the moment it arrives, on any network and with scripts off.
+//! Both are pages the server renders and answers (see the server's
+//! `ui::shop_page`): they run no script, so a shopper's phone shows them and
+//! can pay the moment they arrive, on any network and with scripts off.
 
+#[cfg(feature = "ssr")]
 mod result;
+#[cfg(feature = "ssr")]
 mod wording;
 
-pub use result::ResultPage;
+#[cfg(feature = "ssr")]
+pub use result::shop_result_document;
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -88,5 +91,5 @@ pub fn shop_document(
         </main>
     }
     .into_any();
-    scriptless_document("en", "Shop · Kassa".to_string(), stylesheet, page)
+    scriptless_document("en", "Shop · Kassa".to_string(), stylesheet, None, page)
 }
