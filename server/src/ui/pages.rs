@@ -1,7 +1,6 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
-use super::shop_page::ShopPage;
-use super::shop_result::ShopResult;
+use super::shop_page::ShopPages;
 use super::site::SiteFiles;
 use super::Ports;
 use crate::state::AppState;
@@ -26,8 +25,7 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
     let demo_shop = state.payments.config().web_checkout.demo_shop;
     // The sign-in and the shop's pages are the server's own, not the app's (see below).
     let app_routes = generate_route_list(App).into_iter().filter(|route| route.path() != app::SIGN_IN_PATH).collect();
-    let cart = ShopPage { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
-    let result = ShopResult { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
+    let shop_pages = ShopPages { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
     Router::new()
         .route(
             app::SIGN_IN_PATH,
@@ -41,15 +39,18 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
         .route(
             "/shop",
             get({
-                let cart = cart.clone();
-                move |hints| cart.clone().show(hints)
+                let pages = shop_pages.clone();
+                move |hints| pages.clone().cart(hints)
             })
-            .post(move |hints, Form(fields): Form<Vec<(String, String)>>| cart.clone().post(hints, fields)),
+            .post({
+                let pages = shop_pages.clone();
+                move |hints, Form(fields): Form<Vec<(String, String)>>| pages.clone().post_cart(hints, fields)
+            }),
         )
         .route(
             "/shop/payments/{id}/{outcome}",
             get(move |hints, Path(address): Path<(String, String)>, RawQuery(query): RawQuery| {
-                result.clone().show(hints, address, query)
+                shop_pages.clone().result(hints, address, query)
             }),
         )
         .leptos_routes_with_context(

@@ -14,21 +14,21 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::FieldErrors;
 use leptos::prelude::Owner;
 
-/// What the cart page's handlers share.
+/// What the shop's pages (the cart here, the result in `shop_result`) need.
 #[derive(Clone)]
-pub struct ShopPage {
+pub struct ShopPages {
     pub shop: ShopPortRef,
     pub stylesheet: String,
 }
 
-impl ShopPage {
+impl ShopPages {
     /// A new cart.
-    pub async fn show(self, hints: Option<Extension<ResponseHints>>) -> Response {
+    pub async fn cart(self, hints: Option<Extension<ResponseHints>>) -> Response {
         self.render(hints, &ShopForm::new(new_form_id()), &FieldErrors::default(), None, StatusCode::OK)
     }
 
     /// A posted cart: its total, or the way to Klarna.
-    pub async fn post(self, hints: Option<Extension<ResponseHints>>, fields: Vec<(String, String)>) -> Response {
+    pub async fn post_cart(self, hints: Option<Extension<ResponseHints>>, fields: Vec<(String, String)>) -> Response {
         let (form, intent) = ShopForm::from_fields(&fields);
         let quantities = match form.parse() {
             Ok(quantities) => quantities,

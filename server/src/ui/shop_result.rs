@@ -4,7 +4,7 @@
 //! server; the outcome in the address only picks between back and cancel
 //! wording.
 
-use app::ports::ShopPortRef;
+use super::shop_page::ShopPages;
 use app::response_hints::{PageScripts, ResponseHints};
 use app::shop::CheckoutOutcome;
 use axum::extract::Extension;
@@ -12,15 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::Owner;
 
-/// What the result page's handler needs.
-#[derive(Clone)]
-pub struct ShopResult {
-    pub shop: ShopPortRef,
-    pub stylesheet: String,
-}
-
-impl ShopResult {
-    pub async fn show(
+impl ShopPages {
+    /// The result page for payment `id`, reached back from Klarna by `outcome`.
+    pub async fn result(
         self,
         hints: Option<Extension<ResponseHints>>,
         (id, outcome): (String, String),
