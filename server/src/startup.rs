@@ -280,6 +280,47 @@ mod tests {
         assert!(!events.headers().contains_key(header::CONTENT_ENCODING), "a stream must reach the screen at once");
     }
 
+    /// The bundle may be cached for a year by anything between a store and
+    /// Kassa, and which of its files goes out depends on Accept-Encoding:
+    /// every answer says so, once, or a caching proxy could hand a browser a
+    /// brotli file it never asked for (or keep giving the uncompressed one).
+    #[tokio::test]
+    async fn every_answer_for_a_site_file_varies_on_accept_encoding() {
+        let root = std::env::temp_dir().join(format!("kassa-site-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        for (name, content) in
+            [("kassa.H1.js", "plain script"), ("kassa.H1.js.br", "brotli"), ("kassa.H1.js.gz", "gzip")]
+        {
+            std::fs::write(root.join("pkg").join(name), content).unwrap();
+        }
+        let (service, _klarna) = service_on_simulator().await;
+        let options = leptos::prelude::LeptosOptions::builder()
+            .output_name("kassa")
+            .site_root(root.to_string_lossy().to_string())
+            .build();
+        let router = router(options, AppState::new(service), None);
+        for (accepted, encoding, content) in [
+            ("br, gzip", Some("br"), "brotli"),
+            ("gzip", Some("gzip"), "gzip"),
+            ("gzip;q=0, br;q=0", None, "plain script"),
+            ("", None, "plain script"),
+        ] {
+            let request = Request::builder()
+                .uri("/pkg/kassa.H1.js")
+                .header(header::ACCEPT_ENCODING, accepted)
+                .body(Body::empty())
+                .unwrap();
+            let answer = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(answer.status(), 200, "{accepted}");
+            let varies: Vec<_> = answer.headers().get_all(header::VARY).iter().cloned().collect();
+            assert_eq!(varies, ["accept-encoding"], "Accept-Encoding: {accepted}");
+            assert_eq!(answer.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()), encoding);
+            let body = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+            assert_eq!(body, content, "Accept-Encoding: {accepted}");
+        }
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
     /// The app's pages are checked in the browser (their scripts, nonce and
     /// policy: end2end's security and seller tests); this one is the server's.
     #[tokio::test]

@@ -9,7 +9,7 @@ use app::response_hints::{PageScripts, ResponseHints};
 use app::{shell, App};
 use axum::extract::{Form, Path, RawQuery, Request};
 use axum::handler::Handler;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 
 pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Router {
     let ports = Arc::new(Ports(state.clone()));
@@ -73,7 +74,14 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
         // serves the status and headers of whatever page is rendering on the
         // same thread (a module script answered 302, a page left without its
         // CSP or its redirect's Location).
-        .fallback_service(
+        //
+        // Which file goes out depends on Accept-Encoding, and the bundle is
+        // cacheable for a year, so every answer says so (Vary): otherwise a
+        // store's caching proxy could keep the brotli bundle and hand it to a
+        // browser that never asked for brotli. ServeDir (tower-http 0.6) sets
+        // no Vary; the compression layer outside sets it only on what it
+        // compresses itself.
+        .fallback_service(SetResponseHeader::if_not_present(
             ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
                 leptos_axum::file_and_error_handler_with_context(share_page_scripts, {
                     let files = site.page.clone();
@@ -81,7 +89,9 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 })
                 .with_state(options.clone()),
             ),
-        )
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
         .with_state(options)
         .layer(middleware::from_fn(move |request: Request, next: Next| shop_gate(demo_shop, request, next)))
 }
