@@ -51,6 +51,8 @@ command -v curl >/dev/null || missing+=(curl ca-certificates)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3 python3-venv)
 # PostgreSQL for the tests of the second storage backend (scripts/postgres.sh).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# nginx, to check Kassa behind a reverse proxy (scripts/proxy.sh).
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

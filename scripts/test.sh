@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs: format, lints, Rust tests, the API contract
-# (Schemathesis), the site build, and the browser suite against both the
-# debug and the release build.
+# (Schemathesis), live streams behind nginx, the site build, and the
+# browser suite against both the debug and the release build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
@@ -27,6 +27,9 @@ stop_test_postgres
 
 say "API contract (Schemathesis against the live server)"
 bash scripts/contract.sh
+
+say "Behind a reverse proxy (nginx, default settings)"
+bash scripts/proxy.sh
 
 # Each browser run gets an empty database of its own, so runs never see
 # each other's payments (or the developer's).

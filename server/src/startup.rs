@@ -278,6 +278,9 @@ mod tests {
         let events = get("/api/v1/events").await.unwrap();
         assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
         assert!(!events.headers().contains_key(header::CONTENT_ENCODING), "a stream must reach the screen at once");
+        // And through the store's TLS proxy: nginx buffers unless told not to.
+        assert_eq!(events.headers()["x-accel-buffering"], "no");
+        assert_eq!(events.headers()[header::CACHE_CONTROL], "no-cache, no-transform");
     }
 
     /// The bundle may be cached for a year by anything between a store and

@@ -2,11 +2,13 @@
 //! Each starts with the current state (or, for a store, with `resync` when
 //! the client says it saw earlier events), so a reconnecting screen is
 //! right at once; every state event carries an id, and the first event says
-//! how soon to reconnect; a comment every 15 s keeps the connection alive through proxies.
+//! how soon to reconnect; a comment every 15 s keeps the connection alive
+//! through proxies, which are told to pass each event on at once.
 
 use crate::events::Change;
 use crate::kiosks::{KioskError, Kiosks};
 use crate::payments::{PaymentError, PaymentService};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use domain::kiosk::KioskView;
@@ -28,7 +30,14 @@ where
         let _counted = &open;
         event
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    let mut response = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
+    // Kassa runs behind a TLS proxy: nginx holds a response back until its
+    // buffer fills unless told not to (a screen would show a status minutes
+    // late), and a proxy that recompresses may batch events too.
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-transform"));
+    headers.insert(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
+    response
 }
 
 /// How long a browser waits before reconnecting a dropped stream (its own
