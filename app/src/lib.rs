@@ -34,6 +34,18 @@ pub use pages::SIGN_IN_PATH;
 #[cfg(feature = "ssr")]
 pub use pages::{shop_document, shop_result_document, sign_in_document};
 
+/// The lazily loaded view (by the name its chunks carry) a path of the
+/// routes below shows: a page starts fetching that view's code together
+/// with the bundle, not once the bundle has found out it needs it.
+pub fn lazy_view_at(path: &str) -> Option<&'static str> {
+    match path {
+        "/seller" => Some("till"),
+        "/seller/payments" => Some("payments"),
+        "/kiosk" => Some("kiosk"),
+        _ => None,
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

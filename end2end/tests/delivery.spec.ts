@@ -91,6 +91,49 @@ test("a page is painted before any of the app's code is fetched", async ({ page,
   expect(Math.min(...code), "the first of the app's code was fetched after the first paint").toBeGreaterThanOrEqual(painted!);
 });
 
+// Once painted, a page fetches its view's code together with the bundle:
+// the app would ask for it only once the bundle has arrived and run, a
+// second wait on a slow link. Each file still comes over the network once
+// (the app's own request finds it in the cache, or joins the one under way).
+test("the till fetches its view's code together with the bundle, each file once", async ({ page }) => {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  // A slow link: every answer takes 150 ms longer to come.
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 150,
+    downloadThroughput: 8 * 1024 * 1024,
+    uploadThroughput: 8 * 1024 * 1024,
+  });
+  const sent = new Map<string, { path: string; at: number }>();
+  const arrived = new Map<string, number>();
+  const cached = new Set<string>();
+  cdp.on("Network.requestWillBeSent", (event) => {
+    const path = new URL(event.request.url).pathname;
+    if (path.startsWith("/pkg/")) sent.set(event.requestId, { path, at: event.timestamp });
+  });
+  cdp.on("Network.loadingFinished", (event) => arrived.set(event.requestId, event.timestamp));
+  cdp.on("Network.requestServedFromCache", (event) => cached.add(event.requestId));
+  cdp.on("Network.responseReceived", (event) => {
+    if (event.response.fromDiskCache) cached.add(event.requestId);
+  });
+  await new SellerPage(page).goto(); // which waits for the till to hydrate
+
+  const overNetwork = [...sent].filter(([id]) => !cached.has(id)).map(([, request]) => request.path);
+  expect(overNetwork.filter((path) => path.includes("split___till_route_view_")), "the till's own chunk").toHaveLength(1);
+  expect(overNetwork.length, `no file came twice: ${overNetwork.join(", ")}`).toBe(new Set(overNetwork).size);
+  const [bundleId] = [...sent].find(([, request]) => /^\/pkg\/kassa[^/]*\.wasm$/.test(request.path)) ?? [];
+  const bundleArrived = arrived.get(bundleId!);
+  expect(bundleArrived, "the bundle's wasm arrived").toBeDefined();
+  // When each of the till's chunks was first asked for (the app asks again).
+  const firstAsked = new Map<string, number>();
+  for (const { path, at } of sent.values()) {
+    if (/^\/pkg\/(chunk_|split_)[^/]*\.wasm$/.test(path)) firstAsked.set(path, Math.min(at, firstAsked.get(path) ?? at));
+  }
+  expect(firstAsked.size, "the till's chunks").toBeGreaterThan(1);
+  for (const [path, at] of firstAsked) expect(at, `${path} asked for before the bundle arrived`).toBeLessThan(bundleArrived!);
+});
+
 // A browser that reports no paints (or a tab opened in the background,
 // which is not painted until shown) still starts the app, a little later.
 test("a browser that reports no paints still starts the app", async ({ page }) => {

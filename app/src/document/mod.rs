@@ -4,6 +4,7 @@
 use crate::App;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
+use std::collections::BTreeMap;
 
 /// The files an app page loads, which the server works out once at start
 /// (with `hash-files` their names carry hashes).
@@ -13,18 +14,47 @@ pub struct PageFiles {
     /// The start script (below) naming the bundle's JavaScript module
     /// (wasm-bindgen's glue) and its wasm: written once, not at every render.
     start: String,
+    /// The start script of each lazily loaded view (by its name, "till"),
+    /// naming the view's chunks too.
+    view_starts: BTreeMap<String, String>,
+    script: String,
+    wasm: String,
 }
 
 impl PageFiles {
     pub fn new(stylesheet: String, script: &str, wasm: &str) -> PageFiles {
-        let start = format!("{}({script:?}, {wasm:?});", include_str!("start_after_paint.js").trim_end());
-        PageFiles { stylesheet, start }
+        let (script, wasm) = (script.to_string(), wasm.to_string());
+        let start = start_script(&script, &wasm, &[]);
+        PageFiles { stylesheet, start, view_starts: BTreeMap::new(), script, wasm }
     }
+
+    /// With the addresses of each view's chunks (`cargo leptos --split`).
+    pub fn with_view_chunks(mut self, views: impl IntoIterator<Item = (String, Vec<String>)>) -> PageFiles {
+        for (view, chunks) in views {
+            let start = start_script(&self.script, &self.wasm, &chunks);
+            self.view_starts.insert(view, start);
+        }
+        self
+    }
+
+    /// The start script of a page at `path`.
+    fn start_for(&self, path: Option<&str>) -> &str {
+        path.and_then(crate::lazy_view_at).and_then(|view| self.view_starts.get(view)).unwrap_or(&self.start)
+    }
+}
+
+fn start_script(script: &str, wasm: &str, chunks: &[String]) -> String {
+    format!("{}({script:?}, {wasm:?}, {chunks:?});", include_str!("start_after_paint.js").trim_end())
 }
 
 /// The document around every app page.
 pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
-    let PageFiles { stylesheet, start } = files;
+    #[cfg(feature = "ssr")]
+    let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string());
+    #[cfg(not(feature = "ssr"))]
+    let path = None::<String>;
+    let start = files.start_for(path.as_deref()).to_string();
+    let stylesheet = files.stylesheet;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -84,4 +114,26 @@ pub fn scriptless_document(
         </html>
     }
     .to_html()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PageFiles;
+
+    #[test]
+    fn a_view_starts_fetching_its_own_chunks_and_no_others() {
+        let chunks = |names: &[&str]| names.iter().map(|name| format!("/pkg/{name}.wasm")).collect::<Vec<_>>();
+        let files = PageFiles::new("/pkg/k.css".into(), "/pkg/k.js", "/pkg/k.wasm").with_view_chunks([
+            ("till".to_string(), chunks(&["shared", "till"])),
+            ("kiosk".to_string(), chunks(&["shared", "kiosk"])),
+        ]);
+        let till = files.start_for(Some("/seller"));
+        assert!(till.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", ["/pkg/shared.wasm", "/pkg/till.wasm"]);"#), "{till}");
+        let kiosk = files.start_for(Some("/kiosk"));
+        assert!(kiosk.ends_with(r#"["/pkg/shared.wasm", "/pkg/kiosk.wasm"]);"#), "{kiosk}");
+        for other in [Some("/"), Some("/seller/payments"), Some("/nowhere"), None] {
+            let start = files.start_for(other);
+            assert!(start.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", []);"#), "{other:?}: {start}");
+        }
+    }
 }

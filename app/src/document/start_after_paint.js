@@ -2,13 +2,17 @@
 // the server, readable and with working forms, before any of this runs, so
 // on a slow link the bundle must not hold up the stylesheet and the first
 // paint: it is not preloaded, and fetched only after that paint.
-(function (script, wasm) {
+(function (script, wasm, chunks) {
 	let started = false;
 	const start = () => {
 		if (started) return;
 		started = true;
-		// The wasm downloads while the (small) script module loads.
+		// The wasm downloads while the (small) script module loads, and the
+		// page's view's chunks with it: the app would ask for them only once
+		// its bundle is in and running. Read whole, they wait in the HTTP
+		// cache (their names carry their content's hash) for the app to ask.
 		const code = fetch(wasm);
+		for (const chunk of chunks) fetch(chunk).then((answer) => answer.arrayBuffer()).catch(() => {});
 		import(script)
 			.then((app) => app.default({ module_or_path: code }).then(() => app))
 			// Hydrating in a task of its own keeps each of the two shorter, so

@@ -6,6 +6,7 @@
 
 use app::PageFiles;
 use leptos::prelude::LeptosOptions;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What Kassa needs to know of the built site.
@@ -43,7 +44,12 @@ impl SiteFiles {
         };
         let hashed_name = |kind: &str| hash_of(kind).map(|hash| format!("{output_name}.{hash}.{kind}"));
         let hashed = hashed_name("js").is_some_and(|js| pkg.join(js).is_file());
-        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed));
+        let manifest = match hash_of("manifest").filter(|_| hashed) {
+            Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
+            None => "__wasm_split_manifest.json".to_string(),
+        };
+        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed))
+            .with_view_chunks(view_chunks(&pkg.join(manifest), pkg_url));
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -67,6 +73,22 @@ impl Default for SiteFiles {
     fn default() -> SiteFiles {
         SiteFiles { hashed: false, page: page_files("pkg", "kassa", |_| None), problem: None }
     }
+}
+
+/// The chunks each lazily loaded view needs (its own and those it shares),
+/// by the view's name ("till" of `__till_route_view_…`), as addresses under
+/// `/{pkg_url}`, from the split manifest cargo-leptos writes. Without one,
+/// none: a page then fetches them when its app asks, as before.
+fn view_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
+    let views: BTreeMap<String, Vec<String>> =
+        std::fs::read_to_string(manifest).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+    views
+        .into_iter()
+        .filter_map(|(key, chunks)| {
+            let (view, _) = key.strip_prefix("__")?.split_once("_route_view_")?;
+            Some((view.to_string(), chunks.iter().map(|chunk| format!("/{pkg_url}/{chunk}.wasm")).collect()))
+        })
+        .collect()
 }
 
 /// The files a page names under `/{pkg_url}`: `hashed_name` of a kind (css,
@@ -113,6 +135,34 @@ mod tests {
         assert_eq!(SiteFiles::of(&plain, "pkg", "kassa", None), SiteFiles::default());
         std::fs::remove_dir_all(pkg).unwrap();
         std::fs::remove_dir_all(plain).unwrap();
+    }
+
+    #[test]
+    fn each_view_names_the_chunks_of_its_code_from_the_split_manifest() {
+        let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\n";
+        let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
+        let manifest = r#"{"__till_route_view_47":["chunk_5.A","split___till_route_view_47.B"],
+            "__kiosk_route_view_47":["chunk_5.A","split___kiosk_route_view_47.C"],"payment_panel_9":["chunk_6.D"]}"#;
+        std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), manifest).unwrap();
+        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
+        let expected = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm")
+            .with_view_chunks([
+                (
+                    "kiosk".to_string(),
+                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___kiosk_route_view_47.C.wasm".to_string()],
+                ),
+                (
+                    "till".to_string(),
+                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___till_route_view_47.B.wasm".to_string()],
+                ),
+            ]);
+        assert_eq!(site.page, expected, "lazy functions that are not views are left to the app");
+
+        // A manifest that cannot be read: the pages start as they would without one.
+        std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), "{not json").unwrap();
+        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
+        assert_eq!(site.page, PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm"));
+        std::fs::remove_dir_all(pkg).unwrap();
     }
 
     #[test]
