@@ -17,11 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
 
-say "Building Kassa (debug)"
-cargo build -p server --bin kassa 2>&1 | tail -1
-
-say "Starting Kassa (embedded simulator)"
-serve_kassa ./target/debug/kassa "${CONTRACT_PORT:-3470}" /readyz
+serve_debug_kassa "${CONTRACT_PORT:-3470}"
 base="$KASSA_URL"
 work="$KASSA_WORK"
 

@@ -9,11 +9,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KASSA_ROOT"
 
-say "Building Kassa (debug)"
-cargo build -p server --bin kassa 2>&1 | tail -1
-
-say "Starting Kassa (embedded simulator) behind nginx"
-serve_kassa ./target/debug/kassa "${PROXY_KASSA_PORT:-3476}" /readyz
+serve_debug_kassa "${PROXY_KASSA_PORT:-3476}"
+say "Putting nginx in front of it"
 work="$KASSA_WORK"
 proxy="http://127.0.0.1:${PROXY_PORT:-3477}"
 mkdir -p "$work/nginx"

@@ -37,6 +37,14 @@ serve_kassa() {
   echo "Kassa did not answer $KASSA_URL$ready" >&2
   return 1
 }
+# The debug server, built and served as serve_kassa does on PORT (the
+# scripts that probe the API: contract.sh, proxy.sh).
+serve_debug_kassa() {
+  say "Building Kassa (debug)"
+  cargo build -p server --bin kassa 2>&1 | tail -1
+  say "Starting Kassa (embedded simulator)"
+  serve_kassa ./target/debug/kassa "$1" /readyz
+}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"

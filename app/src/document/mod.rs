@@ -5,6 +5,7 @@ use crate::App;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The files an app page loads, which the server works out once at start
 /// (with `hash-files` their names carry hashes).
@@ -12,39 +13,34 @@ use std::collections::BTreeMap;
 pub struct PageFiles {
     pub stylesheet: String,
     /// The start script (below) naming the bundle's JavaScript module
-    /// (wasm-bindgen's glue) and its wasm: written once, not at every render.
-    start: String,
+    /// (wasm-bindgen's glue) and its wasm: written once, not at every render
+    /// (and shared, not copied, by every render).
+    start: Arc<str>,
     /// The start script of each lazily loaded view (by its name, "till"),
     /// naming the view's chunks too.
-    view_starts: BTreeMap<String, String>,
-    script: String,
-    wasm: String,
+    view_starts: Arc<BTreeMap<String, Arc<str>>>,
 }
 
 impl PageFiles {
-    pub fn new(stylesheet: String, script: &str, wasm: &str) -> PageFiles {
-        let (script, wasm) = (script.to_string(), wasm.to_string());
-        let start = start_script(&script, &wasm, &[]);
-        PageFiles { stylesheet, start, view_starts: BTreeMap::new(), script, wasm }
-    }
-
-    /// With the addresses of each view's chunks (`cargo leptos --split`).
-    pub fn with_view_chunks(mut self, views: impl IntoIterator<Item = (String, Vec<String>)>) -> PageFiles {
-        for (view, chunks) in views {
-            let start = start_script(&self.script, &self.wasm, &chunks);
-            self.view_starts.insert(view, start);
-        }
-        self
+    /// `views`: the addresses of each view's chunks (`cargo leptos --split`).
+    pub fn new(
+        stylesheet: String,
+        script: &str,
+        wasm: &str,
+        views: impl IntoIterator<Item = (String, Vec<String>)>,
+    ) -> PageFiles {
+        let start_script = |chunks: &[String]| -> Arc<str> {
+            format!("{}({script:?}, {wasm:?}, {chunks:?});", include_str!("start_after_paint.js").trim_end()).into()
+        };
+        let view_starts = views.into_iter().map(|(view, chunks)| (view, start_script(&chunks))).collect();
+        PageFiles { stylesheet, start: start_script(&[]), view_starts: Arc::new(view_starts) }
     }
 
     /// The start script of a page at `path`.
-    fn start_for(&self, path: Option<&str>) -> &str {
-        path.and_then(crate::lazy_view_at).and_then(|view| self.view_starts.get(view)).unwrap_or(&self.start)
+    fn start_for(&self, path: Option<&str>) -> Arc<str> {
+        let view = path.and_then(crate::lazy_view_at).and_then(|view| self.view_starts.get(view));
+        view.unwrap_or(&self.start).clone()
     }
-}
-
-fn start_script(script: &str, wasm: &str, chunks: &[String]) -> String {
-    format!("{}({script:?}, {wasm:?}, {chunks:?});", include_str!("start_after_paint.js").trim_end())
 }
 
 /// The document around every app page.
@@ -53,7 +49,7 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
     let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string());
     #[cfg(not(feature = "ssr"))]
     let path = None::<String>;
-    let start = files.start_for(path.as_deref()).to_string();
+    let start = files.start_for(path.as_deref());
     let stylesheet = files.stylesheet;
     view! {
         <!DOCTYPE html>
@@ -83,7 +79,7 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
 /// it to be read or used. Without the manifest in context Leptos adds no
 /// chunk preloads either; a view's chunks load when hydration reaches it.
 #[component]
-fn StartAfterFirstPaint(start: String) -> impl IntoView {
+fn StartAfterFirstPaint(start: Arc<str>) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     view! { <script type="module" nonce=nonce>{start}</script> }
 }
@@ -123,10 +119,12 @@ mod tests {
     #[test]
     fn a_view_starts_fetching_its_own_chunks_and_no_others() {
         let chunks = |names: &[&str]| names.iter().map(|name| format!("/pkg/{name}.wasm")).collect::<Vec<_>>();
-        let files = PageFiles::new("/pkg/k.css".into(), "/pkg/k.js", "/pkg/k.wasm").with_view_chunks([
-            ("till".to_string(), chunks(&["shared", "till"])),
-            ("kiosk".to_string(), chunks(&["shared", "kiosk"])),
-        ]);
+        let files = PageFiles::new(
+            "/pkg/k.css".into(),
+            "/pkg/k.js",
+            "/pkg/k.wasm",
+            [("till".to_string(), chunks(&["shared", "till"])), ("kiosk".to_string(), chunks(&["shared", "kiosk"]))],
+        );
         let till = files.start_for(Some("/seller"));
         assert!(till.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", ["/pkg/shared.wasm", "/pkg/till.wasm"]);"#), "{till}");
         let kiosk = files.start_for(Some("/kiosk"));

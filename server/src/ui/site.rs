@@ -48,8 +48,8 @@ impl SiteFiles {
             Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
             None => "__wasm_split_manifest.json".to_string(),
         };
-        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed))
-            .with_view_chunks(view_chunks(&pkg.join(manifest), pkg_url));
+        let views = view_chunks(&pkg.join(manifest), pkg_url);
+        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed), views);
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -71,7 +71,7 @@ impl SiteFiles {
 impl Default for SiteFiles {
     /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
     fn default() -> SiteFiles {
-        SiteFiles { hashed: false, page: page_files("pkg", "kassa", |_| None), problem: None }
+        SiteFiles { hashed: false, page: page_files("pkg", "kassa", |_| None, Vec::new()), problem: None }
     }
 }
 
@@ -92,13 +92,19 @@ fn view_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// The files a page names under `/{pkg_url}`: `hashed_name` of a kind (css,
-/// js, wasm) when there is one, else cargo-leptos's plain name.
-fn page_files(pkg_url: &str, output_name: &str, hashed_name: impl Fn(&str) -> Option<String>) -> PageFiles {
+/// js, wasm) when there is one, else cargo-leptos's plain name; `views`
+/// their chunks' addresses.
+fn page_files(
+    pkg_url: &str,
+    output_name: &str,
+    hashed_name: impl Fn(&str) -> Option<String>,
+    views: Vec<(String, Vec<String>)>,
+) -> PageFiles {
     let address = |kind: &str| match hashed_name(kind) {
         Some(name) => format!("/{pkg_url}/{name}"),
         None => format!("/{pkg_url}/{output_name}.{kind}"),
     };
-    PageFiles::new(address("css"), &address("js"), &address("wasm"))
+    PageFiles::new(address("css"), &address("js"), &address("wasm"), views)
 }
 
 #[cfg(test)]
@@ -124,7 +130,7 @@ mod tests {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        let page = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm");
+        let page = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm", []);
         assert_eq!(site, SiteFiles { hashed: true, page, problem: None });
 
         // A hash file left over from an earlier hashed build, beside a site
@@ -145,8 +151,11 @@ mod tests {
             "__kiosk_route_view_47":["chunk_5.A","split___kiosk_route_view_47.C"],"payment_panel_9":["chunk_6.D"]}"#;
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), manifest).unwrap();
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        let expected = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm")
-            .with_view_chunks([
+        let expected = PageFiles::new(
+            "/pkg/kassa.C1.css".into(),
+            "/pkg/kassa.J1.js",
+            "/pkg/kassa.W1.wasm",
+            [
                 (
                     "kiosk".to_string(),
                     vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___kiosk_route_view_47.C.wasm".to_string()],
@@ -155,13 +164,14 @@ mod tests {
                     "till".to_string(),
                     vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___till_route_view_47.B.wasm".to_string()],
                 ),
-            ]);
+            ],
+        );
         assert_eq!(site.page, expected, "lazy functions that are not views are left to the app");
 
         // A manifest that cannot be read: the pages start as they would without one.
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), "{not json").unwrap();
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        assert_eq!(site.page, PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm"));
+        assert_eq!(site.page, PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm", []));
         std::fs::remove_dir_all(pkg).unwrap();
     }
 
