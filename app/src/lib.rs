@@ -1,5 +1,8 @@
-//! Kassa's user interface, rendered on the server and hydrated in the
-//! browser. Pages call server functions ([`server_fns`]), which check their
+//! Kassa's user interface, rendered on the server. Only each screen's live
+//! part is an island (`#[island(lazy)]`: the till, today's payments, the
+//! kiosk) that the browser hydrates, each from a wasm chunk of its own; the
+//! rest (the route table, the page around an island, its data loading)
+//! never reaches the browser. Pages call server functions ([`server_fns`]), which check their
 //! input and hand over to the ports (`ports`, server build only) the server
 //! provides as context, so the app never imports the server crate.
 
@@ -25,7 +28,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 pub use document::{shell, PageFiles};
@@ -34,13 +37,13 @@ pub use pages::SIGN_IN_PATH;
 #[cfg(feature = "ssr")]
 pub use pages::{shop_document, shop_result_document, sign_in_document};
 
-/// The lazily loaded view (by the name its chunks carry) a path of the
-/// routes below shows: a page starts fetching that view's code together
-/// with the bundle, not once the bundle has found out it needs it.
-pub fn lazy_view_at(path: &str) -> Option<&'static str> {
+/// The island (by the name its chunks carry) of the page at a path of the
+/// routes below: the page starts fetching the island's code together with
+/// the bundle, not once the bundle has found the island in the page.
+pub fn island_at(path: &str) -> Option<&'static str> {
     match path {
         "/seller" => Some("till"),
-        "/seller/payments" => Some("payments"),
+        "/seller/payments" => Some("todays_payments"),
         "/kiosk" => Some("kiosk"),
         _ => None,
     }
@@ -56,12 +59,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::Home/>
                 // Async: the whole page is rendered before the first byte, so
                 // "sign in first" can be a real 302, not only a client redirect.
-                <Route path=path!("/seller") view={Lazy::<pages::TillRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/seller/payments") view={Lazy::<pages::PaymentsRoute>::new()} ssr=SsrMode::Async/>
-                // Served by the server itself as a page that runs no script
-                // (`pages::SignIn`); here for links and redirects in the app.
-                <Route path=path!("/seller/sign-in") view=pages::SignIn/>
-                <Route path=path!("/kiosk") view={Lazy::<pages::KioskRoute>::new()}/>
+                <Route path=path!("/seller") view=pages::seller::SellerPage ssr=SsrMode::Async/>
+                <Route path=path!("/seller/payments") view=pages::seller::PaymentsPage ssr=SsrMode::Async/>
+                // Async too: an island streamed in after the page's first paint would
+                // be missed by the start script, which hydrates the islands it finds then.
+                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

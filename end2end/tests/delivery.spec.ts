@@ -120,7 +120,7 @@ test("the till fetches its view's code together with the bundle, each file once"
   await new SellerPage(page).goto(); // which waits for the till to hydrate
 
   const overNetwork = [...sent].filter(([id]) => !cached.has(id)).map(([, request]) => request.path);
-  expect(overNetwork.filter((path) => path.includes("split___till_route_view_")), "the till's own chunk").toHaveLength(1);
+  expect(overNetwork.filter((path) => path.includes("split_till_loader_")), "the till's own chunk").toHaveLength(1);
   expect(overNetwork.length, `no file came twice: ${overNetwork.join(", ")}`).toBe(new Set(overNetwork).size);
   const [bundleId] = [...sent].find(([, request]) => /^\/pkg\/kassa[^/]*\.wasm$/.test(request.path)) ?? [];
   const bundleArrived = arrived.get(bundleId!);
@@ -143,13 +143,13 @@ test("a browser that reports no paints still starts the app", async ({ page }) =
   await new SellerPage(page).goto(); // which waits for the till to hydrate
 });
 
-// The bundle is split per view (`--split`): a page loads the shared bundle
-// and its own view's code, never another view's, and a view reached by a
-// link in the page loads its code then.
+// Each screen's live part is an island with its own code (`--split`): a
+// page loads the shared bundle and its own island's code, never another's,
+// and the page a link leads to loads its island's code then.
 test("each page loads its own view's code and no other's", async ({ page }) => {
   const views: string[] = [];
   page.on("request", (request) => {
-    const view = /\/pkg\/split___([a-z_]+?)_route_view_/.exec(request.url());
+    const view = /\/pkg\/split_([a-z_]+?)_loader_/.exec(request.url());
     if (view) views.push(view[1]);
   });
   const seller = new SellerPage(page);
@@ -161,5 +161,5 @@ test("each page loads its own view's code and no other's", async ({ page }) => {
   views.length = 0;
   await page.getByRole("link", { name: "Today's payments" }).click();
   await expect(page.getByRole("heading", { name: "Today's payments" })).toBeVisible();
-  expect(views).toEqual(["payments"]);
+  expect(views).toEqual(["todays_payments"]);
 });

@@ -1,11 +1,16 @@
-//! The browser entry point: hydrate the server-rendered page. Lazily,
-//! because each view is a lazy route: with `--split` its code arrives as a
-//! chunk of its own, which hydration waits for.
+//! The browser entry point. The server renders every page; the browser
+//! hydrates only its islands (`app`'s `#[island(lazy)]` screens), each from
+//! a wasm chunk of its own (`--split`) that its hydrate function loads. The
+//! page's start script calls `hydrate`, then each island's function.
 
 #![recursion_limit = "256"]
+
+// The islands' hydrate functions are exported from the app crate, which is
+// linked into the bundle only if named here.
+extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_lazy(app::App);
+    leptos::mount::hydrate_islands();
 }

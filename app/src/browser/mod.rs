@@ -19,12 +19,3 @@ pub fn load_page(url: &str) {
         let _ = window.location().assign(url);
     }
 }
-
-/// A full page load of `url` in place of the current history entry (a page
-/// the app routed to that only the server renders).
-#[cfg(not(feature = "ssr"))]
-pub fn replace_page(url: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().replace(url);
-    }
-}

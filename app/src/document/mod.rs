@@ -16,30 +16,30 @@ pub struct PageFiles {
     /// (wasm-bindgen's glue) and its wasm: written once, not at every render
     /// (and shared, not copied, by every render).
     start: Arc<str>,
-    /// The start script of each lazily loaded view (by its name, "till"),
-    /// naming the view's chunks too.
-    view_starts: Arc<BTreeMap<String, Arc<str>>>,
+    /// The start script of each page with an island (by the island's name,
+    /// "till"), naming the island's chunks too.
+    island_starts: Arc<BTreeMap<String, Arc<str>>>,
 }
 
 impl PageFiles {
-    /// `views`: the addresses of each view's chunks (`cargo leptos --split`).
+    /// `islands`: the addresses of each island's chunks (`cargo leptos --split`).
     pub fn new(
         stylesheet: String,
         script: &str,
         wasm: &str,
-        views: impl IntoIterator<Item = (String, Vec<String>)>,
+        islands: impl IntoIterator<Item = (String, Vec<String>)>,
     ) -> PageFiles {
         let start_script = |chunks: &[String]| -> Arc<str> {
             format!("{}({script:?}, {wasm:?}, {chunks:?});", include_str!("start_after_paint.js").trim_end()).into()
         };
-        let view_starts = views.into_iter().map(|(view, chunks)| (view, start_script(&chunks))).collect();
-        PageFiles { stylesheet, start: start_script(&[]), view_starts: Arc::new(view_starts) }
+        let island_starts = islands.into_iter().map(|(island, chunks)| (island, start_script(&chunks))).collect();
+        PageFiles { stylesheet, start: start_script(&[]), island_starts: Arc::new(island_starts) }
     }
 
     /// The start script of a page at `path`.
     fn start_for(&self, path: Option<&str>) -> Arc<str> {
-        let view = path.and_then(crate::lazy_view_at).and_then(|view| self.view_starts.get(view));
-        view.unwrap_or(&self.start).clone()
+        let island = path.and_then(crate::island_at).and_then(|island| self.island_starts.get(island));
+        island.unwrap_or(&self.start).clone()
     }
 }
 
@@ -70,14 +70,15 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
     }
 }
 
-/// Loads and hydrates the app once the server-rendered page is painted.
+/// Loads the bundle once the server-rendered page is painted, and hydrates
+/// the page's islands.
 ///
 /// In place of Leptos's `HydrationScripts`, which preloads the bundle and
-/// (through the split manifest it provides) each view's chunks from the
+/// (through the split manifest it provides) each island's chunks from the
 /// head: a browser fetches those at high priority alongside the stylesheet,
-/// so on a slow link about 400 KB of wasm delays a page that needs none of
-/// it to be read or used. Without the manifest in context Leptos adds no
-/// chunk preloads either; a view's chunks load when hydration reaches it.
+/// so on a slow link some 200-300 KB of wasm would delay a page that needs
+/// none of it to be read or used. Without the manifest in context Leptos
+/// adds no chunk preloads either.
 #[component]
 fn StartAfterFirstPaint(start: Arc<str>) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
@@ -117,7 +118,7 @@ mod tests {
     use super::PageFiles;
 
     #[test]
-    fn a_view_starts_fetching_its_own_chunks_and_no_others() {
+    fn an_island_page_starts_fetching_its_own_chunks_and_no_others() {
         let chunks = |names: &[&str]| names.iter().map(|name| format!("/pkg/{name}.wasm")).collect::<Vec<_>>();
         let files = PageFiles::new(
             "/pkg/k.css".into(),

@@ -8,16 +8,24 @@
 		if (started) return;
 		started = true;
 		// The wasm downloads while the (small) script module loads, and the
-		// page's view's chunks with it: the app would ask for them only once
-		// its bundle is in and running. Read whole, they wait in the HTTP
+		// page's island's chunks with it: the bundle would ask for them only
+		// once it is in and running. Read whole, they wait in the HTTP
 		// cache (their names carry their content's hash) for the app to ask.
 		const code = fetch(wasm);
 		for (const chunk of chunks) fetch(chunk).then((answer) => answer.arrayBuffer()).catch(() => {});
 		import(script)
 			.then((app) => app.default({ module_or_path: code }).then(() => app))
 			// Hydrating in a task of its own keeps each of the two shorter, so
-			// a tap meanwhile waits less.
-			.then((app) => setTimeout(() => app.hydrate(), 0))
+			// a tap meanwhile waits less. Only the page's islands hydrate, each
+			// by the function it is named after (which loads its chunks).
+			.then((app) => setTimeout(async () => {
+				app.hydrate();
+				for (const island of document.querySelectorAll("leptos-island")) {
+					const hydrateIsland = app[island.dataset.component];
+					if (hydrateIsland) await hydrateIsland(island);
+					else console.error("Kassa's bundle has no code for the island", island.dataset.component);
+				}
+			}, 0))
 			.catch((error) => console.error("Kassa could not load its code; the page works as plain HTML", error));
 	};
 	// Once the browser reports the first paint of content (a frame's own

@@ -1,9 +1,7 @@
 pub mod kiosk;
-mod lazy;
 pub mod seller;
 pub mod shop;
 
-pub use lazy::{KioskRoute, PaymentsRoute, TillRoute};
 #[cfg(feature = "ssr")]
 pub use seller::sign_in_document;
 #[cfg(feature = "ssr")]
@@ -31,18 +29,9 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// Where the associate signs in. The server answers this path itself with a
-/// whole document that runs no script ([`seller::sign_in_document`]), so
-/// the sign-in's code is not in the bundle; reached inside the app (a
-/// redirect once a session ended), the page is loaded from the server.
+/// Where the associate signs in: a whole document the server renders
+/// itself ([`seller::sign_in_document`]), which runs no script.
 pub const SIGN_IN_PATH: &str = "/seller/sign-in";
-
-#[component]
-pub fn SignIn() -> impl IntoView {
-    #[cfg(not(feature = "ssr"))]
-    crate::browser::replace_page(SIGN_IN_PATH);
-    view! { <p>"…"</p> }
-}
 
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -25,7 +25,7 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
     let (seller, shop, kiosk): (SellerPortRef, ShopPortRef, KioskPortRef) = (ports.clone(), ports.clone(), ports);
     let demo_shop = state.payments.config().web_checkout.demo_shop;
     // The sign-in and the shop's pages are the server's own, not the app's (see below).
-    let app_routes = generate_route_list(App).into_iter().filter(|route| route.path() != app::SIGN_IN_PATH).collect();
+    let app_routes = generate_route_list(App);
     let shop_pages = ShopPages { shop: shop.clone(), stylesheet: site.page.stylesheet.clone() };
     Router::new()
         .route(

@@ -48,15 +48,15 @@ impl SiteFiles {
             Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
             None => "__wasm_split_manifest.json".to_string(),
         };
-        let views = view_chunks(&pkg.join(manifest), pkg_url);
-        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed), views);
+        let islands = island_chunks(&pkg.join(manifest), pkg_url);
+        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed), islands);
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
         let built = names.iter().any(|name| name.starts_with(output_name) && name.ends_with(".wasm"));
         let split = names.iter().any(|name| name.starts_with("__wasm_split_manifest"));
-        // Each view is a lazy route: a bundle built without `--split` cannot
-        // load one, so no page would hydrate.
+        // Each island's code is loaded lazily: a bundle built without
+        // `--split` cannot load it, so no page would hydrate.
         let problem = (built && !split).then(|| {
             format!(
                 "the site in {} was built without --split: pages will not hydrate; \
@@ -75,36 +75,37 @@ impl Default for SiteFiles {
     }
 }
 
-/// The chunks each lazily loaded view needs (its own and those it shares),
-/// by the view's name ("till" of `__till_route_view_…`), as addresses under
-/// `/{pkg_url}`, from the split manifest cargo-leptos writes. Without one,
-/// none: a page then fetches them when its app asks, as before.
-fn view_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
-    let views: BTreeMap<String, Vec<String>> =
+/// The chunks each island needs (its own and those it shares), by the
+/// island's name ("till" of `till_loader_…`, the lazy loader Leptos makes
+/// of `#[island(lazy)] fn Till`), as addresses under `/{pkg_url}`, from the
+/// split manifest cargo-leptos writes. Without one, none: a page then
+/// fetches them when its bundle asks.
+fn island_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
+    let loaders: BTreeMap<String, Vec<String>> =
         std::fs::read_to_string(manifest).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-    views
+    loaders
         .into_iter()
         .filter_map(|(key, chunks)| {
-            let (view, _) = key.strip_prefix("__")?.split_once("_route_view_")?;
-            Some((view.to_string(), chunks.iter().map(|chunk| format!("/{pkg_url}/{chunk}.wasm")).collect()))
+            let (island, _) = key.split_once("_loader_")?;
+            Some((island.to_string(), chunks.iter().map(|chunk| format!("/{pkg_url}/{chunk}.wasm")).collect()))
         })
         .collect()
 }
 
 /// The files a page names under `/{pkg_url}`: `hashed_name` of a kind (css,
-/// js, wasm) when there is one, else cargo-leptos's plain name; `views`
+/// js, wasm) when there is one, else cargo-leptos's plain name; `islands`
 /// their chunks' addresses.
 fn page_files(
     pkg_url: &str,
     output_name: &str,
     hashed_name: impl Fn(&str) -> Option<String>,
-    views: Vec<(String, Vec<String>)>,
+    islands: Vec<(String, Vec<String>)>,
 ) -> PageFiles {
     let address = |kind: &str| match hashed_name(kind) {
         Some(name) => format!("/{pkg_url}/{name}"),
         None => format!("/{pkg_url}/{output_name}.{kind}"),
     };
-    PageFiles::new(address("css"), &address("js"), &address("wasm"), views)
+    PageFiles::new(address("css"), &address("js"), &address("wasm"), islands)
 }
 
 #[cfg(test)]
@@ -144,11 +145,11 @@ mod tests {
     }
 
     #[test]
-    fn each_view_names_the_chunks_of_its_code_from_the_split_manifest() {
+    fn each_island_names_the_chunks_of_its_code_from_the_split_manifest() {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
-        let manifest = r#"{"__till_route_view_47":["chunk_5.A","split___till_route_view_47.B"],
-            "__kiosk_route_view_47":["chunk_5.A","split___kiosk_route_view_47.C"],"payment_panel_9":["chunk_6.D"]}"#;
+        let manifest = r#"{"till_loader_47":["chunk_5.A","split_till_loader_47.B"],
+            "kiosk_loader_48":["chunk_5.A","split_kiosk_loader_48.C"],"payment_panel_9":["chunk_6.D"]}"#;
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), manifest).unwrap();
         let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
         let expected = PageFiles::new(
@@ -158,15 +159,15 @@ mod tests {
             [
                 (
                     "kiosk".to_string(),
-                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___kiosk_route_view_47.C.wasm".to_string()],
+                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_kiosk_loader_48.C.wasm".to_string()],
                 ),
                 (
                     "till".to_string(),
-                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split___till_route_view_47.B.wasm".to_string()],
+                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_till_loader_47.B.wasm".to_string()],
                 ),
             ],
         );
-        assert_eq!(site.page, expected, "lazy functions that are not views are left to the app");
+        assert_eq!(site.page, expected, "lazy functions that are not islands are left to the bundle");
 
         // A manifest that cannot be read: the pages start as they would without one.
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), "{not json").unwrap();

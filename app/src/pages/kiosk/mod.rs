@@ -61,7 +61,8 @@ fn reload_if_no_longer_a_kiosk() {
     });
 }
 
-#[component]
+/// The kiosk's screen as an island: everything on it follows the stream.
+#[island(lazy)]
 fn Kiosk(initial: KioskView) -> impl IntoView {
     let kiosk = KioskScreen::new(initial);
     let KioskScreen { state, lang, problem, help, clock, last_touch, .. } = kiosk;

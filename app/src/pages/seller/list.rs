@@ -7,7 +7,7 @@ use super::sign_out::SignOut;
 use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
 use crate::browser::{Live, LiveStream};
 use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
-use crate::i18n::{self, fill, tr, use_lang, Word};
+use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, FOUND_LIMIT, TODAYS_LIST_LIMIT};
 use crate::server_fns::seller::{find_payments, seller_store, todays_payments};
 use crate::AppError;
@@ -27,12 +27,15 @@ pub fn PaymentsPage() -> impl IntoView {
         move || loaded.get(),
         "seller",
         |(store, _)| store.lang,
-        |(store, today)| view! { <TodaysPaymentsScreen store today/> }.into_any(),
+        |(store, today)| view! { <TodaysPayments store today/> }.into_any(),
     )
 }
 
-#[component]
-fn TodaysPaymentsScreen(store: StoreSummary, today: TodaysList) -> impl IntoView {
+/// Today's payments as an island, live as a whole; like the till's, it
+/// provides its own language (an island sees no server-side context).
+#[island(lazy)]
+fn TodaysPayments(store: StoreSummary, today: TodaysList) -> impl IntoView {
+    provide_lang(store.lang);
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {

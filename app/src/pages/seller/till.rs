@@ -8,7 +8,7 @@ use super::sign_out::SignOut;
 use super::{live, seller_screen};
 use crate::browser::new_attempt_key;
 use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
-use crate::i18n::{self, fill, tr, use_lang, Word};
+use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::seller::{seller_store, start_payment};
 use crate::AppError;
@@ -23,8 +23,12 @@ pub fn SellerPage() -> impl IntoView {
     seller_screen(move || store.get(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
 }
 
-#[component]
+/// The till's island: all of it is live. Its props come to the browser in
+/// the page (serialized), and the language is provided here because an
+/// island sees no context from the server-rendered page around it.
+#[island(lazy)]
 fn Till(store: StoreSummary) -> impl IntoView {
+    provide_lang(store.lang);
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     let currency = store.currency;
