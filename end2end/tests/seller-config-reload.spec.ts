@@ -35,7 +35,10 @@ test.describe("config file changed while Kassa runs", () => {
     await expect(till.sendBySmsButton).toBeVisible();
     const link = await till.paymentLink();
 
-    config.replace('name = "Kassa Demo Store"', 'name = "Kassa Lund"');
+    // Quotes, angle brackets and an ampersand: the name reaches the till's
+    // island as a prop serialized into an HTML attribute, and must come out
+    // as typed, with the island hydrated (it takes a payment below).
+    config.replace('name = "Kassa Demo Store"', 'name = "Kassa \\"Lund\\" <Öst> & Co"');
     // The first store's seller view (the only one whose profile is "seller"): no more SMS.
     const sellerView = 'profile_id = "seller"\nview_id = "seller"\n';
     config.replace(sellerView, `${sellerView}channels = ["qr", "email"]\n`);
@@ -45,7 +48,7 @@ test.describe("config file changed while Kassa runs", () => {
     // A till opened now shows the new config.
     const next = new SellerPage(await context.newPage(), kassa.url);
     await next.goto();
-    await expect(next.storeName).toHaveText("Kassa Lund");
+    await expect(next.storeName).toHaveText('Kassa "Lund" <Öst> & Co');
     // The payment started before the change is still open.
     const list = new PaymentsListPage(await context.newPage(), kassa.url);
     await list.goto();

@@ -4,6 +4,18 @@
 // paint: it is not preloaded, and fetched only after that paint.
 (function (script, wasm, chunks) {
 	let started = false;
+	const hydrate = async (app) => {
+		app.hydrate();
+		for (const island of document.querySelectorAll("leptos-island")) {
+			const name = island.dataset.component;
+			try {
+				if (!app[name]) throw new Error("the bundle has no code for it");
+				await app[name](island);
+			} catch (error) {
+				console.error(`Kassa could not start ${name}: the screen shows but does not work`, error);
+			}
+		}
+	};
 	const start = () => {
 		if (started) return;
 		started = true;
@@ -18,14 +30,7 @@
 			// Hydrating in a task of its own keeps each of the two shorter, so
 			// a tap meanwhile waits less. Only the page's islands hydrate, each
 			// by the function it is named after (which loads its chunks).
-			.then((app) => setTimeout(async () => {
-				app.hydrate();
-				for (const island of document.querySelectorAll("leptos-island")) {
-					const hydrateIsland = app[island.dataset.component];
-					if (hydrateIsland) await hydrateIsland(island);
-					else console.error("Kassa's bundle has no code for the island", island.dataset.component);
-				}
-			}, 0))
+			.then((app) => setTimeout(() => hydrate(app), 0))
 			.catch((error) => console.error("Kassa could not load its code; the page works as plain HTML", error));
 	};
 	// Once the browser reports the first paint of content (a frame's own
