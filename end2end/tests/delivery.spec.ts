@@ -161,5 +161,6 @@ test("each page loads its own view's code and no other's", async ({ page }) => {
   views.length = 0;
   await page.getByRole("link", { name: "Today's payments" }).click();
   await expect(page.getByRole("heading", { name: "Today's payments" })).toBeVisible();
-  expect(views).toEqual(["todays_payments"]);
+  // Asked for by the start script and again by the bundle (from the cache).
+  expect([...new Set(views)]).toEqual(["todays_payments"]);
 });
