@@ -88,5 +88,10 @@ test.describe("seller view on a tablet", () => {
     const html = await response.text();
     expect(html).toContain("Start payment");
     expect(html).toMatch(/\/pkg\/kassa\.[\w-]+\.wasm/);
+    // Only the till's island hydrates, from its props: the store's data is
+    // in the page once, not a second time for a hydration of the whole page.
+    expect(html).toMatch(/<leptos-island data-component="Till_\w+" data-props=/);
+    expect(html.split("money_language")).toHaveLength(2);
+    expect(html).not.toContain("__RESOLVED_RESOURCES[");
   });
 });

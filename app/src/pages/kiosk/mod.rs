@@ -22,31 +22,27 @@ use words::{shopper_words, Text};
 
 #[component]
 pub fn KioskPage() -> impl IntoView {
-    // The server renders the screen without the shopper: what a Resource
-    // resolves to stays in the HTML for hydration, and a reset could not take
-    // it back out of the DOM. The live stream brings the basket right after.
-    let initial = Resource::new(
-        || (),
-        |_| async { kiosk_state().await.map(|view| KioskView { cart: None, payment: None, revision: 0, ..view }) },
-    );
+    // The server renders the screen without the shopper: the island's props
+    // stay in the page's HTML, and a reset could not take them back out of
+    // the DOM. The live stream brings the basket right after.
+    let initial =
+        async { kiosk_state().await.map(|view| KioskView { cart: None, payment: None, revision: 0, ..view }) };
     view! {
         <Title text="Self-checkout · Kassa"/>
         <Suspense fallback=|| view! { <main class="kiosk"><p>"…"</p></main> }>
-            {move || {
-                initial
-                    .get()
-                    .map(|result| match result {
-                        Ok(state) => view! { <Kiosk initial=state/> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <main class="kiosk">
-                                    <p class="problem" role="alert">{error.to_string()}</p>
-                                </main>
-                            }
-                                .into_any()
+            {Suspend::new(async move {
+                match initial.await {
+                    Ok(state) => view! { <Kiosk initial=state/> }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <main class="kiosk">
+                                <p class="problem" role="alert">{error.to_string()}</p>
+                            </main>
                         }
-                    })
-            }}
+                            .into_any()
+                    }
+                }
+            })}
         </Suspense>
     }
 }

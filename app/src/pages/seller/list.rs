@@ -16,15 +16,12 @@ use leptos::prelude::*;
 
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
-    let loaded = Resource::new_blocking(
-        || (),
-        |_| async move {
-            let store = seller_store().await?;
-            Ok::<_, AppError>((store, todays_payments().await?))
-        },
-    );
+    let load = async move {
+        let store = seller_store().await?;
+        Ok::<_, AppError>((store, todays_payments().await?))
+    };
     seller_screen(
-        move || loaded.get(),
+        load,
         "seller",
         |(store, _)| store.lang,
         |(store, today)| view! { <TodaysPayments store today/> }.into_any(),

@@ -25,31 +25,34 @@ use crate::model::PaymentView;
 use crate::server_fns::seller::{cancel_payment, seller_store};
 use crate::AppError;
 use leptos::prelude::*;
+use std::future::Future;
 
-/// A seller screen once its data is in, in the associate's language.
+/// A seller screen once `load` has its data, in the associate's language.
 /// Without a session it goes to sign-in; a failure shows in place of the
-/// screen, in `<main class={main_class}>`.
-fn seller_screen<T: 'static>(
-    data: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+/// screen, in `<main class={main_class}>`. Rendered on the server only (the
+/// screen's island gets what it needs as props), so the data is loaded
+/// there and not also copied into the page for a hydration that never
+/// happens outside the island.
+fn seller_screen<T: Send + 'static>(
+    load: impl Future<Output = Result<T, AppError>> + Send + 'static,
     main_class: &'static str,
     lang_of: fn(&T) -> Lang,
     screen: fn(T) -> AnyView,
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"…"</p> }>
-            {move || {
-                data()
-                    .map(|result| match result {
-                        Ok(data) => {
-                            provide_lang(lang_of(&data));
-                            screen(data)
-                        }
-                        Err(AppError::SignInRequired) => {
-                            view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                        }
-                        Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
-                    })
-            }}
+            {Suspend::new(async move {
+                match load.await {
+                    Ok(data) => {
+                        provide_lang(lang_of(&data));
+                        screen(data)
+                    }
+                    Err(AppError::SignInRequired) => {
+                        view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
+                    }
+                    Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
+                }
+            })}
         </Suspense>
     }
 }

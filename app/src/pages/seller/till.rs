@@ -17,10 +17,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SellerPage() -> impl IntoView {
-    // Blocking, so that SSR can answer "sign in first" with a redirect and
-    // renders the page in the associate's language.
-    let store = Resource::new_blocking(|| (), |_| seller_store());
-    seller_screen(move || store.get(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
+    // The route renders whole before its first byte (`SsrMode::Async`), so
+    // SSR can answer "sign in first" with a redirect, in the associate's language.
+    seller_screen(seller_store(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
 }
 
 /// The till's island: all of it is live. Its props come to the browser in
