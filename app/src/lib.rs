@@ -37,18 +37,6 @@ pub use pages::SIGN_IN_PATH;
 #[cfg(feature = "ssr")]
 pub use pages::{shop_document, shop_result_document, sign_in_document};
 
-/// The island (by the name its chunks carry) of the page at a path of the
-/// routes below: the page starts fetching the island's code together with
-/// the bundle, not once the bundle has found the island in the page.
-pub fn island_at(path: &str) -> Option<&'static str> {
-    match path {
-        "/seller" => Some("till"),
-        "/seller/payments" => Some("todays_payments"),
-        "/kiosk" => Some("kiosk"),
-        _ => None,
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

@@ -13,12 +13,9 @@ use std::sync::Arc;
 pub struct PageFiles {
     pub stylesheet: String,
     /// The start script (below) naming the bundle's JavaScript module
-    /// (wasm-bindgen's glue) and its wasm: written once, not at every render
-    /// (and shared, not copied, by every render).
+    /// (wasm-bindgen's glue), its wasm and each island's chunks: written
+    /// once, not at every render (and shared, not copied, by every render).
     start: Arc<str>,
-    /// The start script of each page with an island (by the island's name,
-    /// "till"), naming the island's chunks too.
-    island_starts: Arc<BTreeMap<String, Arc<str>>>,
 }
 
 impl PageFiles {
@@ -29,28 +26,16 @@ impl PageFiles {
         wasm: &str,
         islands: impl IntoIterator<Item = (String, Vec<String>)>,
     ) -> PageFiles {
-        let start_script = |chunks: &[String]| -> Arc<str> {
-            format!("{}({script:?}, {wasm:?}, {chunks:?});", include_str!("start_after_paint.js").trim_end()).into()
-        };
-        let island_starts = islands.into_iter().map(|(island, chunks)| (island, start_script(&chunks))).collect();
-        PageFiles { stylesheet, start: start_script(&[]), island_starts: Arc::new(island_starts) }
-    }
-
-    /// The start script of a page at `path`.
-    fn start_for(&self, path: Option<&str>) -> Arc<str> {
-        let island = path.and_then(crate::island_at).and_then(|island| self.island_starts.get(island));
-        island.unwrap_or(&self.start).clone()
+        let islands: BTreeMap<String, Vec<String>> = islands.into_iter().collect();
+        let islands = serde_json::to_string(&islands).expect("names and addresses serialize");
+        let start = format!("{}({script:?}, {wasm:?}, {islands});", include_str!("start_after_paint.js").trim_end());
+        PageFiles { stylesheet, start: start.into() }
     }
 }
 
 /// The document around every app page.
 pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string());
-    #[cfg(not(feature = "ssr"))]
-    let path = None::<String>;
-    let start = files.start_for(path.as_deref());
-    let stylesheet = files.stylesheet;
+    let PageFiles { stylesheet, start } = files;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -118,21 +103,25 @@ mod tests {
     use super::PageFiles;
 
     #[test]
-    fn an_island_page_starts_fetching_its_own_chunks_and_no_others() {
+    fn the_start_script_names_each_islands_chunks_by_the_islands_name() {
         let chunks = |names: &[&str]| names.iter().map(|name| format!("/pkg/{name}.wasm")).collect::<Vec<_>>();
         let files = PageFiles::new(
             "/pkg/k.css".into(),
             "/pkg/k.js",
             "/pkg/k.wasm",
-            [("till".to_string(), chunks(&["shared", "till"])), ("kiosk".to_string(), chunks(&["shared", "kiosk"]))],
+            [
+                ("till".to_string(), chunks(&["shared", "till"])),
+                ("todays_payments".to_string(), chunks(&["shared", "payments"])),
+            ],
         );
-        let till = files.start_for(Some("/seller"));
-        assert!(till.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", ["/pkg/shared.wasm", "/pkg/till.wasm"]);"#), "{till}");
-        let kiosk = files.start_for(Some("/kiosk"));
-        assert!(kiosk.ends_with(r#"["/pkg/shared.wasm", "/pkg/kiosk.wasm"]);"#), "{kiosk}");
-        for other in [Some("/"), Some("/seller/payments"), Some("/nowhere"), None] {
-            let start = files.start_for(other);
-            assert!(start.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", []);"#), "{other:?}: {start}");
-        }
+        assert!(
+            files.start.ends_with(
+                r#"("/pkg/k.js", "/pkg/k.wasm", {"till":["/pkg/shared.wasm","/pkg/till.wasm"],"todays_payments":["/pkg/shared.wasm","/pkg/payments.wasm"]});"#
+            ),
+            "{}",
+            files.start
+        );
+        let without = PageFiles::new("/pkg/k.css".into(), "/pkg/k.js", "/pkg/k.wasm", []);
+        assert!(without.start.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", {});"#), "{}", without.start);
     }
 }

@@ -2,8 +2,14 @@
 // the server, readable and with working forms, before any of this runs, so
 // on a slow link the bundle must not hold up the stylesheet and the first
 // paint: it is not preloaded, and fetched only after that paint.
-(function (script, wasm, chunks) {
+(function (script, wasm, islandChunks) {
 	let started = false;
+	// An island's chunks by its name in the split manifest: "Till_123…" in
+	// the page is "till", "TodaysPayments_456…" is "todays_payments".
+	const chunksOf = (island) => {
+		const name = island.dataset.component.replace(/_\d+$/, "");
+		return islandChunks[name.replace(/(?<!^)[A-Z]/g, (letter) => "_" + letter).toLowerCase()] ?? [];
+	};
 	const hydrate = async (app) => {
 		app.hydrate();
 		for (const island of document.querySelectorAll("leptos-island")) {
@@ -20,11 +26,13 @@
 		if (started) return;
 		started = true;
 		// The wasm downloads while the (small) script module loads, and the
-		// page's island's chunks with it: the bundle would ask for them only
-		// once it is in and running. Read whole, they wait in the HTTP
-		// cache (their names carry their content's hash) for the app to ask.
+		// chunks of the page's islands with it: the bundle would ask for them
+		// only once it is in and running. Read whole, they wait in the HTTP
+		// cache (their names carry their content's hash) for the bundle to ask.
 		const code = fetch(wasm);
-		for (const chunk of chunks) fetch(chunk).then((answer) => answer.arrayBuffer()).catch(() => {});
+		for (const chunk of new Set([...document.querySelectorAll("leptos-island")].flatMap(chunksOf))) {
+			fetch(chunk).then((answer) => answer.arrayBuffer()).catch(() => {});
+		}
 		import(script)
 			.then((app) => app.default({ module_or_path: code }).then(() => app))
 			// Hydrating in a task of its own keeps each of the two shorter, so
