@@ -1,6 +1,7 @@
 import { expect, test } from "./support/test";
 import { KassaApi } from "./pages/kassa-api";
 import { SellerPage } from "./pages/seller-page";
+import { holdBackCode } from "./support/slow-code";
 
 // On slow store Wi-Fi the till is on screen (server-rendered) seconds before
 // its code has loaded. What the associate types in that time must still be
@@ -11,12 +12,7 @@ test("what is typed before the till has loaded its code is kept and charged", as
   const api = new KassaApi(request);
   const before = new Set((await api.payments()).map((p) => p.id));
 
-  let arrive!: () => void;
-  const codeArrives = new Promise<void>((resolve) => (arrive = resolve));
-  await page.route("**/pkg/*.wasm", async (route) => {
-    await codeArrives;
-    await route.continue();
-  });
+  const arrive = await holdBackCode(page);
   await page.reload();
   await expect(seller.startButton).toBeDisabled();
   await seller.enterSale("Kettle", "249", "2", "12 %");

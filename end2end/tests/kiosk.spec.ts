@@ -6,6 +6,7 @@ import { KlarnaSimulator } from "./pages/klarna-simulator";
 import { KIOSK_VIEWPORTS, KioskPage, SelfCheckoutSystem } from "./pages/kiosk-page";
 import { ShopperPhone } from "./pages/shopper-phone";
 import { expectAccessible } from "./support/accessibility";
+import { holdBackCode } from "./support/slow-code";
 
 const BASKET = [
   { name: "Rye bread", quantity: 1, unit_price: 4590, tax_rate: 1200 },
@@ -154,6 +155,25 @@ test.describe("self-checkout kiosk, portrait", () => {
     } finally {
       await simulator.resetFaults();
     }
+  });
+
+  test("a tap before the kiosk's code has loaded is not lost", async ({ page, request }) => {
+    const system = new SelfCheckoutSystem(request);
+    const kiosk = new KioskPage(page);
+    await kiosk.enrol();
+    // A kiosk restarting over slow store Wi-Fi: the screen is painted, its
+    // code still on the way. Its buttons are forms, so a tap posts anyway.
+    const arrive = await holdBackCode(page);
+    await page.reload();
+    await expect(page.locator("main.kiosk")).toHaveAttribute("data-live", "false");
+    await kiosk.demoBasketButton.click();
+    await expect.poll(async () => (await system.state("kiosk-1")).cart?.lines.length).toBe(3);
+    await expect(page).toHaveURL(/\/kiosk\??$/);
+
+    arrive();
+    await kiosk.waitUntilLive();
+    await expect(kiosk.basket).toContainText("Coffee 500 g");
+    await expect(kiosk.problem).toBeHidden();
   });
 
   test("language buttons switch the words, and Cancel disables the payment", async ({ page, request }) => {

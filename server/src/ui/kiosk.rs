@@ -47,11 +47,77 @@ impl KioskPort for Ports {
     ) -> BoxFuture<'_, Result<KioskView, AppError>> {
         Box::pin(async move {
             let kiosk = self.0.kiosks.authenticate(device.as_deref())?;
-            let why = match reason {
-                ResetReason::Cancel => "cancel",
-                ResetReason::Idle => "idle",
-            };
-            Ok(self.0.kiosks.reset(&kiosk.id, Some(session), why).await?)
+            Ok(self.0.kiosks.reset(&kiosk.id, Some(session), reason.name()).await?)
         })
+    }
+}
+
+/// The kiosk page's taps as plain form posts: what happens before its island
+/// has hydrated, or when its code never arrives.
+#[cfg(test)]
+mod tests {
+    use super::super::shop_page::tests::{kassa, send};
+    use app::server_fns::kiosk::{KioskDemoBasket, KioskPay};
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use leptos::server_fn::ServerFn;
+    use tower::ServiceExt;
+
+    const PAGE: &str = "http://127.0.0.1:3000/kiosk";
+
+    /// Enrols kiosk-1 with the shipped config's key; its device cookie.
+    async fn enrol(router: &axum::Router) -> String {
+        let request = Request::get("/kiosk/kiosk-1?key=kiosk-dev-key-1").body(Body::empty()).unwrap();
+        let answer = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let cookie = answer.headers()[header::SET_COOKIE].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// A tap as the browser posts it without JavaScript, from `from`.
+    fn tap(action: &str, cookie: &str, from: &str) -> Request<Body> {
+        Request::post(action)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::REFERER, from)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_tap_before_the_island_hydrated_is_taken_or_comes_back_saying_what_to_do() {
+        let (router, _klarna) = kassa().await;
+        let cookie = enrol(&router).await;
+
+        // Nothing scanned yet: paying is refused, and the page says so in
+        // the shopper's words (not the associate's).
+        let refused = send(&router, tap(KioskPay::PATH, &cookie, PAGE)).await;
+        assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.html);
+        let back = refused.location.expect("back to the kiosk page");
+        assert!(back.starts_with(PAGE) && back.contains("__err="), "{back}");
+        let path = back.strip_prefix("http://127.0.0.1:3000").unwrap();
+        let page = send(&router, Request::get(path).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("Something went wrong. Ask staff for help."), "{}", page.html);
+
+        // The next tap is taken: back to the page, without the old error.
+        let taken = send(&router, tap(KioskDemoBasket::PATH, &cookie, &back)).await;
+        assert_eq!(taken.status, StatusCode::FOUND, "{}", taken.html);
+        // (Leptos leaves an empty query behind when it strips the error.)
+        assert_eq!(taken.location.as_deref().map(|to| to.trim_end_matches('?')), Some(PAGE));
+        let page =
+            send(&router, Request::get("/kiosk").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        assert!(!page.html.contains("Something went wrong"), "{}", page.html);
+        let system = Request::get("/api/v1/kiosks/kiosk-1").header(header::AUTHORIZATION, "Bearer kassa-dev-key");
+        let state = send(&router, system.body(Body::empty()).unwrap()).await;
+        assert!(state.html.contains("\"cart\":{"), "the demo basket is on the kiosk: {}", state.html);
+
+        // Another site's form cannot tap for the shopper.
+        let mut forged = tap(KioskPay::PATH, &cookie, "https://evil.example/");
+        forged.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert_eq!(send(&router, forged).await.status, StatusCode::FORBIDDEN);
     }
 }

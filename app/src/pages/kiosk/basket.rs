@@ -1,10 +1,11 @@
 //! The kiosk before paying: a welcome, then the shopper's basket.
 
-use super::screen::{CallButton, KioskScreen};
+use super::screen::{CallForm, KioskScreen};
 use super::words::Text;
-use crate::server_fns::kiosk::{kiosk_demo_basket, kiosk_pay};
+use crate::server_fns::kiosk::{KioskDemoBasket, KioskPay};
 use domain::Cart;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// No shopper yet.
 #[component]
@@ -14,9 +15,7 @@ pub fn Welcome(kiosk: KioskScreen) -> impl IntoView {
             <h1 id="kiosk-heading" class="kiosk-big">{move || kiosk.t(Text::Welcome)}</h1>
             <p class="kiosk-lead">{move || kiosk.t(Text::ScanItems)}</p>
             <Show when=move || kiosk.state.with(|s| s.demo_basket)>
-                <button class="kiosk-button" on:click=move |_| kiosk.run(Box::pin(kiosk_demo_basket()))>
-                    {move || kiosk.t(Text::DemoBasket)}
-                </button>
+                <CallForm kiosk action=KioskDemoBasket::PATH classes="kiosk-button" text=Text::DemoBasket/>
             </Show>
         </section>
     }
@@ -47,7 +46,7 @@ pub fn Basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
             <p class="kiosk-total">
                 {move || kiosk.t(Text::Total)} " " {move || kiosk.money(total)}
             </p>
-            <CallButton kiosk classes="kiosk-button primary kiosk-pay" text=Text::Pay call=|| Box::pin(kiosk_pay())/>
+            <CallForm kiosk action=KioskPay::PATH classes="kiosk-button primary kiosk-pay" text=Text::Pay/>
         </section>
     }
 }

@@ -7,17 +7,17 @@ mod payment;
 mod screen;
 mod words;
 
-use crate::browser::{forget_browser_storage, load_page, now, LiveStream};
+use crate::browser::{forget_browser_storage, load_page, now, post_form, LiveStream};
 use crate::i18n::Lang;
-use crate::kiosk::{KioskView, ResetReason};
+use crate::kiosk::{KioskView, NextStep, ResetReason, ScreenState};
 use crate::model::PaymentStatus;
-use crate::server_fns::kiosk::kiosk_state;
-use crate::AppError;
+use crate::server_fns::kiosk::{kiosk_state, KioskReset, KioskState};
 use basket::{Basket, Welcome};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use payment::PayOnPhone;
-use screen::KioskScreen;
+use screen::{CallForm, KioskScreen};
 use words::{shopper_words, Text};
 
 #[component]
@@ -25,14 +25,16 @@ pub fn KioskPage() -> impl IntoView {
     // The server renders the screen without the shopper: the island's props
     // stay in the page's HTML, and a reset could not take them back out of
     // the DOM. The live stream brings the basket right after.
-    let initial =
-        async { kiosk_state().await.map(|view| KioskView { cart: None, payment: None, revision: 0, ..view }) };
+    let initial = async {
+        kiosk_state().await.map(|view| ScreenState::from(KioskView { cart: None, payment: None, revision: 0, ..view }))
+    };
+    let problem = refused_tap();
     view! {
         <Title text="Self-checkout · Kassa"/>
         <Suspense fallback=|| view! { <main class="kiosk"><p>"…"</p></main> }>
             {Suspend::new(async move {
                 match initial.await {
-                    Ok(state) => view! { <Kiosk initial=state/> }.into_any(),
+                    Ok(state) => view! { <Kiosk initial=state problem/> }.into_any(),
                     Err(error) => {
                         view! {
                             <main class="kiosk">
@@ -47,20 +49,36 @@ pub fn KioskPage() -> impl IntoView {
     }
 }
 
+/// A tap made before the island hydrated is a plain form post; a refused one
+/// comes back with its error in the address, and the page says what to do.
+fn refused_tap() -> Option<NextStep> {
+    #[cfg(feature = "ssr")]
+    {
+        let query = leptos_router::hooks::use_query_map();
+        let value = |key: &str| query.with_untracked(|q| q.get(key));
+        let error = crate::server_fns::refused_form_post(value, |path| path.starts_with("/kiosk/fn/"))?;
+        Some(NextStep::after(error.http_status().as_u16()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
 /// The stream was refused: if this screen is no longer an enrolled kiosk, the
 /// page itself says so (and how to enrol again); otherwise keep trying.
 fn reload_if_no_longer_a_kiosk() {
     leptos::task::spawn_local(async {
-        if let Err(AppError::Forbidden(_)) = kiosk_state().await {
+        if post_form(KioskState::PATH, &[]).await.status == 403 {
             load_page("/kiosk");
         }
     });
 }
 
 /// The kiosk's screen as an island: everything on it follows the stream.
+/// Its taps post forms (`CallForm`) rather than call server functions: the
+/// server-function client would be a third of the island's code.
 #[island(lazy)]
-fn Kiosk(initial: KioskView) -> impl IntoView {
-    let kiosk = KioskScreen::new(initial);
+fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
+    let kiosk = KioskScreen::new(initial, problem);
     let KioskScreen { state, lang, problem, help, clock, last_touch, .. } = kiosk;
     // Set once hydrated and following the stream (tests wait for it).
     let live = RwSignal::new(false);
@@ -70,7 +88,7 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
     Effect::new(move |_| {
         // The server sends the kiosk's state first on every connect.
         let stream = LiveStream::new("/kiosk/events", connected)
-            .on("kiosk", move |view: KioskView| kiosk.apply(view))
+            .on("kiosk", move |view: ScreenState| kiosk.apply(view))
             .on_refused(reload_if_no_longer_a_kiosk);
         // The kiosk page never leaves, so neither does its stream.
         std::mem::forget(stream.open());
@@ -120,7 +138,8 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
             let session = state.with_untracked(|s| s.session);
             if idle_requested.get_value() != Some(session) {
                 idle_requested.set_value(Some(session));
-                kiosk.reset(ResetReason::Idle);
+                let fields = KioskScreen::reset_fields(session, ResetReason::Idle);
+                leptos::task::spawn_local(kiosk.call(KioskReset::PATH, fields));
             }
         }
     });
@@ -190,14 +209,17 @@ fn Kiosk(initial: KioskView) -> impl IntoView {
             }}
             <Show when=move || problem.get().is_some()>
                 <p class="problem kiosk-lead" role="alert">
-                    {move || problem.with(|found| found.as_ref().map(|error| shopper_words(lang.get(), error)))}
+                    {move || problem.get().map(|next| shopper_words(lang.get(), next))}
                 </p>
             </Show>
             <Show when=move || occupied() && !paid()>
                 <div class="kiosk-actions">
-                    <button class="kiosk-button kiosk-cancel" on:click=move |_| kiosk.reset(ResetReason::Cancel)>
-                        {move || t(Text::Cancel)}
-                    </button>
+                    {move || {
+                        let fields = KioskScreen::reset_fields(state.with(|s| s.session), ResetReason::Cancel);
+                        view! {
+                            <CallForm kiosk action=KioskReset::PATH classes="kiosk-button kiosk-cancel" text=Text::Cancel fields/>
+                        }
+                    }}
                 </div>
             </Show>
             <Show when=move || idle_left.get().is_some_and(|left| left <= warn_from())>

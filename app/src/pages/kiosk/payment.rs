@@ -1,15 +1,17 @@
 //! The kiosk while paying: the status in words, the receipt once paid, and
 //! a way forward when something went wrong.
 
-use super::screen::{CallButton, KioskScreen};
+use super::screen::{CallForm, KioskScreen};
 use super::words::Text;
 use crate::browser::parse_time;
-use crate::model::{PaymentStatus, PaymentView};
-use crate::server_fns::kiosk::kiosk_try_again;
+use crate::kiosk::ScreenPayment;
+use crate::model::PaymentStatus;
+use crate::server_fns::kiosk::KioskTryAgain;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
-pub fn PayOnPhone(kiosk: KioskScreen, payment: PaymentView) -> impl IntoView {
+pub fn PayOnPhone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView {
     let status = payment.status;
     let (icon, words) = match status {
         PaymentStatus::Creating => ("⏳", Text::Creating),
@@ -72,11 +74,11 @@ pub fn PayOnPhone(kiosk: KioskScreen, payment: PaymentView) -> impl IntoView {
                 .then(|| {
                     view! {
                         <div class="kiosk-actions">
-                            <CallButton
+                            <CallForm
                                 kiosk
+                                action=KioskTryAgain::PATH
                                 classes="kiosk-button primary"
                                 text=Text::TryAgain
-                                call=|| Box::pin(kiosk_try_again())
                             />
                             <button class="kiosk-button" on:click=move |_| kiosk.help.set(true)>
                                 {move || kiosk.t(Text::AskStaff)}

@@ -1,23 +1,18 @@
 //! What the kiosk screen holds for its shopper, and the calls a tap makes.
 
 use super::words::{tr, Text};
-use crate::browser::now;
+use crate::browser::{now, post_form};
 use crate::i18n::Lang;
-use crate::kiosk::{KioskView, ResetReason};
-use crate::server_fns::kiosk::kiosk_reset;
-use crate::AppError;
+use crate::kiosk::{NextStep, ResetReason, ScreenState};
 use leptos::prelude::*;
-use std::{future::Future, pin::Pin};
-
-/// A kiosk call made from a tap.
-pub type KioskCall = Pin<Box<dyn Future<Output = Result<KioskView, AppError>>>>;
 
 /// The screen's state; all signals, so it is `Copy` into every view.
 #[derive(Clone, Copy)]
 pub struct KioskScreen {
-    pub state: RwSignal<KioskView>,
+    pub state: RwSignal<ScreenState>,
     pub lang: RwSignal<Lang>,
-    pub problem: RwSignal<Option<AppError>>,
+    /// The last tap was refused: what the shopper can do about it.
+    pub problem: RwSignal<Option<NextStep>>,
     /// The shopper asked for staff.
     pub help: RwSignal<bool>,
     pub busy: RwSignal<bool>,
@@ -27,11 +22,11 @@ pub struct KioskScreen {
 }
 
 impl KioskScreen {
-    pub fn new(initial: KioskView) -> KioskScreen {
+    pub fn new(initial: ScreenState, problem: Option<NextStep>) -> KioskScreen {
         KioskScreen {
             state: RwSignal::new(initial),
             lang: RwSignal::new(Lang::En),
-            problem: RwSignal::new(None),
+            problem: RwSignal::new(problem),
             help: RwSignal::new(false),
             busy: RwSignal::new(false),
             clock: RwSignal::new(None),
@@ -41,40 +36,46 @@ impl KioskScreen {
 
     /// Only a newer view replaces the shown one: a late answer never brings
     /// back a shopper the screen has already forgotten.
-    pub fn apply(self, view: KioskView) {
+    pub fn apply(self, view: ScreenState) {
         let newer = self.state.with_untracked(|s| view.instance != s.instance || view.revision >= s.revision);
         if newer {
             self.state.set(view);
         }
     }
 
-    /// Calls made from a tap; one at a time, so a double tap asks once.
-    pub fn run(self, call: KioskCall) {
+    /// Posts a tap's form to the server function `action`; one at a time,
+    /// so a double tap asks once.
+    pub fn run(self, action: &'static str, fields: Vec<(&'static str, String)>) {
         if self.busy.get_untracked() {
             return;
         }
         self.busy.set(true);
         leptos::task::spawn_local(async move {
-            match call.await {
-                Ok(view) => {
-                    self.problem.set(None);
-                    self.apply(view);
-                }
-                Err(error) => self.problem.set(Some(error)),
-            }
+            self.call(action, fields).await;
             self.busy.set(false);
         });
     }
 
-    /// Forgets the current shopper.
-    pub fn reset(self, reason: ResetReason) {
-        let session = self.state.with_untracked(|s| s.session);
-        leptos::task::spawn_local(async move {
-            match kiosk_reset(session, reason).await {
-                Ok(view) => self.apply(view),
-                Err(error) => self.problem.set(Some(error)),
+    /// Posts to `action` and shows what came of it: the kiosk's new state
+    /// (the live stream brings it too, but may be reconnecting), or what to
+    /// do about a refusal, whose detail goes to the console for staff.
+    pub async fn call(self, action: &'static str, fields: Vec<(&'static str, String)>) {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let answer = post_form(action, &fields).await;
+        if answer.accepted() {
+            self.problem.set(None);
+            if let Ok(view) = serde_json::from_str::<ScreenState>(&answer.body) {
+                self.apply(view);
             }
-        });
+        } else {
+            leptos::logging::error!("kiosk call {action} failed ({}): {}", answer.status, answer.body);
+            self.problem.set(Some(NextStep::after(answer.status)));
+        }
+    }
+
+    /// Forgets the current shopper (`session`), for `reason`.
+    pub fn reset_fields(session: u64, reason: ResetReason) -> Vec<(&'static str, String)> {
+        vec![("session", session.to_string()), ("reason", reason.name().to_string())]
     }
 
     /// The shopper touched the screen (or paid on their phone) just now.
@@ -94,12 +95,38 @@ impl KioskScreen {
     }
 }
 
-/// A main button: it makes its call unless one is already under way.
+/// A tap that asks the server for something: a plain form posting to the
+/// server function `action`, so it works before the island has hydrated
+/// too (the server answers with a redirect back). Once hydrated, the island
+/// posts it itself and stays on the page.
 #[component]
-pub fn CallButton(kiosk: KioskScreen, classes: &'static str, text: Text, call: fn() -> KioskCall) -> impl IntoView {
+pub fn CallForm(
+    kiosk: KioskScreen,
+    action: &'static str,
+    classes: &'static str,
+    text: Text,
+    /// Hidden fields the server function takes.
+    #[prop(optional)]
+    fields: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    let hidden = fields
+        .iter()
+        .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone()/> })
+        .collect_view();
     view! {
-        <button class=classes disabled=move || kiosk.busy.get() on:click=move |_| kiosk.run(call())>
-            {move || kiosk.t(text)}
-        </button>
+        <form
+            class="kiosk-call"
+            method="post"
+            action=action
+            on:submit=move |event| {
+                event.prevent_default();
+                kiosk.run(action, fields.clone());
+            }
+        >
+            {hidden}
+            <button type="submit" class=classes disabled=move || kiosk.busy.get()>
+                {move || kiosk.t(text)}
+            </button>
+        </form>
     }
 }

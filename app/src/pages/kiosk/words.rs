@@ -1,7 +1,7 @@
 //! The kiosk's words, in the shopper's language.
 
 use crate::i18n::{pick, Lang};
-use crate::AppError;
+use crate::kiosk::NextStep;
 
 /// The kiosk's words.
 #[derive(Clone, Copy, Debug)]
@@ -92,28 +92,25 @@ pub fn tr(lang: Lang, text: Text) -> &'static str {
     pick(lang, row)
 }
 
-/// A failed call in the shopper's language. The associate-facing wording
-/// ("ask an administrator") is not for shoppers: they get what to do next,
-/// and the details go to the browser's console for staff.
-pub fn shopper_words(lang: Lang, error: &AppError) -> String {
-    leptos::logging::error!("kiosk call failed: {error}");
-    let retry = matches!(error, AppError::Transport(_) | AppError::Internal { .. })
-        || matches!(error, AppError::Failed(p) if p.retry_later());
-    let next = if retry { tr(lang, Text::TryAgain) } else { tr(lang, Text::AskStaff) };
+/// A refused tap in the shopper's language: what to do next. (The details
+/// went to the browser's console for staff; the associate-facing wording,
+/// "ask an administrator", is not for shoppers.)
+pub fn shopper_words(lang: Lang, next: NextStep) -> String {
+    let next = match next {
+        NextStep::TryAgain => tr(lang, Text::TryAgain),
+        NextStep::AskStaff => tr(lang, Text::AskStaff),
+    };
     format!("{}. {next}.", tr(lang, Text::Error))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::Problem;
 
     #[test]
     fn shoppers_are_told_what_to_do_in_their_language() {
-        let unreachable = AppError::Failed(Problem::KlarnaUnreachable);
-        assert_eq!(shopper_words(Lang::Sv, &unreachable), "Något gick fel. Försök igen.");
-        let refused = AppError::Failed(Problem::KlarnaCredentials);
-        assert_eq!(shopper_words(Lang::De, &refused), "Etwas ist schiefgelaufen. Personal um Hilfe bitten.");
-        assert_eq!(shopper_words(Lang::En, &AppError::Transport("offline".into())), "Something went wrong. Try again.");
+        assert_eq!(shopper_words(Lang::Sv, NextStep::TryAgain), "Något gick fel. Försök igen.");
+        assert_eq!(shopper_words(Lang::De, NextStep::AskStaff), "Etwas ist schiefgelaufen. Personal um Hilfe bitten.");
+        assert_eq!(shopper_words(Lang::En, NextStep::TryAgain), "Something went wrong. Try again.");
     }
 }

@@ -9,10 +9,10 @@ use crate::components::{LanguageForm, Problem};
 use crate::document::scriptless_document;
 use crate::i18n::{provide_lang, tr, Lang, Word};
 use crate::model::StoreChoice;
+use crate::server_fns::refused_form_post;
 use crate::server_fns::seller::{sign_in_choices, SignIn};
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 
 /// The sign-in page as a whole document. Not a route of the app: an app
@@ -98,10 +98,8 @@ fn CredentialField(
     }
 }
 
-/// The error a refused sign-in brought back in the address
-/// (`?__path=…&__err=…`, as Leptos answers a plain form post).
+/// The error a refused sign-in brought back in the address.
 fn refused_sign_in(query: &[(String, String)]) -> Option<AppError> {
-    let value = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let ours = value("__path").is_some_and(|path| path == SignIn::PATH);
-    value("__err").filter(|_| ours).map(ServerFnUrlError::<AppError>::decode_err)
+    let value = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    refused_form_post(value, |path| path == SignIn::PATH)
 }
