@@ -1,6 +1,6 @@
 //! The kiosk before paying: a welcome, then the shopper's basket.
 
-use super::screen::{CallForm, KioskScreen};
+use super::screen::{call_form, KioskScreen};
 use super::words::Text;
 use crate::server_fns::kiosk::{KioskDemoBasket, KioskPay};
 use domain::Cart;
@@ -8,22 +8,23 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// No shopper yet.
-#[component]
-pub fn Welcome(kiosk: KioskScreen) -> impl IntoView {
+pub fn welcome(kiosk: KioskScreen) -> impl IntoView {
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
             <h1 id="kiosk-heading" class="kiosk-big">{move || kiosk.t(Text::Welcome)}</h1>
             <p class="kiosk-lead">{move || kiosk.t(Text::ScanItems)}</p>
-            <Show when=move || kiosk.state.with(|s| s.demo_basket)>
-                <CallForm kiosk action=KioskDemoBasket::PATH classes="kiosk-button" text=Text::DemoBasket/>
-            </Show>
+            {move || {
+                kiosk
+                    .state
+                    .with(|s| s.demo_basket)
+                    .then(|| call_form(kiosk, KioskDemoBasket::PATH, "kiosk-button", Text::DemoBasket, Vec::new()))
+            }}
         </section>
     }
 }
 
 /// The scanned basket and the way to pay for it.
-#[component]
-pub fn Basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
+pub fn basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
     let total = cart.order_amount;
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
@@ -46,7 +47,7 @@ pub fn Basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
             <p class="kiosk-total">
                 {move || kiosk.t(Text::Total)} " " {move || kiosk.money(total)}
             </p>
-            <CallForm kiosk action=KioskPay::PATH classes="kiosk-button primary kiosk-pay" text=Text::Pay/>
+            {call_form(kiosk, KioskPay::PATH, "kiosk-button primary kiosk-pay", Text::Pay, Vec::new())}
         </section>
     }
 }

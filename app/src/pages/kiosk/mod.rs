@@ -12,13 +12,14 @@ use crate::i18n::Lang;
 use crate::kiosk::{KioskView, NextStep, ResetReason, ScreenState};
 use crate::model::PaymentStatus;
 use crate::server_fns::kiosk::{kiosk_state, KioskReset, KioskState};
-use basket::{Basket, Welcome};
+use basket::{basket, welcome};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use payment::PayOnPhone;
-use screen::{CallForm, KioskScreen};
-use words::{shopper_words, Text};
+use payment::pay_on_phone;
+use screen::{call_form, problem_line, seconds_left, KioskScreen};
+use words::Text;
 
 #[component]
 pub fn KioskPage() -> impl IntoView {
@@ -128,10 +129,8 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
         if !occupied() || paid() {
             return None;
         }
-        let idle = f64::from(state.with(|s| s.idle_seconds));
-        Some(((idle * 1000.0 - (now - last_touch.get())) / 1000.0).ceil().max(0.0) as u32)
+        Some(seconds_left(state.with(|s| s.idle_seconds), last_touch.get(), now))
     });
-    let warn_from = move || (state.with(|s| s.idle_seconds) / 2).min(15);
     let idle_requested = StoredValue::new(None::<u64>);
     Effect::new(move |_| {
         if idle_left.get() == Some(0) {
@@ -145,6 +144,7 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
     });
 
     let t = move |text: Text| kiosk.t(text);
+    let warn_from = move || (state.with(|s| s.idle_seconds) / 2).min(15);
     // Its own memo, so a status change never reloads the consumer view.
     let module_url = Memo::new(move |_| {
         state.with(|s| {
@@ -158,9 +158,9 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
     let screen = move || {
         let (cart, payment) = state.with(|s| (s.cart.clone(), s.payment.clone()));
         match (cart, payment) {
-            (None, None) => view! { <Welcome kiosk/> }.into_any(),
-            (Some(cart), None) => view! { <Basket kiosk cart/> }.into_any(),
-            (_, Some(payment)) => view! { <PayOnPhone kiosk payment/> }.into_any(),
+            (None, None) => EitherOf3::A(welcome(kiosk)),
+            (Some(cart), None) => EitherOf3::B(basket(kiosk, cart)),
+            (_, Some(payment)) => EitherOf3::C(pay_on_phone(kiosk, payment)),
         }
     };
 
@@ -207,35 +207,39 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
                         }
                     })
             }}
-            <Show when=move || problem.get().is_some()>
-                <p class="problem kiosk-lead" role="alert">
-                    {move || problem.get().map(|next| shopper_words(lang.get(), next))}
-                </p>
-            </Show>
-            <Show when=move || occupied() && !paid()>
-                <div class="kiosk-actions">
-                    {move || {
+            {problem_line(kiosk)}
+            {move || {
+                (occupied() && !paid())
+                    .then(|| {
                         let fields = KioskScreen::reset_fields(state.with(|s| s.session), ResetReason::Cancel);
                         view! {
-                            <CallForm kiosk action=KioskReset::PATH classes="kiosk-button kiosk-cancel" text=Text::Cancel fields/>
+                            <div class="kiosk-actions">
+                                {call_form(kiosk, KioskReset::PATH, "kiosk-button kiosk-cancel", Text::Cancel, fields)}
+                            </div>
                         }
-                    }}
-                </div>
-            </Show>
-            <Show when=move || idle_left.get().is_some_and(|left| left <= warn_from())>
-                <div class="kiosk-idle" role="alertdialog" aria-modal="true" aria-labelledby="kiosk-idle-heading">
-                    <h2 id="kiosk-idle-heading">{move || t(Text::StillThere)}</h2>
-                    <p>
-                        {move || t(Text::ClearsIn)} " "
-                        <span class="kiosk-countdown">
-                            {move || idle_left.get().map(|s| format!("{s} s")).unwrap_or_default()}
-                        </span>
-                    </p>
-                    <button class="kiosk-button primary" on:click=move |_| kiosk.touched()>
-                        {move || t(Text::StillHere)}
-                    </button>
-                </div>
-            </Show>
+                    })
+            }}
+            {move || {
+                idle_left
+                    .get()
+                    .is_some_and(|left| left <= warn_from())
+                    .then(|| {
+                        view! {
+                            <div class="kiosk-idle" role="alertdialog" aria-modal="true" aria-labelledby="kiosk-idle-heading">
+                                <h2 id="kiosk-idle-heading">{move || t(Text::StillThere)}</h2>
+                                <p>
+                                    {move || t(Text::ClearsIn)} " "
+                                    <span class="kiosk-countdown">
+                                        {move || idle_left.get().map(|s| format!("{s} s")).unwrap_or_default()}
+                                    </span>
+                                </p>
+                                <button class="kiosk-button primary" on:click=move |_| kiosk.touched()>
+                                    {move || t(Text::StillHere)}
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
         </main>
     }
 }

@@ -1,7 +1,7 @@
 //! The kiosk while paying: the status in words, the receipt once paid, and
 //! a way forward when something went wrong.
 
-use super::screen::{CallForm, KioskScreen};
+use super::screen::{call_form, seconds_left, KioskScreen};
 use super::words::Text;
 use crate::browser::parse_time;
 use crate::kiosk::ScreenPayment;
@@ -10,8 +10,7 @@ use crate::server_fns::kiosk::KioskTryAgain;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-#[component]
-pub fn PayOnPhone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView {
+pub fn pay_on_phone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView {
     let status = payment.status;
     let (icon, words) = match status {
         PaymentStatus::Creating => ("⏳", Text::Creating),
@@ -62,8 +61,7 @@ pub fn PayOnPhone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView {
                                     .get()
                                     .and_then(|now| parse_time(&updated).map(|at| (now, at)))
                                     .map(|(now, at)| {
-                                        let total = f64::from(kiosk.state.with(|s| s.reset_after_paid_seconds)) * 1000.0;
-                                        ((total - (now - at)) / 1000.0).ceil().max(0.0)
+                                        seconds_left(kiosk.state.with(|s| s.reset_after_paid_seconds), at, now)
                                     });
                                 left.map(|s| format!("{s} s")).unwrap_or_default()
                             }}
@@ -74,19 +72,17 @@ pub fn PayOnPhone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView {
                 .then(|| {
                     view! {
                         <div class="kiosk-actions">
-                            <CallForm
-                                kiosk
-                                action=KioskTryAgain::PATH
-                                classes="kiosk-button primary"
-                                text=Text::TryAgain
-                            />
+                            {call_form(kiosk, KioskTryAgain::PATH, "kiosk-button primary", Text::TryAgain, Vec::new())}
                             <button class="kiosk-button" on:click=move |_| kiosk.help.set(true)>
                                 {move || kiosk.t(Text::AskStaff)}
                             </button>
                         </div>
-                        <Show when=move || kiosk.help.get()>
-                            <p class="kiosk-lead" role="status">{move || kiosk.t(Text::StaffComing)}</p>
-                        </Show>
+                        {move || {
+                            kiosk
+                                .help
+                                .get()
+                                .then(|| view! { <p class="kiosk-lead" role="status">{move || kiosk.t(Text::StaffComing)}</p> })
+                        }}
                     }
                 })}
         </section>

@@ -1,6 +1,6 @@
 //! What the kiosk screen holds for its shopper, and the calls a tap makes.
 
-use super::words::{tr, Text};
+use super::words::{shopper_words, tr, Text};
 use crate::browser::{now, post_form};
 use crate::i18n::Lang;
 use crate::kiosk::{NextStep, ResetReason, ScreenState};
@@ -95,18 +95,32 @@ impl KioskScreen {
     }
 }
 
+/// What to do about a refused tap, in the shopper's language, while there is one.
+pub fn problem_line(kiosk: KioskScreen) -> impl IntoView {
+    move || {
+        kiosk.problem.get().map(|next| {
+            view! { <p class="problem kiosk-lead" role="alert">{move || shopper_words(kiosk.lang.get(), next)}</p> }
+        })
+    }
+}
+
+/// Whole seconds left of `total` seconds counted from `since` (Unix ms) at
+/// `now`; never negative. Whole numbers only: a float's text would bring
+/// float formatting into the bundle.
+pub fn seconds_left(total: u32, since: f64, now: f64) -> u32 {
+    ((f64::from(total) * 1000.0 - (now - since)) / 1000.0).ceil().max(0.0) as u32
+}
+
 /// A tap that asks the server for something: a plain form posting to the
 /// server function `action`, so it works before the island has hydrated
 /// too (the server answers with a redirect back). Once hydrated, the island
 /// posts it itself and stays on the page.
-#[component]
-pub fn CallForm(
+/// `fields` are the hidden fields the server function takes.
+pub fn call_form(
     kiosk: KioskScreen,
     action: &'static str,
     classes: &'static str,
     text: Text,
-    /// Hidden fields the server function takes.
-    #[prop(optional)]
     fields: Vec<(&'static str, String)>,
 ) -> impl IntoView {
     let hidden = fields
@@ -128,5 +142,16 @@ pub fn CallForm(
                 {move || kiosk.t(text)}
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn seconds_left_count_down_in_whole_seconds_and_stop_at_zero() {
+        assert_eq!(super::seconds_left(8, 1_000.0, 1_000.0), 8);
+        assert_eq!(super::seconds_left(8, 1_000.0, 1_001.0), 8, "a started second still counts");
+        assert_eq!(super::seconds_left(8, 1_000.0, 2_000.0), 7);
+        assert_eq!(super::seconds_left(8, 1_000.0, 60_000.0), 0);
     }
 }
