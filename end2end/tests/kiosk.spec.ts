@@ -176,6 +176,36 @@ test.describe("self-checkout kiosk, portrait", () => {
     await expect(kiosk.problem).toBeHidden();
   });
 
+  test("a tap whose answer is lost shows what it did, not an error", async ({ page, request }) => {
+    const system = new SelfCheckoutSystem(request);
+    const kiosk = new KioskPage(page);
+    await kiosk.enrol();
+    await system.putCart("kiosk-1", BASKET);
+    await expect(kiosk.basket).toContainText("2 × Blue cheese");
+    // Kassa starts the payment, but its answer never reaches the kiosk.
+    await page.route("**/kiosk/fn/**", async (route) => {
+      await route.fetch();
+      await route.abort();
+    });
+    await kiosk.payButton.click();
+    await expect(kiosk.distributionModuleFrame).toBeVisible();
+    await expect(kiosk.status).toContainText("Scan the code with your phone");
+    // Give a late error its chance to show; none may.
+    await page.waitForTimeout(500);
+    await expect(kiosk.problem).toBeHidden();
+    expect((await system.state("kiosk-1")).payment.status).toBe("waiting");
+
+    // With no answer and nothing changed, the shopper is told to try again.
+    await page.unroute("**/kiosk/fn/**");
+    await page.route("**/kiosk/fn/**", (route) => route.abort());
+    await kiosk.cancelButton.click();
+    await expect(kiosk.problem).toHaveText("Something went wrong. Try again.");
+    await page.unroute("**/kiosk/fn/**");
+    await kiosk.cancelButton.click();
+    await kiosk.expectStartScreen();
+    await expect(kiosk.problem).toBeHidden();
+  });
+
   test("language buttons switch the words, and Cancel disables the payment", async ({ page, request }) => {
     const system = new SelfCheckoutSystem(request);
     const kiosk = new KioskPage(page);

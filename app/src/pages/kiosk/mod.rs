@@ -115,6 +115,16 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
         }
         current
     });
+    // A basket or a payment appeared: whatever the last tap was refused is
+    // behind the shopper now (or that tap was taken, only its answer lost).
+    let arrived = Memo::new(move |_| state.with(|s| (s.cart.is_some(), s.payment.is_some())));
+    Effect::new(move |previous: Option<(bool, bool)>| {
+        let now = arrived.get();
+        if previous.is_some_and(|(cart, payment)| (now.0 && !cart) || (now.1 && !payment)) {
+            problem.set(None);
+        }
+        now
+    });
     // A move on the shopper's phone counts as a touch: they are paying.
     let payment_status = Memo::new(move |_| state.with(|s| s.payment.as_ref().map(|p| p.status)));
     Effect::new(move |_| {

@@ -61,6 +61,7 @@ impl KioskScreen {
     /// do about a refusal, whose detail goes to the console for staff.
     pub async fn call(self, action: &'static str, fields: Vec<(&'static str, String)>) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let stage = self.stage();
         let answer = post_form(action, &fields).await;
         if answer.accepted() {
             self.problem.set(None);
@@ -69,13 +70,24 @@ impl KioskScreen {
             }
         } else {
             leptos::logging::error!("kiosk call {action} failed ({}): {}", answer.status, answer.body);
-            self.problem.set(Some(NextStep::after(answer.status)));
+            // No answer, but the stream shows the screen moved on: the tap
+            // was taken and only its answer was lost.
+            let lost_but_taken = answer.status == 0 && self.stage() != stage;
+            if !lost_but_taken {
+                self.problem.set(Some(NextStep::after(answer.status)));
+            }
         }
     }
 
     /// Forgets the current shopper (`session`), for `reason`.
     pub fn reset_fields(session: u64, reason: ResetReason) -> Vec<(&'static str, String)> {
         vec![("session", session.to_string()), ("reason", reason.name().to_string())]
+    }
+
+    /// Where the shopper is: their session, and whether a basket and a
+    /// payment are on screen. A tap that succeeds moves it on.
+    pub fn stage(self) -> (u64, bool, bool) {
+        self.state.with(|s| (s.session, s.cart.is_some(), s.payment.is_some()))
     }
 
     /// The shopper touched the screen (or paid on their phone) just now.
