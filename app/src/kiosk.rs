@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use domain::kiosk::KioskView;
 use domain::payment::{PaymentStatus, PaymentView};
-use domain::{Cart, Currency, MinorUnits};
+use domain::{Cart, CartLine, Currency, MinorUnits};
 
 /// What the kiosk's screen reads of a [`KioskView`] (the stream sends it
 /// whole, as the API does): the browser reads only this, so it carries no
@@ -16,7 +16,7 @@ use domain::{Cart, Currency, MinorUnits};
 pub struct ScreenState {
     pub store_name: String,
     pub currency: Currency,
-    pub cart: Option<Cart>,
+    pub cart: Option<ScreenCart>,
     pub payment: Option<ScreenPayment>,
     pub idle_seconds: u32,
     pub reset_after_paid_seconds: u32,
@@ -24,6 +24,21 @@ pub struct ScreenState {
     pub session: u64,
     pub revision: u64,
     pub instance: String,
+}
+
+/// What the kiosk's screen shows of the shopper's basket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScreenCart {
+    pub lines: Vec<ScreenLine>,
+    pub order_amount: MinorUnits,
+}
+
+/// One line of the basket as the shopper sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScreenLine {
+    pub name: String,
+    pub quantity: u32,
+    pub total_amount: MinorUnits,
 }
 
 /// What the kiosk's screen shows of the shopper's payment.
@@ -42,7 +57,7 @@ impl From<KioskView> for ScreenState {
         ScreenState {
             store_name: view.store_name,
             currency: view.currency,
-            cart: view.cart,
+            cart: view.cart.map(ScreenCart::from),
             payment: view.payment.map(ScreenPayment::from),
             idle_seconds: view.idle_seconds,
             reset_after_paid_seconds: view.reset_after_paid_seconds,
@@ -51,6 +66,14 @@ impl From<KioskView> for ScreenState {
             revision: view.revision,
             instance: view.instance,
         }
+    }
+}
+
+impl From<Cart> for ScreenCart {
+    fn from(cart: Cart) -> ScreenCart {
+        let line =
+            |line: CartLine| ScreenLine { name: line.name, quantity: line.quantity, total_amount: line.total_amount };
+        ScreenCart { lines: cart.lines.into_iter().map(line).collect(), order_amount: cart.order_amount }
     }
 }
 
@@ -143,7 +166,8 @@ mod tests {
         assert_eq!(read, ScreenState::from(view));
         let payment = read.payment.unwrap();
         assert_eq!((payment.status, payment.order_amount), (PaymentStatus::Declined, MinorUnits(9180)));
-        assert_eq!(read.cart.unwrap().lines[0].name, "Bread");
+        let cart = read.cart.unwrap();
+        assert_eq!((cart.lines[0].name.as_str(), cart.lines[0].total_amount), ("Bread", MinorUnits(9180)));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! What every answer tells the browser about itself: a Content Security
 //! Policy that allows exactly what Kassa's pages load, no framing by other
 //! sites, no MIME sniffing, no referrer to other origins, and no caching
-//! of anything but the bundle. The simulator (standing in for Klarna) is
-//! left alone: it is not Kassa's page.
+//! of anything but the bundle. The bundle's own files get only what applies
+//! to a file (no sniffing, caching, HSTS). The simulator (standing in for
+//! Klarna) is left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
 use crate::ui::site::SiteFiles;
@@ -124,6 +125,18 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
             headers.insert(name, value);
         }
     };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if policy.https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    set(header::CACHE_CONTROL, cache_control(&path, status, hashed_site));
+    // The bundle's files (wasm, scripts, the stylesheet) are never a
+    // document, and a document's policies say nothing about them: on plain
+    // HTTP/1.1, as many stores reach Kassa, they would only cost a third of
+    // a kilobyte per file on every page load.
+    if path.starts_with("/pkg/") {
+        return response;
+    }
     let content_policy = match hints.page_scripts() {
         Some(PageScripts::Nonce(nonce)) => policy.page_policy(nonce),
         Some(PageScripts::None) => policy.scriptless_page_policy(false),
@@ -131,17 +144,12 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
         None => policy.default_policy(),
     };
     set(header::CONTENT_SECURITY_POLICY, &content_policy);
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");
     set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     if policy.deny_frames {
         set(header::X_FRAME_OPTIONS, "DENY");
     }
-    if policy.https {
-        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
-    }
-    set(header::CACHE_CONTROL, cache_control(&path, status, hashed_site));
     response
 }
 
@@ -157,16 +165,20 @@ mod tests {
     /// One route behind the header layer, answering what `answer` makes of
     /// the request's hints.
     async fn through_the_layer(answer: fn(&ResponseHints) -> axum::http::StatusCode) -> Response {
+        through_the_layer_at("/page", answer).await
+    }
+
+    async fn through_the_layer_at(path: &str, answer: fn(&ResponseHints) -> axum::http::StatusCode) -> Response {
         use axum::extract::Extension;
         use tower::ServiceExt;
         let policy = Arc::new(SecurityHeaders::from_config(&config(&[])));
         let router = axum::Router::new()
             .route(
-                "/page",
+                path,
                 axum::routing::get(move |Extension(hints): Extension<ResponseHints>| async move { answer(&hints) }),
             )
             .layer(axum::middleware::from_fn(move |request, next| add(policy.clone(), request, next)));
-        let request = axum::http::Request::get("/page").body(axum::body::Body::empty()).unwrap();
+        let request = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
         router.oneshot(request).await.unwrap()
     }
 
@@ -184,6 +196,23 @@ mod tests {
         let policy = plain.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(policy.starts_with("default-src 'none'"), "no nonce, no scripts: {policy}");
         assert!(policy.contains("form-action 'none'"), "{policy}");
+    }
+
+    #[tokio::test]
+    async fn the_bundles_files_carry_only_what_applies_to_a_file() {
+        let file = through_the_layer_at("/pkg/kassa.abc.wasm", |_| axum::http::StatusCode::OK).await;
+        let headers = file.headers();
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "no hashed site in this test");
+        for document_only in ["content-security-policy", "x-frame-options", "permissions-policy", "referrer-policy"] {
+            assert!(!headers.contains_key(document_only), "{document_only} on a file");
+        }
+        let page = through_the_layer(|_| axum::http::StatusCode::OK).await;
+        for name in
+            ["content-security-policy", "x-frame-options", "x-content-type-options", "cross-origin-opener-policy"]
+        {
+            assert!(page.headers().contains_key(name), "{name} on a page");
+        }
     }
 
     #[tokio::test]

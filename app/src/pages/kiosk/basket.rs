@@ -2,8 +2,8 @@
 
 use super::screen::{call_form, KioskScreen};
 use super::words::Text;
+use crate::kiosk::ScreenCart;
 use crate::server_fns::kiosk::{KioskDemoBasket, KioskPay};
-use domain::Cart;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -11,8 +11,8 @@ use leptos::server_fn::ServerFn;
 pub fn welcome(kiosk: KioskScreen) -> impl IntoView {
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
-            <h1 id="kiosk-heading" class="kiosk-big">{move || kiosk.t(Text::Welcome)}</h1>
-            <p class="kiosk-lead">{move || kiosk.t(Text::ScanItems)}</p>
+            <h1 id="kiosk-heading" class="kiosk-big">{kiosk.t(Text::Welcome)}</h1>
+            <p class="kiosk-lead">{kiosk.t(Text::ScanItems)}</p>
             {move || {
                 kiosk
                     .state
@@ -24,11 +24,11 @@ pub fn welcome(kiosk: KioskScreen) -> impl IntoView {
 }
 
 /// The scanned basket and the way to pay for it.
-pub fn basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
+pub fn basket(kiosk: KioskScreen, cart: ScreenCart) -> impl IntoView {
     let total = cart.order_amount;
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
-            <h1 id="kiosk-heading">{move || kiosk.t(Text::YourBasket)}</h1>
+            <h1 id="kiosk-heading">{kiosk.t(Text::YourBasket)}</h1>
             <ul class="kiosk-lines">
                 {cart
                     .lines
@@ -38,14 +38,14 @@ pub fn basket(kiosk: KioskScreen, cart: Cart) -> impl IntoView {
                         view! {
                             <li>
                                 <span>{format!("{quantity} × {name}")}</span>
-                                <span class="num">{move || kiosk.money(amount)}</span>
+                                <span class="num">{kiosk.money(amount)}</span>
                             </li>
                         }
                     })
                     .collect_view()}
             </ul>
             <p class="kiosk-total">
-                {move || kiosk.t(Text::Total)} " " {move || kiosk.money(total)}
+                {kiosk.t(Text::Total)} " " {kiosk.money(total)}
             </p>
             {call_form(kiosk, KioskPay::PATH, "kiosk-button primary kiosk-pay", Text::Pay, Vec::new())}
         </section>

@@ -102,37 +102,32 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
         live.set(true);
     });
 
-    // A new shopper: nothing of the last one survives in the page's own state.
-    let session = Memo::new(move |_| state.with(|s| s.session));
-    Effect::new(move |previous: Option<u64>| {
-        let current = session.get();
-        if previous.is_some_and(|p| p != current) {
-            lang.set(Lang::En);
-            problem.set(None);
-            help.set(false);
-            forget_browser_storage();
-            kiosk.touched();
+    // What the screen shows: the shopper's session, whether a basket is
+    // up, and the payment's status. Any change counts as a touch (a basket
+    // scanned, a move on the shopper's phone: they are at it).
+    let shown = Memo::new(move |_| state.with(|s| (s.session, s.cart.is_some(), s.payment.as_ref().map(|p| p.status))));
+    Effect::new(move |previous: Option<(u64, bool, Option<PaymentStatus>)>| {
+        let (session, cart, status) = shown.get();
+        match previous {
+            // A new shopper: nothing of the last one survives in the page's own state.
+            Some((was, ..)) if was != session => {
+                lang.set(Lang::En);
+                problem.set(None);
+                help.set(false);
+                forget_browser_storage();
+            }
+            // A basket or a payment appeared: whatever the last tap was refused
+            // is behind the shopper now (or that tap was taken, its answer lost).
+            Some((_, had_cart, had_status)) if (cart && !had_cart) || (status.is_some() && had_status.is_none()) => {
+                problem.set(None);
+            }
+            _ => {}
         }
-        current
-    });
-    // A basket or a payment appeared: whatever the last tap was refused is
-    // behind the shopper now (or that tap was taken, only its answer lost).
-    let arrived = Memo::new(move |_| state.with(|s| (s.cart.is_some(), s.payment.is_some())));
-    Effect::new(move |previous: Option<(bool, bool)>| {
-        let now = arrived.get();
-        if previous.is_some_and(|(cart, payment)| (now.0 && !cart) || (now.1 && !payment)) {
-            problem.set(None);
-        }
-        now
-    });
-    // A move on the shopper's phone counts as a touch: they are paying.
-    let payment_status = Memo::new(move |_| state.with(|s| s.payment.as_ref().map(|p| p.status)));
-    Effect::new(move |_| {
-        payment_status.track();
         kiosk.touched();
+        (session, cart, status)
     });
 
-    let paid = move || payment_status.get() == Some(PaymentStatus::Completed);
+    let paid = move || shown.with(|(_, _, status)| *status == Some(PaymentStatus::Completed));
     let occupied = move || state.with(|s| s.cart.is_some() || s.payment.is_some());
     let idle_left = Memo::new(move |_| {
         let now = clock.get()?;
@@ -236,15 +231,15 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
                     .then(|| {
                         view! {
                             <div class="kiosk-idle" role="alertdialog" aria-modal="true" aria-labelledby="kiosk-idle-heading">
-                                <h2 id="kiosk-idle-heading">{move || t(Text::StillThere)}</h2>
+                                <h2 id="kiosk-idle-heading">{t(Text::StillThere)}</h2>
                                 <p>
-                                    {move || t(Text::ClearsIn)} " "
+                                    {t(Text::ClearsIn)} " "
                                     <span class="kiosk-countdown">
                                         {move || idle_left.get().map(|s| format!("{s} s")).unwrap_or_default()}
                                     </span>
                                 </p>
                                 <button class="kiosk-button primary" on:click=move |_| kiosk.touched()>
-                                    {move || t(Text::StillHere)}
+                                    {t(Text::StillHere)}
                                 </button>
                             </div>
                         }

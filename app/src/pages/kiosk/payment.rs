@@ -37,24 +37,24 @@ pub fn pay_on_phone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView
     let updated = payment.updated_at.clone();
     view! {
         <section class="kiosk-screen" aria-labelledby="kiosk-heading">
-            <h1 id="kiosk-heading">{move || kiosk.t(heading)}</h1>
+            <h1 id="kiosk-heading">{kiosk.t(heading)}</h1>
             // ASCII only: `to_lowercase` would bring Unicode's case tables into the bundle.
             <p class=format!("kiosk-status status-{status:?}").to_ascii_lowercase() role="status">
                 <span class="kiosk-icon" aria-hidden="true">{icon}</span>
                 " "
-                {move || kiosk.t(words)}
+                {kiosk.t(words)}
             </p>
             {(status == PaymentStatus::Completed)
                 .then(|| {
                     view! {
                         <dl class="receipt kiosk-receipt">
-                            <dt>{move || kiosk.t(Text::Amount)}</dt>
-                            <dd>{move || kiosk.money(amount)}</dd>
-                            <dt>{move || kiosk.t(Text::Reference)}</dt>
+                            <dt>{kiosk.t(Text::Amount)}</dt>
+                            <dd>{kiosk.money(amount)}</dd>
+                            <dt>{kiosk.t(Text::Reference)}</dt>
                             <dd>{reference.clone()}</dd>
                         </dl>
                         <p class="kiosk-lead">
-                            {move || kiosk.t(Text::ResetsIn)} " "
+                            {kiosk.t(Text::ResetsIn)} " "
                             {move || {
                                 let left = kiosk
                                     .clock
@@ -74,14 +74,14 @@ pub fn pay_on_phone(kiosk: KioskScreen, payment: ScreenPayment) -> impl IntoView
                         <div class="kiosk-actions">
                             {call_form(kiosk, KioskTryAgain::PATH, "kiosk-button primary", Text::TryAgain, Vec::new())}
                             <button class="kiosk-button" on:click=move |_| kiosk.help.set(true)>
-                                {move || kiosk.t(Text::AskStaff)}
+                                {kiosk.t(Text::AskStaff)}
                             </button>
                         </div>
                         {move || {
                             kiosk
                                 .help
                                 .get()
-                                .then(|| view! { <p class="kiosk-lead" role="status">{move || kiosk.t(Text::StaffComing)}</p> })
+                                .then(|| view! { <p class="kiosk-lead" role="status">{kiosk.t(Text::StaffComing)}</p> })
                         }}
                     }
                 })}

@@ -111,7 +111,7 @@ impl KioskScreen {
 pub fn problem_line(kiosk: KioskScreen) -> impl IntoView {
     move || {
         kiosk.problem.get().map(|next| {
-            view! { <p class="problem kiosk-lead" role="alert">{move || shopper_words(kiosk.lang.get(), next)}</p> }
+            view! { <p class="problem kiosk-lead" role="alert">{shopper_words(kiosk.lang.get(), next)}</p> }
         })
     }
 }
@@ -151,7 +151,7 @@ pub fn call_form(
         >
             {hidden}
             <button type="submit" class=classes disabled=move || kiosk.busy.get()>
-                {move || kiosk.t(text)}
+                {kiosk.t(text)}
             </button>
         </form>
     }
