@@ -75,7 +75,7 @@ fn reload_if_no_longer_a_kiosk() {
 }
 
 /// The kiosk's screen as an island: everything on it follows the stream.
-/// Its taps post forms (`CallForm`) rather than call server functions: the
+/// Its taps post forms (`call_form`) rather than call server functions: the
 /// server-function client would be a third of the island's code.
 #[island(lazy)]
 fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
@@ -102,10 +102,9 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
         live.set(true);
     });
 
-    // What the screen shows: the shopper's session, whether a basket is
-    // up, and the payment's status. Any change counts as a touch (a basket
-    // scanned, a move on the shopper's phone: they are at it).
-    let shown = Memo::new(move |_| state.with(|s| (s.session, s.cart.is_some(), s.payment.as_ref().map(|p| p.status))));
+    // Where the shopper is (`KioskScreen::stage`). Any change counts as a
+    // touch (a basket scanned, a move on the shopper's phone: they are at it).
+    let shown = Memo::new(move |_| kiosk.stage());
     Effect::new(move |previous: Option<(u64, bool, Option<PaymentStatus>)>| {
         let (session, cart, status) = shown.get();
         match previous {
@@ -128,7 +127,7 @@ fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
     });
 
     let paid = move || shown.with(|(_, _, status)| *status == Some(PaymentStatus::Completed));
-    let occupied = move || state.with(|s| s.cart.is_some() || s.payment.is_some());
+    let occupied = move || shown.with(|(_, cart, status)| *cart || status.is_some());
     let idle_left = Memo::new(move |_| {
         let now = clock.get()?;
         if !occupied() || paid() {

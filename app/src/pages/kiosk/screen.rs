@@ -4,6 +4,7 @@ use super::words::{shopper_words, tr, Text};
 use crate::browser::{now, post_form};
 use crate::i18n::Lang;
 use crate::kiosk::{NextStep, ResetReason, ScreenState};
+use crate::model::PaymentStatus;
 use leptos::prelude::*;
 
 /// The screen's state; all signals, so it is `Copy` into every view.
@@ -84,10 +85,10 @@ impl KioskScreen {
         vec![("session", session.to_string()), ("reason", reason.name().to_string())]
     }
 
-    /// Where the shopper is: their session, and whether a basket and a
-    /// payment are on screen. A tap that succeeds moves it on.
-    pub fn stage(self) -> (u64, bool, bool) {
-        self.state.with(|s| (s.session, s.cart.is_some(), s.payment.is_some()))
+    /// Where the shopper is: their session, whether a basket is up, and
+    /// the payment's status. A tap that succeeds moves it on.
+    pub fn stage(self) -> (u64, bool, Option<PaymentStatus>) {
+        self.state.with(|s| (s.session, s.cart.is_some(), s.payment.as_ref().map(|p| p.status)))
     }
 
     /// The shopper touched the screen (or paid on their phone) just now.
