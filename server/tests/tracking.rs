@@ -98,10 +98,16 @@ async fn forged_and_duplicated_callbacks_change_nothing() {
     let cart = cart();
     let started = kassa.service.start(request("attempt-forge", None, &cart)).await.unwrap();
     let id = started.view.id.clone();
+    // The tracker's first read, then the one the "open" callback asks for;
+    // the next poll is 10 s away, so no read after this is the tracker's.
+    eventually("the first read", || async { (kassa.service.klarna_reads() >= 1).then_some(()) }).await;
     klarna.act(&klarna.only_session_id(), "open").await;
     let path = kassa.first_callback_path().await;
-    eventually("in progress", || async { (status_of(&kassa, &id).await == PaymentStatus::InProgress).then_some(()) })
-        .await;
+    eventually("in progress after both reads", || async {
+        let read_twice = kassa.service.klarna_reads() >= 2;
+        (read_twice && status_of(&kassa, &id).await == PaymentStatus::InProgress).then_some(())
+    })
+    .await;
     let http = reqwest::Client::new();
     let post = |path: String, event: &'static str| {
         let http = http.clone();
