@@ -1,16 +1,24 @@
 use crate::i18n::{tr, Lang, Word};
-use crate::server_fns::language::set_language;
-#[cfg(feature = "ssr")]
 use crate::server_fns::language::SetLanguage;
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 
 /// The language picker: switches at once and is remembered on this device.
+/// The choice is posted as the plain form below would post it: only whether
+/// the cookie was set matters, which needs none of the server-function
+/// client's code in the island.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
     let lang = use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En));
-    let remember = Action::new(|lang: &Lang| set_language(*lang));
+    let remember = move |chosen: Lang| {
+        leptos::task::spawn_local(async move {
+            let answer = crate::browser::post_form(SetLanguage::PATH, &[("lang", chosen.code())]).await;
+            if !answer.accepted() {
+                // The screen has switched; only the next visit forgets it.
+                leptos::logging::warn!("the language was not remembered ({}): {}", answer.status, answer.body);
+            }
+        });
+    };
     view! {
         <label class="field lang-picker">
             <span>{move || tr(lang.get(), Word::Language)}</span>
@@ -18,7 +26,7 @@ pub fn LanguagePicker() -> impl IntoView {
                 on:change=move |ev| {
                     if let Some(chosen) = Lang::from_code(&event_target_value(&ev)) {
                         lang.set(chosen);
-                        remember.dispatch(chosen);
+                        remember(chosen);
                     }
                 }
                 prop:value=move || lang.get().code()

@@ -22,9 +22,10 @@ use crate::browser::load_page;
 use crate::components::Problem;
 use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
 use crate::model::PaymentView;
-use crate::server_fns::seller::{cancel_payment, seller_store};
+use crate::server_fns::seller::{cancel_payment, SellerStore};
 use crate::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use std::future::Future;
 
 /// A seller screen once `load` has its data, in the associate's language.
@@ -63,7 +64,9 @@ fn seller_screen<T: Send + 'static>(
 /// 502 during a restart) the stream keeps trying.
 fn sign_in_again_if_signed_out() {
     leptos::task::spawn_local(async {
-        if let Err(AppError::SignInRequired) = seller_store().await {
+        // Asked as a plain post: only "signed out" (401) matters here, which
+        // needs none of the server-function client's code in the island.
+        if crate::browser::post_form(SellerStore::PATH, &[]).await.status == 401 {
             load_page("/seller/sign-in");
         }
     });
