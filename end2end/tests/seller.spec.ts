@@ -1,3 +1,4 @@
+import type { Route } from "@playwright/test";
 import { expect, test } from "./support/test";
 import { KassaApi } from "./pages/kassa-api";
 import { KlarnaSimulator } from "./pages/klarna-simulator";
@@ -79,6 +80,47 @@ test.describe("seller view on a tablet", () => {
     await seller.unitPrice.fill("49");
     await expect(seller.unitPrice).toHaveAttribute("aria-invalid", "false");
     await expect(seller.total).toHaveText("Total 49,00\u00a0kr (tax 9,80\u00a0kr)");
+  });
+
+  test("the till's first load leaves out the payment's code, which arrives while the cart is typed", async ({
+    page,
+  }) => {
+    const fetched: string[] = [];
+    page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+    const seller = new SellerPage(page);
+    await seller.goto();
+    expect(fetched.filter((path) => path.includes("/split_till_sale"))).toEqual([]);
+    expect(fetched.filter((path) => path.includes("/split_till_loader_"))).not.toEqual([]);
+
+    const saleCode = page.waitForRequest(/\/split_till_sale[^/]*\.wasm$/);
+    await seller.unitPrice.fill("5");
+    await saleCode;
+    await seller.enterSale("Pen", "5");
+    await seller.start();
+    await expect(seller.status).toHaveText("Waiting for the shopper to open the link");
+    await seller.cancel();
+    await expect(seller.status).toHaveText("Cancelled: the link no longer works");
+  });
+
+  test("code that does not arrive over the store's network is an error the till shows, and the next tap loads it", async ({
+    page,
+  }) => {
+    const seller = new SellerPage(page);
+    await seller.goto();
+    // Starting a payment: nothing is started, and Start payment tries again.
+    // (The proxy's answer while the network behind it is down.)
+    const refuse = (route: Route) => route.fulfill({ status: 503, body: "Service Unavailable" });
+    await page.route(/\/split_till_sale[^/]*\.wasm$/, refuse);
+    await seller.enterSale("Scarf", "199");
+    await seller.start();
+    await expect(seller.problem).toHaveText("Could not reach Kassa. Check the network and try again.");
+    await expect(seller.startButton).toBeEnabled();
+    await page.unroute(/\/split_till_sale[^/]*\.wasm$/);
+    await seller.start();
+    await expect(seller.status).toHaveText("Waiting for the shopper to open the link");
+    await expect(seller.problem).toBeHidden();
+    await seller.cancel();
+    await expect(seller.status).toHaveText("Cancelled: the link no longer works");
   });
 
   test("the till is rendered on the server and loads the wasm bundle", async ({ page }) => {

@@ -3,16 +3,17 @@
 
 use super::cart::CartForm;
 use super::line_fields::{tax_rates, LineFields};
-use super::payment::PaymentPanel;
+use super::payment::on_demand::{self, SaleCode};
+use super::seller_screen;
 use super::sign_out::SignOut;
-use super::{live, seller_screen};
 use crate::browser::new_attempt_key;
 use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
-use crate::server_fns::seller::{seller_store, start_payment};
+use crate::server_fns::seller::seller_store;
 use crate::AppError;
 use domain::FieldErrors;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 #[component]
@@ -24,7 +25,9 @@ pub fn SellerPage() -> impl IntoView {
 
 /// The till's island: all of it is live. Its props come to the browser in
 /// the page (serialized), and the language is provided here because an
-/// island sees no context from the server-rendered page around it.
+/// island sees no context from the server-rendered page around it. Starting
+/// a payment and the panel that follows it come from chunks loaded on demand
+/// ([`on_demand`]).
 #[island(lazy)]
 fn Till(store: StoreSummary) -> impl IntoView {
     provide_lang(store.lang);
@@ -40,9 +43,15 @@ fn Till(store: StoreSummary) -> impl IntoView {
     // server never starts a second payment for the same attempt.
     let attempt_key = StoredValue::new(None::<String>);
 
+    // The sale's code (`on_demand`), once it has loaded.
+    let sale = RwSignal::new(None::<SaleCode>);
     let start = Action::new(move |(key, cart): &(String, domain::CartInput)| {
         let (key, cart) = (key.clone(), cart.clone());
-        async move { start_payment(key, cart).await }
+        async move {
+            let code = on_demand::sale_code().await?;
+            sale.set(Some(code));
+            code.start(key, cart).await
+        }
     });
     Effect::new(move |_| match start.value().get() {
         Some(Ok(view)) => {
@@ -63,7 +72,6 @@ fn Till(store: StoreSummary) -> impl IntoView {
     // unlocks it.
     let busy = move || start.pending().get() || status.get().is_some();
     let connected = RwSignal::new(true);
-    live::follow_while_open(payment, connected);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -80,12 +88,18 @@ fn Till(store: StoreSummary) -> impl IntoView {
             Err(found) => errors.set(found),
         }
     };
-    // Editing the cart makes it a new attempt.
+    // Editing the cart makes it a new attempt; the first edit also fetches
+    // the code that starting a payment needs.
+    let preloaded = StoredValue::new(false);
     let edited = move || {
+        if !preloaded.get_value() {
+            preloaded.set_value(true);
+            on_demand::preload();
+        }
         attempt_key.set_value(None);
         errors.set(FieldErrors::default());
     };
-    let new_sale = move |_| {
+    let new_sale = Callback::new(move |()| {
         // After a paid sale the cart is done; after a failed one it is kept
         // so the associate can start again at once.
         if status.get_untracked() == Some(PaymentStatus::Completed) {
@@ -95,7 +109,8 @@ fn Till(store: StoreSummary) -> impl IntoView {
         problem.set(None);
         attempt_key.set_value(None);
         start.value().set(None);
-    };
+    });
+    let panel = panel_beside_cart(sale, payment, store.clone(), connected, new_sale);
 
     let money = store.money_language.clone();
     let total = move || {
@@ -156,8 +171,33 @@ fn Till(store: StoreSummary) -> impl IntoView {
                     </fieldset>
                     <MaybeProblem error=problem/>
                 </form>
-                <PaymentPanel payment store=store.clone() connected new_attempt_key new_sale/>
+                {panel}
             </div>
         </main>
+    }
+}
+
+/// Beside the cart: a hint until a payment starts, then the payment panel.
+/// A payment is only ever there once the sale's code started it, so the
+/// panel is built at once, from that code.
+fn panel_beside_cart(
+    sale: RwSignal<Option<SaleCode>>,
+    payment: RwSignal<Option<PaymentView>>,
+    store: StoreSummary,
+    connected: RwSignal<bool>,
+    new_sale: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |word: Word| tr(lang.get(), word);
+    // Only whether there is a payment: its updates must not rebuild the panel.
+    let shown = Memo::new(move |_| payment.with(Option::is_some));
+    let store = StoredValue::new(store);
+    move || match sale.get().filter(|_| shown.get()) {
+        Some(code) => Either::Right(untrack(|| code.panel(payment, store.get_value(), connected, new_sale))),
+        None => Either::Left(view! {
+            <section class="payment" aria-label=move || t(Word::Payment)>
+                <p class="hint">{move || t(Word::Hint)}</p>
+            </section>
+        }),
     }
 }

@@ -4,6 +4,7 @@
 
 mod controls;
 mod countdown;
+pub mod on_demand;
 mod outcome;
 mod send_link;
 
@@ -18,7 +19,7 @@ use outcome::Outcome;
 use send_link::LinkFallbacks;
 
 #[component]
-pub fn PaymentPanel(
+fn PaymentPanel(
     payment: RwSignal<Option<PaymentView>>,
     store: StoreSummary,
     /// Whether the live status stream is up.
