@@ -12,5 +12,5 @@ pub use connection_lost::ConnectionLost;
 #[cfg(feature = "ssr")]
 pub use language_picker::LanguageForm;
 pub use language_picker::LanguagePicker;
-pub use page_title::PageTitle;
+pub use page_title::follow_page_title;
 pub use problem::{MaybeProblem, Problem};

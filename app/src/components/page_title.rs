@@ -1,12 +1,10 @@
 use crate::i18n::{tr, use_lang, Word};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
-/// The page title in the screen's language. The server renders it once
-/// (reading the language then: `<Title>` is rendered after this scope may be
-/// gone); in the browser it follows language switches.
-#[component]
-pub fn PageTitle(word: Word) -> impl IntoView {
+/// Keeps the document's title in the screen's language as the associate
+/// switches it. The server renders the first title, outside the island
+/// (`seller_screen`), so the island carries no `leptos_meta` code.
+pub fn follow_page_title(word: Word) {
     let lang = use_lang();
     Effect::new(move |_| {
         let title = tr(lang.get(), word);
@@ -14,5 +12,4 @@ pub fn PageTitle(word: Word) -> impl IntoView {
             document.set_title(title);
         }
     });
-    view! { <Title text=tr(lang.get_untracked(), word)/> }
 }

@@ -372,13 +372,22 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             );
             return fill(text, &[("id", error_id)]);
         }
-        AppError::Transport(_) => [
+        AppError::Transport(_) => return unreachable(lang).to_string(),
+    };
+    pick(lang, text).to_string()
+}
+
+/// Kassa could not be reached ([`AppError::Transport`]), on its own: a till
+/// whose code for errors has not loaded yet can still say it.
+pub fn unreachable(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        [
             "Could not reach Kassa. Check the network and try again.",
             "Kassa gick inte att nå. Kontrollera nätverket och försök igen.",
             "Kassa ist nicht erreichbar. Netzwerk prüfen und erneut versuchen.",
         ],
-    };
-    pick(lang, text).to_string()
+    )
 }
 
 #[cfg(test)]

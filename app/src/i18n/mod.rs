@@ -5,7 +5,7 @@
 mod errors;
 mod seller;
 
-pub use errors::{app_error, field_problem, problem, status};
+pub use errors::{app_error, field_problem, problem, status, unreachable};
 pub use seller::{tr, Word};
 
 use leptos::prelude::*;

@@ -6,7 +6,7 @@ use super::refund::RefundPanel;
 use super::sign_out::SignOut;
 use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
 use crate::browser::{Live, LiveStream};
-use crate::components::{ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem, PageTitle};
+use crate::components::{follow_page_title, ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, FOUND_LIMIT, TODAYS_LIST_LIMIT};
 use crate::server_fns::seller::{find_payments, seller_store, todays_payments};
@@ -23,6 +23,7 @@ pub fn PaymentsPage() -> impl IntoView {
     seller_screen(
         load,
         "seller",
+        Word::TitlePayments,
         |(store, _)| store.lang,
         |(store, today)| view! { <TodaysPayments store today/> }.into_any(),
     )
@@ -33,10 +34,10 @@ pub fn PaymentsPage() -> impl IntoView {
 #[island(lazy)]
 fn TodaysPayments(store: StoreSummary, today: TodaysList) -> impl IntoView {
     provide_lang(store.lang);
+    follow_page_title(Word::TitlePayments);
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     view! {
-        <PageTitle word=Word::TitlePayments/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{move || t(Word::TodaysPayments)}</h1>

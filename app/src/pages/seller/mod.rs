@@ -28,7 +28,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use std::future::Future;
 
-/// A seller screen once `load` has its data, in the associate's language.
+/// A seller screen once `load` has its data, in the associate's language
+/// and titled `title` in it.
 /// Without a session it goes to sign-in; a failure shows in place of the
 /// screen, in `<main class={main_class}>`. Rendered on the server only (the
 /// screen's island gets what it needs as props), so the data is loaded
@@ -37,6 +38,7 @@ use std::future::Future;
 fn seller_screen<T: Send + 'static>(
     load: impl Future<Output = Result<T, AppError>> + Send + 'static,
     main_class: &'static str,
+    title: Word,
     lang_of: fn(&T) -> Lang,
     screen: fn(T) -> AnyView,
 ) -> impl IntoView {
@@ -45,8 +47,13 @@ fn seller_screen<T: Send + 'static>(
             {Suspend::new(async move {
                 match load.await {
                     Ok(data) => {
-                        provide_lang(lang_of(&data));
-                        screen(data)
+                        let lang = lang_of(&data);
+                        provide_lang(lang);
+                        view! {
+                            <leptos_meta::Title text=tr(lang, title)/>
+                            {screen(data)}
+                        }
+                            .into_any()
                     }
                     Err(AppError::SignInRequired) => {
                         view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()

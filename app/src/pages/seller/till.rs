@@ -7,7 +7,7 @@ use super::payment::on_demand::{self, SaleCode};
 use super::seller_screen;
 use super::sign_out::SignOut;
 use crate::browser::new_attempt_key;
-use crate::components::{LanguagePicker, MaybeProblem, PageTitle};
+use crate::components::{follow_page_title, LanguagePicker};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
 use crate::server_fns::seller::seller_store;
@@ -20,7 +20,13 @@ use leptos::prelude::*;
 pub fn SellerPage() -> impl IntoView {
     // The route renders whole before its first byte (`SsrMode::Async`), so
     // SSR can answer "sign in first" with a redirect, in the associate's language.
-    seller_screen(seller_store(), "seller", |store| store.lang, |store| view! { <Till store/> }.into_any())
+    seller_screen(
+        seller_store(),
+        "seller",
+        Word::TitleTill,
+        |store| store.lang,
+        |store| view! { <Till store/> }.into_any(),
+    )
 }
 
 /// The till's island: all of it is live. Its props come to the browser in
@@ -31,6 +37,7 @@ pub fn SellerPage() -> impl IntoView {
 #[island(lazy)]
 fn Till(store: StoreSummary) -> impl IntoView {
     provide_lang(store.lang);
+    follow_page_title(Word::TitleTill);
     let lang = use_lang();
     let t = move |word: Word| tr(lang.get(), word);
     let currency = store.currency;
@@ -126,7 +133,6 @@ fn Till(store: StoreSummary) -> impl IntoView {
     };
 
     view! {
-        <PageTitle word=Word::TitleTill/>
         <main class="seller" lang=move || lang.get().code()>
             <header class="store-bar">
                 <h1>{store.name.clone()}</h1>
@@ -169,7 +175,7 @@ fn Till(store: StoreSummary) -> impl IntoView {
                             {move || if start.pending().get() { t(Word::Starting) } else { t(Word::StartPayment) }}
                         </button>
                     </fieldset>
-                    <MaybeProblem error=problem/>
+                    {start_problem(sale, problem)}
                 </form>
                 {panel}
             </div>
@@ -198,6 +204,21 @@ fn panel_beside_cart(
             <section class="payment" aria-label=move || t(Word::Payment)>
                 <p class="hint">{move || t(Word::Hint)}</p>
             </section>
+        }),
+    }
+}
+
+/// Why starting the payment failed. Worded by the sale's code once it has
+/// loaded (any refusal comes from it); until then the only failure there can
+/// be is that the code itself did not arrive.
+fn start_problem(sale: RwSignal<Option<SaleCode>>, problem: RwSignal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    move || match sale.get() {
+        Some(code) => Either::Left(untrack(|| code.problem(problem))),
+        None => Either::Right(move || {
+            problem.with(Option::is_some).then(|| {
+                view! { <p class="problem" role="alert">{move || i18n::unreachable(lang.get())}</p> }
+            })
         }),
     }
 }

@@ -1,5 +1,6 @@
 //! The till's code for a sale under way, in wasm chunks of their own: the
-//! server-function client that starts a payment, and the payment panel. A
+//! server-function client that starts a payment, the payment panel and the
+//! wording of a refusal. A
 //! till opened for the day downloads only the cart form; this code loads
 //! once the associate starts typing a cart ([`preload`]), or at the latest
 //! on Start payment ([`sale_code`]).
@@ -14,6 +15,7 @@
 
 use super::PaymentPanel;
 use crate::browser::new_attempt_key;
+use crate::components::MaybeProblem;
 use crate::model::{PaymentView, StoreSummary};
 use crate::AppError;
 use domain::CartInput;
@@ -30,6 +32,7 @@ type Panel = fn(RwSignal<Option<PaymentView>>, StoreSummary, RwSignal<bool>, Cal
 pub struct SaleCode {
     start: fn(String, CartInput) -> Starting,
     panel: Panel,
+    problem: fn(RwSignal<Option<AppError>>) -> AnyView,
 }
 
 impl SaleCode {
@@ -47,6 +50,11 @@ impl SaleCode {
         new_sale: Callback<()>,
     ) -> AnyView {
         (self.panel)(payment, store, connected, new_sale)
+    }
+
+    /// Why the last start failed, while there is a reason, in the screen's language.
+    pub fn problem(self, problem: RwSignal<Option<AppError>>) -> AnyView {
+        (self.problem)(problem)
     }
 }
 
@@ -67,7 +75,11 @@ impl From<NotLoaded> for AppError {
 
 #[wasm_split(till_sale, wasm_split_path = ::leptos::wasm_split, preload(preload_sale), fallible)]
 fn load_sale_code() -> Result<SaleCode, NotLoaded> {
-    Ok(SaleCode { start: |key, cart| Box::pin(crate::server_fns::seller::start_payment(key, cart)), panel })
+    Ok(SaleCode {
+        start: |key, cart| Box::pin(crate::server_fns::seller::start_payment(key, cart)),
+        panel,
+        problem: |problem| view! { <MaybeProblem error=problem/> }.into_any(),
+    })
 }
 
 /// The sale's code, loaded on the first call (a failed load is tried again
