@@ -1,17 +1,17 @@
 //! The till's code for a sale under way, in wasm chunks of their own: the
 //! server-function client that starts a payment, the payment panel and the
-//! wording of a refusal. A
-//! till opened for the day downloads only the cart form; this code loads
-//! once the associate starts typing a cart ([`preload`]), or at the latest
-//! on Start payment ([`sale_code`]).
+//! wording of a refusal. A till opened for the day downloads only the cart
+//! form; this code loads once the associate starts typing a cart
+//! ([`preload`]), or at the latest on Start payment ([`sale_code`]).
 //!
-//! One split point hands out both as plain function pointers: a payment is
-//! only ever shown after this code started it, so the panel never waits for
-//! a load of its own (and each further split point would multiply the small
-//! chunks wasm-split makes of the code the islands share). Split with
-//! `fallible`, unlike Leptos's `#[lazy]`: code that fails to arrive over
-//! store Wi-Fi is an error the till shows, and the next tap loads it again,
-//! not a panic that would stop the whole island.
+//! One split point hands out all three as plain function pointers: a
+//! payment or a refusal is only ever shown after this code started the
+//! payment, so neither waits for a load of its own (and each further split
+//! point would multiply the small chunks wasm-split makes of the code the
+//! islands share; this one already costs the kiosk about 5 KB that way).
+//! Split with `fallible`, unlike Leptos's `#[lazy]`: code that fails to
+//! arrive over store Wi-Fi is an error the till shows, and the next tap
+//! loads it again, not a panic that would stop the whole island.
 
 use super::PaymentPanel;
 use crate::browser::new_attempt_key;
