@@ -56,7 +56,10 @@ fn Till(store: StoreSummary) -> impl IntoView {
         let (key, cart) = (key.clone(), cart.clone());
         async move {
             let code = on_demand::sale_code().await?;
-            sale.set(Some(code));
+            // Once: each set would rebuild what is built from it.
+            if sale.with_untracked(Option::is_none) {
+                sale.set(Some(code));
+            }
             code.start(key, cart).await
         }
     });
