@@ -12,7 +12,7 @@ pub use attempt_key::new_attempt_key;
 pub use clock::{now, parse_time, ticking_clock};
 pub use events::{Live, LiveStream};
 pub use form_value::bind_value;
-pub use post::post_form;
+pub use post::{load_page_if_answered, post_form};
 pub use storage::forget_browser_storage;
 
 /// A full page load of `url` (so the next page starts with new cookies).

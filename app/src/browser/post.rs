@@ -45,3 +45,14 @@ pub async fn post_form(url: &str, fields: &[(&str, &str)]) -> Answer {
     };
     Answer { status: response.status(), body }
 }
+
+/// After a live stream was refused: posts to `check` and, if the server
+/// answers `status` (signed out, no longer a kiosk), loads `page`; any other
+/// answer (a proxy's 502 during a restart) leaves the stream to keep trying.
+pub fn load_page_if_answered(check: &'static str, status: u16, page: &'static str) {
+    leptos::task::spawn_local(async move {
+        if post_form(check, &[]).await.status == status {
+            super::load_page(page);
+        }
+    });
+}

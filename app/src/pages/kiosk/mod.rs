@@ -7,7 +7,7 @@ mod payment;
 mod screen;
 mod words;
 
-use crate::browser::{forget_browser_storage, load_page, now, post_form, LiveStream};
+use crate::browser::{forget_browser_storage, load_page_if_answered, now, LiveStream};
 use crate::i18n::Lang;
 use crate::kiosk::{KioskView, NextStep, ResetReason, ScreenState};
 use crate::model::PaymentStatus;
@@ -67,11 +67,7 @@ fn refused_tap() -> Option<NextStep> {
 /// The stream was refused: if this screen is no longer an enrolled kiosk, the
 /// page itself says so (and how to enrol again); otherwise keep trying.
 fn reload_if_no_longer_a_kiosk() {
-    leptos::task::spawn_local(async {
-        if post_form(KioskState::PATH, &[]).await.status == 403 {
-            load_page("/kiosk");
-        }
-    });
+    load_page_if_answered(KioskState::PATH, 403, "/kiosk");
 }
 
 /// The kiosk's screen as an island: everything on it follows the stream.

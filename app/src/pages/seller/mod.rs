@@ -18,7 +18,6 @@ pub use list::PaymentsPage;
 pub use sign_in::sign_in_document;
 pub use till::SellerPage;
 
-use crate::browser::load_page;
 use crate::components::Problem;
 use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
 use crate::model::PaymentView;
@@ -67,16 +66,9 @@ fn seller_screen<T: Send + 'static>(
 
 /// A live stream was refused: if that is because the session ended (signed
 /// out on another tab, a new password, the session expired), go to sign-in
-/// rather than show a screen that will never update; otherwise (a proxy's
-/// 502 during a restart) the stream keeps trying.
+/// rather than show a screen that will never update.
 fn sign_in_again_if_signed_out() {
-    leptos::task::spawn_local(async {
-        // Asked as a plain post: only "signed out" (401) matters here, which
-        // needs none of the server-function client's code in the island.
-        if crate::browser::post_form(SellerStore::PATH, &[]).await.status == 401 {
-            load_page("/seller/sign-in");
-        }
-    });
+    crate::browser::load_page_if_answered(SellerStore::PATH, 401, "/seller/sign-in");
 }
 
 /// Cancels a payment at Klarna (its link stops working). The payment as the

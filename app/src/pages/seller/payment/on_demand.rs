@@ -58,23 +58,15 @@ impl SaleCode {
     }
 }
 
-/// The code did not arrive.
-pub struct NotLoaded;
-
-impl From<SplitLoaderError> for NotLoaded {
-    fn from(_: SplitLoaderError) -> NotLoaded {
-        NotLoaded
-    }
-}
-
-impl From<NotLoaded> for AppError {
-    fn from(_: NotLoaded) -> AppError {
+/// The code did not arrive: to the associate, Kassa could not be reached.
+impl From<SplitLoaderError> for AppError {
+    fn from(_: SplitLoaderError) -> AppError {
         AppError::Transport("the till's payment code did not load".into())
     }
 }
 
 #[wasm_split(till_sale, wasm_split_path = ::leptos::wasm_split, preload(preload_sale), fallible)]
-fn load_sale_code() -> Result<SaleCode, NotLoaded> {
+fn load_sale_code() -> Result<SaleCode, AppError> {
     Ok(SaleCode {
         start: |key, cart| Box::pin(crate::server_fns::seller::start_payment(key, cart)),
         panel,
@@ -84,7 +76,7 @@ fn load_sale_code() -> Result<SaleCode, NotLoaded> {
 
 /// The sale's code, loaded on the first call (a failed load is tried again
 /// on the next).
-pub async fn sale_code() -> Result<SaleCode, NotLoaded> {
+pub async fn sale_code() -> Result<SaleCode, AppError> {
     load_sale_code().await
 }
 
