@@ -62,13 +62,17 @@ export default defineConfig({
       },
     },
   ],
-  // `npx playwright test` alone starts the built server; under
-  // `cargo leptos end-to-end` (NO_WEBSERVER=1) cargo-leptos runs it.
+  // The suite starts the built server (scripts/e2e.sh builds both bundles
+  // first; KASSA_E2E_PROFILE names the build, debug unless told), and shows
+  // its output, which scripts/e2e.sh searches for panics. A Kassa already
+  // running at the address is used as it is.
   webServer: process.env.NO_WEBSERVER
     ? undefined
     : {
-        command: "cd .. && ./target/debug/kassa",
+        command: `cd .. && ./target/${process.env.KASSA_E2E_PROFILE ?? "debug"}/kassa`,
         url: baseURL,
         reuseExistingServer: true,
+        stdout: "pipe",
+        stderr: "pipe",
       },
 });

@@ -7,6 +7,11 @@
 //! provides as context, so the app never imports the server crate.
 
 #![recursion_limit = "256"]
+// A browser bundle of some screens (features `seller`, `kiosk`) leaves the
+// helpers only the other screens use idle. The server build has every
+// screen, and so does the wasm check of both bundles at once: those still
+// report real dead code.
+#![cfg_attr(not(any(feature = "ssr", all(feature = "seller", feature = "kiosk"))), allow(dead_code, unused_imports))]
 
 mod browser;
 mod components;
@@ -24,19 +29,27 @@ pub mod response_hints;
 pub mod server_fns;
 pub mod shop;
 
+#[cfg(feature = "ssr")]
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos_meta::{provide_meta_context, Title};
+#[cfg(feature = "ssr")]
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
 
-pub use document::{shell, PageFiles};
+#[cfg(feature = "ssr")]
+pub use document::shell;
+pub use document::{Bundle, PageFiles};
 pub use error::AppError;
 pub use pages::SIGN_IN_PATH;
 #[cfg(feature = "ssr")]
 pub use pages::{shop_document, shop_result_document, sign_in_document};
 
+/// The routes, rendered on the server only: a browser bundle carries
+/// islands, not pages.
+#[cfg(feature = "ssr")]
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -55,4 +68,14 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// A bundle's start: the page's start script calls it, then each island's
+/// own function. Exported from here for both bundles (`frontend`,
+/// `kiosk-frontend`), which only link this crate.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
 }

@@ -1,5 +1,6 @@
 import { expect, test } from "./support/test";
 import type { APIRequestContext } from "@playwright/test";
+import { KioskPage } from "./pages/kiosk-page";
 import { SellerPage } from "./pages/seller-page";
 
 /** The bundle's entry files, as an app page names them (their names carry hashes). */
@@ -110,7 +111,7 @@ test("the till fetches its view's code together with the bundle, each file once"
   const cached = new Set<string>();
   cdp.on("Network.requestWillBeSent", (event) => {
     const path = new URL(event.request.url).pathname;
-    if (path.startsWith("/pkg/")) sent.set(event.requestId, { path, at: event.timestamp });
+    if (/^(\/kiosk-bundle)?\/pkg\//.test(path)) sent.set(event.requestId, { path, at: event.timestamp });
   });
   cdp.on("Network.loadingFinished", (event) => arrived.set(event.requestId, event.timestamp));
   cdp.on("Network.requestServedFromCache", (event) => cached.add(event.requestId));
@@ -122,6 +123,7 @@ test("the till fetches its view's code together with the bundle, each file once"
   const overNetwork = [...sent].filter(([id]) => !cached.has(id)).map(([, request]) => request.path);
   expect(overNetwork.filter((path) => path.includes("split_till_loader_")), "the till's own chunk").toHaveLength(1);
   expect(overNetwork.length, `no file came twice: ${overNetwork.join(", ")}`).toBe(new Set(overNetwork).size);
+  expect(overNetwork.filter((path) => path.startsWith("/kiosk-bundle/")), "none of the kiosk's code").toEqual([]);
   const [bundleId] = [...sent].find(([, request]) => /^\/pkg\/kassa[^/]*\.wasm$/.test(request.path)) ?? [];
   const bundleArrived = arrived.get(bundleId!);
   expect(bundleArrived, "the bundle's wasm arrived").toBeDefined();
@@ -132,6 +134,21 @@ test("the till fetches its view's code together with the bundle, each file once"
   }
   expect(firstAsked.size, "the till's chunks").toBeGreaterThan(1);
   for (const [path, at] of firstAsked) expect(at, `${path} asked for before the bundle arrived`).toBeLessThan(bundleArrived!);
+});
+
+// The kiosk screen is a bundle of its own: a self-checkout screen loads none
+// of the seller's code, words or chunks; only the site's stylesheet is shared.
+test("a kiosk loads its own bundle and none of the seller's code", async ({ page }) => {
+  const loaded: string[] = [];
+  page.on("requestfinished", (request) => loaded.push(new URL(request.url()).pathname));
+  await new KioskPage(page).enrol(); // which waits for the screen to hydrate
+  const code = loaded.filter((path) => /\.(wasm|js)$/.test(path));
+  expect(code.filter((path) => /^\/kiosk-bundle\/pkg\/split_kiosk_loader_[^/]+\.wasm$/.test(path)), "the kiosk's island").not.toEqual([]);
+  expect(code.filter((path) => /^\/kiosk-bundle\/pkg\/kiosk\.[^/]+\.wasm$/.test(path)), "the kiosk's bundle").toHaveLength(1);
+  expect(code.filter((path) => !path.startsWith("/kiosk-bundle/pkg/")), "the seller's code").toEqual([]);
+  expect(loaded.filter((path) => path.endsWith(".css")), "the site's stylesheet").toEqual([
+    expect.stringMatching(/^\/pkg\/kassa\.[^/]+\.css$|^\/pkg\/kassa\.css$/),
+  ]);
 });
 
 // A browser that reports no paints (or a tab opened in the background,

@@ -13,4 +13,6 @@ pub use connection_lost::ConnectionLost;
 pub use language_picker::LanguageForm;
 pub use language_picker::LanguagePicker;
 pub use page_title::follow_page_title;
-pub use problem::{MaybeProblem, Problem};
+pub use problem::MaybeProblem;
+#[cfg(feature = "ssr")]
+pub use problem::Problem;

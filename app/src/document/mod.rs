@@ -1,8 +1,11 @@
 //! The HTML document around every app page, and how it starts the app's
 //! code in the browser; and the document around a page that runs no script.
 
+#[cfg(feature = "ssr")]
 use crate::App;
+#[cfg(feature = "ssr")]
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos_meta::MetaTags;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,28 +15,34 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageFiles {
     pub stylesheet: String,
-    /// The start script (below) naming the bundle's JavaScript module
-    /// (wasm-bindgen's glue), its wasm and each island's chunks: written
+    /// The start script (below) naming each bundle's JavaScript module
+    /// (wasm-bindgen's glue), its wasm and its islands' chunks: written
     /// once, not at every render (and shared, not copied, by every render).
     start: Arc<str>,
 }
 
+/// One browser bundle (a cargo-leptos project's build): its JavaScript
+/// module, its wasm, and the chunks of each island it carries
+/// (`cargo leptos --split`), by the island's name.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Bundle {
+    pub script: String,
+    pub wasm: String,
+    pub islands: BTreeMap<String, Vec<String>>,
+}
+
 impl PageFiles {
-    /// `islands`: the addresses of each island's chunks (`cargo leptos --split`).
-    pub fn new(
-        stylesheet: String,
-        script: &str,
-        wasm: &str,
-        islands: impl IntoIterator<Item = (String, Vec<String>)>,
-    ) -> PageFiles {
-        let islands: BTreeMap<String, Vec<String>> = islands.into_iter().collect();
-        let islands = serde_json::to_string(&islands).expect("names and addresses serialize");
-        let start = format!("{}({script:?}, {wasm:?}, {islands});", include_str!("start_after_paint.js").trim_end());
+    /// `bundles`: the first also starts islands no bundle names (a build
+    /// without a split manifest).
+    pub fn new(stylesheet: String, bundles: &[Bundle]) -> PageFiles {
+        let bundles = serde_json::to_string(bundles).expect("names and addresses serialize");
+        let start = format!("{}({bundles});", include_str!("start_after_paint.js").trim_end());
         PageFiles { stylesheet, start: start.into() }
     }
 }
 
 /// The document around every app page.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
     let PageFiles { stylesheet, start } = files;
     view! {
@@ -64,6 +73,7 @@ pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
 /// so on a slow link some 200-300 KB of wasm would delay a page that needs
 /// none of it to be read or used. Without the manifest in context Leptos
 /// adds no chunk preloads either.
+#[cfg(feature = "ssr")]
 #[component]
 fn StartAfterFirstPaint(start: Arc<str>) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
@@ -100,28 +110,29 @@ pub fn scriptless_document(
 
 #[cfg(test)]
 mod tests {
-    use super::PageFiles;
+    use super::{Bundle, PageFiles};
 
     #[test]
-    fn the_start_script_names_each_islands_chunks_by_the_islands_name() {
+    fn the_start_script_names_each_bundles_files_and_its_islands_chunks() {
         let chunks = |names: &[&str]| names.iter().map(|name| format!("/pkg/{name}.wasm")).collect::<Vec<_>>();
-        let files = PageFiles::new(
-            "/pkg/k.css".into(),
-            "/pkg/k.js",
-            "/pkg/k.wasm",
-            [
+        let seller = Bundle {
+            script: "/pkg/k.js".into(),
+            wasm: "/pkg/k.wasm".into(),
+            islands: [
                 ("till".to_string(), chunks(&["shared", "till"])),
-                ("todays_payments".to_string(), chunks(&["shared", "payments"])),
-            ],
-        );
+                ("todays_payments".to_string(), chunks(&["payments"])),
+            ]
+            .into(),
+        };
+        let kiosk = Bundle { script: "/b/kiosk.js".into(), wasm: "/b/kiosk.wasm".into(), islands: Default::default() };
+        let files = PageFiles::new("/pkg/k.css".into(), &[seller, kiosk]);
         assert!(
             files.start.ends_with(
-                r#"("/pkg/k.js", "/pkg/k.wasm", {"till":["/pkg/shared.wasm","/pkg/till.wasm"],"todays_payments":["/pkg/shared.wasm","/pkg/payments.wasm"]});"#
+                r#"([{"script":"/pkg/k.js","wasm":"/pkg/k.wasm","islands":{"till":["/pkg/shared.wasm","/pkg/till.wasm"],"todays_payments":["/pkg/payments.wasm"]}},{"script":"/b/kiosk.js","wasm":"/b/kiosk.wasm","islands":{}}]);"#
             ),
             "{}",
             files.start
         );
-        let without = PageFiles::new("/pkg/k.css".into(), "/pkg/k.js", "/pkg/k.wasm", []);
-        assert!(without.start.ends_with(r#"("/pkg/k.js", "/pkg/k.wasm", {});"#), "{}", without.start);
+        assert!(PageFiles::new("/pkg/k.css".into(), &[]).start.ends_with("([]);"));
     }
 }

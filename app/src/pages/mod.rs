@@ -1,4 +1,6 @@
+#[cfg(any(feature = "ssr", feature = "kiosk"))]
 pub mod kiosk;
+#[cfg(any(feature = "ssr", feature = "seller"))]
 pub mod seller;
 pub mod shop;
 

@@ -6,7 +6,7 @@
 //! Klarna) is left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
-use crate::ui::site::SiteFiles;
+use crate::ui::site::{is_bundle_file, SiteFiles};
 use app::response_hints::{PageScripts, ResponseHints};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -99,9 +99,10 @@ static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::
 /// there is not remembered at all: during a rolling upgrade an old instance
 /// may not have a new build's file yet.
 fn cache_control(path: &str, status: StatusCode, hashed_site: bool) -> &'static str {
-    let site_file = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let bundle_file = is_bundle_file(path);
+    let site_file = bundle_file || path == "/favicon.svg";
     let served = status.is_success() || status == StatusCode::NOT_MODIFIED;
-    match (site_file && served, hashed_site && path.starts_with("/pkg/")) {
+    match (site_file && served, hashed_site && bundle_file) {
         (true, true) => "public, max-age=31536000, immutable",
         (true, false) => "no-cache",
         (false, _) => "no-store",
@@ -134,7 +135,7 @@ pub async fn add(policy: Arc<SecurityHeaders>, mut request: Request, next: Next)
     // document, and a document's policies say nothing about them: on plain
     // HTTP/1.1, as many stores reach Kassa, they would only cost a third of
     // a kilobyte per file on every page load.
-    if path.starts_with("/pkg/") {
+    if is_bundle_file(&path) {
         return response;
     }
     let content_policy = match hints.page_scripts() {
@@ -254,6 +255,11 @@ mod tests {
         assert_eq!(
             cache_control("/pkg/kassa.AbC.js", StatusCode::NOT_MODIFIED, true),
             "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_control("/kiosk-bundle/pkg/kiosk.AbC.wasm", ok, true),
+            "public, max-age=31536000, immutable",
+            "the kiosk's bundle as the seller's"
         );
         assert_eq!(cache_control("/pkg/kassa.wasm", ok, false), "no-cache", "unhashed: asked again at every use");
         assert_eq!(cache_control("/favicon.svg", ok, true), "no-cache");

@@ -47,7 +47,7 @@ fn forbidden(message: &str) -> Response {
 fn kiosk_may_reach(path: &str) -> bool {
     path == "/kiosk"
         || path.starts_with("/kiosk/")
-        || path.starts_with("/pkg/")
+        || crate::ui::site::is_bundle_file(path)
         || path == "/favicon.svg"
         || path.starts_with(super::SIMULATOR_PREFIX)
 }

@@ -1,41 +1,123 @@
-//! The site cargo-leptos built: the app's bundle and stylesheet under
-//! `pkg/`. Built with `hash-files`, every name there carries a hash of its
-//! content, so a browser keeps the files for good (a tablet opening the
-//! till again loads none of them) and an upgrade can never pair new pages
-//! with an old bundle still in a browser's cache.
+//! The site cargo-leptos built: two browser bundles and the stylesheet.
+//! Kassa's own project builds the seller's bundle and the stylesheet under
+//! `pkg/`; the `kiosk` project builds the kiosk screen's bundle under
+//! `kiosk-bundle/pkg/` (see the workspace's Cargo.toml), so a kiosk loads
+//! none of the seller's code. Built with `hash-files`, every name there
+//! carries a hash of its content, so a browser keeps the files for good (a
+//! tablet opening the till again loads none of them) and an upgrade can
+//! never pair new pages with an old bundle still in a browser's cache.
 
-use app::PageFiles;
+use app::{Bundle, PageFiles};
 use leptos::prelude::LeptosOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The kiosk screen's bundle, as the `kiosk` project in the workspace's
+/// Cargo.toml builds it (a test holds the two together).
+pub const KIOSK_BUNDLE: BundleSite =
+    BundleSite { folder: "kiosk-bundle/pkg", output_name: "kiosk", hash_file: "kiosk-hash.txt", project: "kiosk" };
+
+/// Whether `path` is one of the bundles' files (named by content when hashed).
+pub fn is_bundle_file(path: &str) -> bool {
+    let in_folder = |folder: &str| {
+        path.strip_prefix('/').and_then(|path| path.strip_prefix(folder)).is_some_and(|rest| rest.starts_with('/'))
+    };
+    in_folder("pkg") || in_folder(KIOSK_BUNDLE.folder)
+}
+
+/// Where cargo-leptos puts one project's bundle.
+#[derive(Clone, Copy, Debug)]
+pub struct BundleSite {
+    /// Under the site root, and so under `/` as a URL.
+    pub folder: &'static str,
+    pub output_name: &'static str,
+    /// Beside the binary, listing the hashes in the files' names.
+    pub hash_file: &'static str,
+    /// The cargo-leptos project that builds it.
+    pub project: &'static str,
+}
+
 /// What Kassa needs to know of the built site.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteFiles {
-    /// Whether the names under `pkg/` carry their content's hash.
+    /// Whether the names of the bundles' files carry their content's hash.
     pub hashed: bool,
-    /// The addresses of the stylesheet and the bundle's entry files.
+    /// The addresses of the stylesheet and of each bundle's files.
     pub page: PageFiles,
     /// Something wrong with the build that the operator must hear of.
     pub problem: Option<String>,
 }
 
+/// One bundle as found in the site.
+#[derive(Debug)]
+struct BuiltBundle {
+    bundle: Bundle,
+    stylesheet: String,
+    hashed: bool,
+    /// Its wasm is there.
+    built: bool,
+    problem: Option<String>,
+}
+
 impl SiteFiles {
-    /// Reads the site in `options`, and the hash file cargo-leptos writes
-    /// beside the binary (where Leptos looks for it).
+    /// Reads the site in `options`, and the hash files cargo-leptos writes
+    /// beside the binary (where Leptos looks for them).
     pub fn read(options: &LeptosOptions) -> SiteFiles {
         let beside_binary = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
-        let hashes = beside_binary
-            .map(|dir| dir.join(options.hash_file.as_ref()))
-            .and_then(|path| std::fs::read_to_string(path).ok());
-        let pkg = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-        SiteFiles::of(&pkg, options.site_pkg_dir.as_ref(), options.output_name.as_ref(), hashes.as_deref())
+        let hashes = |name: &str| beside_binary.as_ref().and_then(|dir| std::fs::read_to_string(dir.join(name)).ok());
+        let root = PathBuf::from(options.site_root.as_ref());
+        let seller = BuiltBundle::of(
+            &root.join(options.site_pkg_dir.as_ref()),
+            options.site_pkg_dir.as_ref(),
+            options.output_name.as_ref(),
+            hashes(options.hash_file.as_ref()).as_deref(),
+        );
+        let kiosk = BuiltBundle::of(
+            &root.join(KIOSK_BUNDLE.folder),
+            KIOSK_BUNDLE.folder,
+            KIOSK_BUNDLE.output_name,
+            hashes(KIOSK_BUNDLE.hash_file).as_deref(),
+        );
+        SiteFiles::of(seller, kiosk, &root.join(KIOSK_BUNDLE.folder))
     }
 
-    /// The site in the folder `pkg`, served at `/{pkg_url}`. A hash file
+    /// The site of the seller's bundle (which also brings the stylesheet)
+    /// and the kiosk's, found in `kiosk_folder`.
+    fn of(seller: BuiltBundle, kiosk: BuiltBundle, kiosk_folder: &Path) -> SiteFiles {
+        // Only a site with the seller's bundle is a site at all (the API
+        // alone, tests, have none): then the kiosk's must be there too.
+        let missing_kiosk = (seller.built && !kiosk.built).then(|| {
+            format!(
+                "the kiosk screen's bundle is missing from {}: kiosks will not start; build it with \
+                 `cargo leptos build --project {} --split --frontend-only` (a build of Kassa's project alone removes it)",
+                kiosk_folder.display(),
+                KIOSK_BUNDLE.project
+            )
+        });
+        let problems: Vec<String> = [seller.problem, kiosk.problem, missing_kiosk].into_iter().flatten().collect();
+        SiteFiles {
+            hashed: seller.hashed,
+            page: PageFiles::new(seller.stylesheet, &[seller.bundle, kiosk.bundle]),
+            problem: (!problems.is_empty()).then(|| problems.join("; ")),
+        }
+    }
+}
+
+impl Default for SiteFiles {
+    /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
+    fn default() -> SiteFiles {
+        let nowhere = Path::new("");
+        let seller = BuiltBundle::of(nowhere, "pkg", "kassa", None);
+        let kiosk = BuiltBundle::of(nowhere, KIOSK_BUNDLE.folder, KIOSK_BUNDLE.output_name, None);
+        SiteFiles::of(seller, kiosk, nowhere)
+    }
+}
+
+impl BuiltBundle {
+    /// The bundle in the folder `pkg`, served at `/{pkg_url}`. A hash file
     /// counts only if the files it names are there: one left over from an
     /// earlier build must not send browsers to names that do not exist.
-    fn of(pkg: &Path, pkg_url: &str, output_name: &str, hashes: Option<&str>) -> SiteFiles {
+    fn of(pkg: &Path, pkg_url: &str, output_name: &str, hashes: Option<&str>) -> BuiltBundle {
         let hash_of = |kind: &str| {
             hashes?.lines().find_map(|line| {
                 let (file, hash) = line.split_once(':')?;
@@ -48,8 +130,15 @@ impl SiteFiles {
             Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
             None => "__wasm_split_manifest.json".to_string(),
         };
-        let islands = island_chunks(&pkg.join(manifest), pkg_url);
-        let page = page_files(pkg_url, output_name, |kind| hashed_name(kind).filter(|_| hashed), islands);
+        let address = |kind: &str| match hashed_name(kind).filter(|_| hashed) {
+            Some(name) => format!("/{pkg_url}/{name}"),
+            None => format!("/{pkg_url}/{output_name}.{kind}"),
+        };
+        let bundle = Bundle {
+            script: address("js"),
+            wasm: address("wasm"),
+            islands: island_chunks(&pkg.join(manifest), pkg_url),
+        };
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -60,18 +149,11 @@ impl SiteFiles {
         let problem = (built && !split).then(|| {
             format!(
                 "the site in {} was built without --split: pages will not hydrate; \
-                 build it with `cargo leptos build --split` (or serve/watch/end-to-end --split)",
+                 build it with `cargo leptos build --split` (as scripts/run.sh and scripts/e2e.sh do)",
                 pkg.display()
             )
         });
-        SiteFiles { hashed, page, problem }
-    }
-}
-
-impl Default for SiteFiles {
-    /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
-    fn default() -> SiteFiles {
-        SiteFiles { hashed: false, page: page_files("pkg", "kassa", |_| None, Vec::new()), problem: None }
+        BuiltBundle { bundle, stylesheet: address("css"), hashed, built, problem }
     }
 }
 
@@ -80,7 +162,7 @@ impl Default for SiteFiles {
 /// of `#[island(lazy)] fn Till`), as addresses under `/{pkg_url}`, from the
 /// split manifest cargo-leptos writes. Without one, none: a page then
 /// fetches them when its bundle asks.
-fn island_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
+fn island_chunks(manifest: &Path, pkg_url: &str) -> BTreeMap<String, Vec<String>> {
     let loaders: BTreeMap<String, Vec<String>> =
         std::fs::read_to_string(manifest).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
     loaders
@@ -90,22 +172,6 @@ fn island_chunks(manifest: &Path, pkg_url: &str) -> Vec<(String, Vec<String>)> {
             Some((island.to_string(), chunks.iter().map(|chunk| format!("/{pkg_url}/{chunk}.wasm")).collect()))
         })
         .collect()
-}
-
-/// The files a page names under `/{pkg_url}`: `hashed_name` of a kind (css,
-/// js, wasm) when there is one, else cargo-leptos's plain name; `islands`
-/// their chunks' addresses.
-fn page_files(
-    pkg_url: &str,
-    output_name: &str,
-    hashed_name: impl Fn(&str) -> Option<String>,
-    islands: Vec<(String, Vec<String>)>,
-) -> PageFiles {
-    let address = |kind: &str| match hashed_name(kind) {
-        Some(name) => format!("/{pkg_url}/{name}"),
-        None => format!("/{pkg_url}/{output_name}.{kind}"),
-    };
-    PageFiles::new(address("css"), &address("js"), &address("wasm"), islands)
 }
 
 #[cfg(test)]
@@ -130,16 +196,24 @@ mod tests {
     fn a_hashed_build_is_recognised_by_its_files_not_only_by_the_hash_file() {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
-        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        let page = PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm", []);
-        assert_eq!(site, SiteFiles { hashed: true, page, problem: None });
+        let built = BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes));
+        assert_eq!(
+            (built.bundle.script.as_str(), built.bundle.wasm.as_str()),
+            ("/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm")
+        );
+        assert_eq!((built.stylesheet.as_str(), built.hashed, built.built), ("/pkg/kassa.C1.css", true, true));
 
         // A hash file left over from an earlier hashed build, beside a site
         // built without hashes: the plain names, or every page would break.
         let plain = site_folder(&["kassa.js", "kassa.wasm", "kassa.css", "__wasm_split_manifest.json"]);
-        let site = SiteFiles::of(&plain, "pkg", "kassa", Some(hashes));
-        assert_eq!(site, SiteFiles::default());
-        assert_eq!(SiteFiles::of(&plain, "pkg", "kassa", None), SiteFiles::default());
+        for hashes in [Some(hashes), None] {
+            let built = BuiltBundle::of(&plain, "pkg", "kassa", hashes);
+            assert_eq!(
+                (built.bundle.script.as_str(), built.bundle.wasm.as_str()),
+                ("/pkg/kassa.js", "/pkg/kassa.wasm")
+            );
+            assert_eq!((built.stylesheet.as_str(), built.hashed), ("/pkg/kassa.css", false));
+        }
         std::fs::remove_dir_all(pkg).unwrap();
         std::fs::remove_dir_all(plain).unwrap();
     }
@@ -149,43 +223,96 @@ mod tests {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\n";
         let pkg = site_folder(&["kassa.J1.js", "kassa.W1.wasm", "kassa.C1.css", "__wasm_split_manifest.M1.json"]);
         let manifest = r#"{"till_loader_47":["chunk_5.A","split_till_loader_47.B"],
-            "kiosk_loader_48":["chunk_5.A","split_kiosk_loader_48.C"],"payment_panel_9":["chunk_6.D"]}"#;
+            "todays_payments_loader_48":["chunk_5.A","split_todays_payments_loader_48.C"],"till_sale":["chunk_6.D"]}"#;
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), manifest).unwrap();
-        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        let expected = PageFiles::new(
-            "/pkg/kassa.C1.css".into(),
-            "/pkg/kassa.J1.js",
-            "/pkg/kassa.W1.wasm",
-            [
-                (
-                    "kiosk".to_string(),
-                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_kiosk_loader_48.C.wasm".to_string()],
-                ),
-                (
-                    "till".to_string(),
-                    vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_till_loader_47.B.wasm".to_string()],
-                ),
-            ],
-        );
-        assert_eq!(site.page, expected, "lazy functions that are not islands are left to the bundle");
+        let built = BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes));
+        let expected: BTreeMap<String, Vec<String>> = [
+            (
+                "till".to_string(),
+                vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_till_loader_47.B.wasm".to_string()],
+            ),
+            (
+                "todays_payments".to_string(),
+                vec!["/pkg/chunk_5.A.wasm".to_string(), "/pkg/split_todays_payments_loader_48.C.wasm".to_string()],
+            ),
+        ]
+        .into();
+        assert_eq!(built.bundle.islands, expected, "lazy functions that are not islands are left to the bundle");
 
         // A manifest that cannot be read: the pages start as they would without one.
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), "{not json").unwrap();
-        let site = SiteFiles::of(&pkg, "pkg", "kassa", Some(hashes));
-        assert_eq!(site.page, PageFiles::new("/pkg/kassa.C1.css".into(), "/pkg/kassa.J1.js", "/pkg/kassa.W1.wasm", []));
+        assert!(BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes)).bundle.islands.is_empty());
         std::fs::remove_dir_all(pkg).unwrap();
     }
 
     #[test]
     fn a_site_built_without_split_is_named_hashed_or_not() {
         let none = site_folder(&[]);
-        assert_eq!(SiteFiles::of(&none, "pkg", "kassa", None).problem, None, "no site (API-only use): nothing to say");
+        assert_eq!(
+            BuiltBundle::of(&none, "pkg", "kassa", None).problem,
+            None,
+            "no site (API-only use): nothing to say"
+        );
         for files in [["kassa.wasm", "kassa.js"], ["kassa.W1.wasm", "kassa.J1.js"]] {
             let unsplit = site_folder(&files);
-            let problem = SiteFiles::of(&unsplit, "pkg", "kassa", Some("js: J1\nwasm: W1\n")).problem;
+            let problem = BuiltBundle::of(&unsplit, "pkg", "kassa", Some("js: J1\nwasm: W1\n")).problem;
             assert!(problem.is_some_and(|problem| problem.contains("--split")), "{files:?}");
             std::fs::remove_dir_all(unsplit).unwrap();
         }
         std::fs::remove_dir_all(none).unwrap();
+    }
+
+    #[test]
+    fn pages_name_both_bundles_and_a_site_without_the_kiosks_is_a_problem_that_says_how_to_build_it() {
+        let seller_files = site_folder(&["kassa.wasm", "kassa.js", "__wasm_split_manifest.json"]);
+        let kiosk_files = site_folder(&["kiosk.wasm", "kiosk.js", "__wasm_split_manifest.json", "kiosk_only"]);
+        let empty = site_folder(&["empty"]);
+        let seller = || BuiltBundle::of(&seller_files, "pkg", "kassa", None);
+        let kiosk = |folder: &Path| BuiltBundle::of(folder, KIOSK_BUNDLE.folder, KIOSK_BUNDLE.output_name, None);
+
+        let site = SiteFiles::of(seller(), kiosk(&kiosk_files), &kiosk_files);
+        assert_eq!(site.problem, None);
+        let expected = PageFiles::new("/pkg/kassa.css".into(), &[seller().bundle, kiosk(&kiosk_files).bundle]);
+        assert_eq!(site.page, expected);
+        assert!(kiosk(&kiosk_files).bundle.script.starts_with("/kiosk-bundle/pkg/kiosk."));
+
+        let problem = SiteFiles::of(seller(), kiosk(&empty), &empty).problem.unwrap_or_default();
+        assert!(problem.contains("kiosks will not start") && problem.contains("--project kiosk"), "{problem}");
+        let api_only = SiteFiles::of(kiosk(&empty), kiosk(&empty), &empty);
+        assert_eq!(api_only.problem, None, "no site at all: nothing to say");
+        for folder in [seller_files, kiosk_files, empty] {
+            std::fs::remove_dir_all(folder).unwrap();
+        }
+    }
+
+    /// The server looks for the kiosk's bundle where the workspace's
+    /// `kiosk` project builds it.
+    #[test]
+    fn the_kiosk_bundle_is_where_the_kiosk_project_builds_it() {
+        let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+        let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(workspace).unwrap()).unwrap();
+        let projects = manifest["workspace"]["metadata"]["leptos"].as_array().unwrap();
+        let setting = |project: &toml::Value, key: &str| project.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let kassa = projects.iter().find(|p| setting(p, "name").as_deref() == Some("kassa")).unwrap();
+        let kiosk = projects.iter().find(|p| setting(p, "name").as_deref() == Some(KIOSK_BUNDLE.project)).unwrap();
+        assert_eq!(
+            projects.first(),
+            Some(kassa),
+            "Kassa's project first: its build empties the site the kiosk's goes in"
+        );
+        let site_root = setting(kassa, "site-root").unwrap();
+        let folder = format!("{}/{}", setting(kiosk, "site-root").unwrap(), setting(kiosk, "site-pkg-dir").unwrap());
+        assert_eq!(folder, format!("{site_root}/{}", KIOSK_BUNDLE.folder));
+        assert_eq!(setting(kiosk, "output-name").as_deref(), Some(KIOSK_BUNDLE.output_name));
+        assert_eq!(setting(kiosk, "hash-file-name").as_deref(), Some(KIOSK_BUNDLE.hash_file));
+        assert_eq!(kiosk.get("hash-files"), kassa.get("hash-files"));
+    }
+
+    #[test]
+    fn bundle_files_are_those_of_both_bundles() {
+        assert!(is_bundle_file("/pkg/kassa.H.wasm") && is_bundle_file("/kiosk-bundle/pkg/kiosk.H.js"));
+        assert!(
+            !is_bundle_file("/kiosk") && !is_bundle_file("/kiosk-bundle/pkgs/x") && !is_bundle_file("/seller/pkg/x")
+        );
     }
 }

@@ -9,29 +9,31 @@ mod words;
 
 use crate::browser::{forget_browser_storage, load_page_if_answered, now, LiveStream};
 use crate::i18n::Lang;
-use crate::kiosk::{KioskView, NextStep, ResetReason, ScreenState};
+use crate::kiosk::{NextStep, ResetReason, ScreenState};
 use crate::model::PaymentStatus;
-use crate::server_fns::kiosk::{kiosk_state, KioskReset, KioskState};
+use crate::server_fns::kiosk::{KioskReset, KioskState};
 use basket::{basket, welcome};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use payment::pay_on_phone;
 use screen::{call_form, problem_line, seconds_left, KioskScreen};
 use words::Text;
 
+#[cfg(feature = "ssr")]
 #[component]
 pub fn KioskPage() -> impl IntoView {
     // The server renders the screen without the shopper: the island's props
     // stay in the page's HTML, and a reset could not take them back out of
     // the DOM. The live stream brings the basket right after.
     let initial = async {
-        kiosk_state().await.map(|view| ScreenState::from(KioskView { cart: None, payment: None, revision: 0, ..view }))
+        crate::server_fns::kiosk::kiosk_state()
+            .await
+            .map(|view| ScreenState::from(crate::kiosk::KioskView { cart: None, payment: None, revision: 0, ..view }))
     };
     let problem = refused_tap();
     view! {
-        <Title text="Self-checkout · Kassa"/>
+        <leptos_meta::Title text="Self-checkout · Kassa"/>
         <Suspense fallback=|| view! { <main class="kiosk"><p>"…"</p></main> }>
             {Suspend::new(async move {
                 match initial.await {
@@ -52,16 +54,12 @@ pub fn KioskPage() -> impl IntoView {
 
 /// A tap made before the island hydrated is a plain form post; a refused one
 /// comes back with its error in the address, and the page says what to do.
+#[cfg(feature = "ssr")]
 fn refused_tap() -> Option<NextStep> {
-    #[cfg(feature = "ssr")]
-    {
-        let query = leptos_router::hooks::use_query_map();
-        let value = |key: &str| query.with_untracked(|q| q.get(key));
-        let error = crate::server_fns::refused_form_post(value, |path| path.starts_with("/kiosk/fn/"))?;
-        Some(NextStep::after(error.http_status().as_u16()))
-    }
-    #[cfg(not(feature = "ssr"))]
-    None
+    let query = leptos_router::hooks::use_query_map();
+    let value = |key: &str| query.with_untracked(|q| q.get(key));
+    let error = crate::server_fns::refused_form_post(value, |path| path.starts_with("/kiosk/fn/"))?;
+    Some(NextStep::after(error.http_status().as_u16()))
 }
 
 /// The stream was refused: if this screen is no longer an enrolled kiosk, the

@@ -4,23 +4,24 @@
 
 use super::refund::RefundPanel;
 use super::sign_out::SignOut;
-use super::{cancel_action, seller_screen, sign_in_again_if_signed_out, ReferenceRows};
+use super::{cancel_action, sign_in_again_if_signed_out, ReferenceRows};
 use crate::browser::{Live, LiveStream};
 use crate::components::{follow_page_title, ConfirmCancel, ConnectionLost, LanguagePicker, MaybeProblem};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{clock_time, PaymentStatus, PaymentView, StoreSummary, TodaysList, FOUND_LIMIT, TODAYS_LIST_LIMIT};
-use crate::server_fns::seller::{find_payments, seller_store, todays_payments};
+use crate::server_fns::seller::{find_payments, todays_payments};
 use crate::AppError;
 use domain::{CaptureStatus, MinorUnits, RefundView};
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
     let load = async move {
-        let store = seller_store().await?;
+        let store = crate::server_fns::seller::seller_store().await?;
         Ok::<_, AppError>((store, todays_payments().await?))
     };
-    seller_screen(
+    super::screen::seller_screen(
         load,
         "seller",
         Word::TitlePayments,

@@ -9,60 +9,25 @@ mod live;
 mod payment;
 mod refund;
 #[cfg(feature = "ssr")]
+mod screen;
+#[cfg(feature = "ssr")]
 mod sign_in;
 mod sign_out;
 mod till;
 
+#[cfg(feature = "ssr")]
 pub use list::PaymentsPage;
 #[cfg(feature = "ssr")]
 pub use sign_in::sign_in_document;
+#[cfg(feature = "ssr")]
 pub use till::SellerPage;
 
-use crate::components::Problem;
-use crate::i18n::{provide_lang, tr, use_lang, Lang, Word};
+use crate::i18n::{tr, use_lang, Word};
 use crate::model::PaymentView;
 use crate::server_fns::seller::{cancel_payment, SellerStore};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use std::future::Future;
-
-/// A seller screen once `load` has its data, in the associate's language
-/// and titled `title` in it.
-/// Without a session it goes to sign-in; a failure shows in place of the
-/// screen, in `<main class={main_class}>`. Rendered on the server only (the
-/// screen's island gets what it needs as props), so the data is loaded
-/// there and not also copied into the page for a hydration that never
-/// happens outside the island.
-fn seller_screen<T: Send + 'static>(
-    load: impl Future<Output = Result<T, AppError>> + Send + 'static,
-    main_class: &'static str,
-    title: Word,
-    lang_of: fn(&T) -> Lang,
-    screen: fn(T) -> AnyView,
-) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| view! { <p>"…"</p> }>
-            {Suspend::new(async move {
-                match load.await {
-                    Ok(data) => {
-                        let lang = lang_of(&data);
-                        provide_lang(lang);
-                        view! {
-                            <leptos_meta::Title text=tr(lang, title)/>
-                            {screen(data)}
-                        }
-                            .into_any()
-                    }
-                    Err(AppError::SignInRequired) => {
-                        view! { <leptos_router::components::Redirect path="/seller/sign-in"/> }.into_any()
-                    }
-                    Err(error) => view! { <main class=main_class><Problem error/></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
 
 /// A live stream was refused: if that is because the session ended (signed
 /// out on another tab, a new password, the session expired), go to sign-in

@@ -4,24 +4,23 @@
 use super::cart::CartForm;
 use super::line_fields::{tax_rates, LineFields};
 use super::payment::on_demand::{self, SaleCode};
-use super::seller_screen;
 use super::sign_out::SignOut;
 use crate::browser::new_attempt_key;
 use crate::components::{follow_page_title, LanguagePicker};
 use crate::i18n::{self, fill, provide_lang, tr, use_lang, Word};
 use crate::model::{PaymentStatus, PaymentView, StoreSummary};
-use crate::server_fns::seller::seller_store;
 use crate::AppError;
 use domain::FieldErrors;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 #[component]
 pub fn SellerPage() -> impl IntoView {
     // The route renders whole before its first byte (`SsrMode::Async`), so
     // SSR can answer "sign in first" with a redirect, in the associate's language.
-    seller_screen(
-        seller_store(),
+    super::screen::seller_screen(
+        crate::server_fns::seller::seller_store(),
         "seller",
         Word::TitleTill,
         |store| store.lang,
