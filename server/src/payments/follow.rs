@@ -51,9 +51,11 @@ impl PaymentService {
             return Ok(payment);
         };
         let _permit = self.reads.acquire().await.map_err(|_| PaymentError::NotFound)?;
-        self.klarna_reads.fetch_add(1, Ordering::Relaxed);
         crate::telemetry::tracker_read(source.as_str());
-        let change = match self.klarna.read_hpp_session(session_id).await {
+        let answer = self.klarna.read_hpp_session(session_id).await;
+        // Counted once answered: a read still on its way has seen nothing yet.
+        self.klarna_reads.fetch_add(1, Ordering::Relaxed);
+        let change = match answer {
             Ok(session) => change_from(&session, &payment),
             Err(KlarnaError::NotFound(_)) => {
                 StatusChange::to(PaymentStatus::Expired, Some(Problem::LinkUnknownAtKlarna))

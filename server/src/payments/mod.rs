@@ -171,7 +171,8 @@ impl PaymentService {
         &self.storage
     }
 
-    /// How many HPP reads Kassa has made (for the benchmark and metrics).
+    /// How many HPP reads Klarna has answered (or failed), for the benchmark
+    /// and tests.
     pub fn klarna_reads(&self) -> u64 {
         self.klarna_reads.load(Ordering::Relaxed)
     }
