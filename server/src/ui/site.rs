@@ -106,14 +106,19 @@ impl SiteFiles {
 impl Default for SiteFiles {
     /// No site (the API alone, tests): the names cargo-leptos gives without hashes.
     fn default() -> SiteFiles {
-        let nowhere = Path::new("");
-        let seller = BuiltBundle::of(nowhere, "pkg", "kassa", None);
-        let kiosk = BuiltBundle::of(nowhere, KIOSK_BUNDLE.folder, KIOSK_BUNDLE.output_name, None);
-        SiteFiles::of(seller, kiosk, nowhere)
+        let (seller, kiosk) = (BuiltBundle::absent("pkg", "kassa"), BuiltBundle::absent(KIOSK_BUNDLE.folder, "kiosk"));
+        SiteFiles::of(seller, kiosk, Path::new(KIOSK_BUNDLE.folder))
     }
 }
 
 impl BuiltBundle {
+    /// A bundle not built: the names cargo-leptos gives without hashes.
+    fn absent(pkg_url: &str, output_name: &str) -> BuiltBundle {
+        let address = |kind: &str| format!("/{pkg_url}/{output_name}.{kind}");
+        let bundle = Bundle { script: address("js"), wasm: address("wasm"), islands: BTreeMap::new() };
+        BuiltBundle { bundle, stylesheet: address("css"), hashed: false, built: false, problem: None }
+    }
+
     /// The bundle in the folder `pkg`, served at `/{pkg_url}`. A hash file
     /// counts only if the files it names are there: one left over from an
     /// earlier build must not send browsers to names that do not exist.
