@@ -78,9 +78,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const rows = [];
 // A page whose code never started scores as well as a fast one (it only
-// paints): every app page's bundle must have asked for its island's chunk,
-// which the start script fetches early too, so it is asked for twice. The
-// sign-in and the shop's cart are plain forms and must load no code at all.
+// paints): every app page must have loaded its bundle, and the kiosk must
+// have opened its live stream, which it does once hydrated. The sign-in and
+// the shop's cart are plain forms and must load no code at all.
 const scriptless = ["sign-in", "shop"];
 const problems = [];
 for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
@@ -104,8 +104,10 @@ for (const page of ["sign-in", "till", "kiosk", "shop", "till-again"]) {
       if (items.some((r) => /\/pkg\/[^?]+\.(wasm|js)$/.test(r.url))) {
         problems.push(`${page}, run ${i + 1}: a page that runs no script loaded the app's code`);
       }
-    } else if (items.filter((r) => /\/pkg\/split_[^/?]+_loader_[^/?]+\.wasm$/.test(r.url)).length < 2) {
-      problems.push(`${page}, run ${i + 1}: its island's code never loaded (the app did not start), so its figures mean nothing`);
+    } else if (!items.some((r) => /\/pkg\/(kassa|kiosk)\.[^/?]+\.wasm$/.test(r.url))) {
+      problems.push(`${page}, run ${i + 1}: its bundle never loaded (the app did not start), so its figures mean nothing`);
+    } else if (page === "kiosk" && !items.some((r) => new URL(r.url).pathname === "/kiosk/events")) {
+      problems.push(`${page}, run ${i + 1}: the screen never followed its stream (it did not hydrate)`);
     }
     // The kiosk has a bundle of its own: it loads none of the seller's code,
     // and the seller's screens none of the kiosk's.

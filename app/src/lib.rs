@@ -1,8 +1,8 @@
 //! Kassa's user interface, rendered on the server. Only each screen's live
-//! part is an island (`#[island(lazy)]`: the till, today's payments, the
-//! kiosk) that the browser hydrates, each from a wasm chunk of its own; the
-//! rest (the route table, the page around an island, its data loading)
-//! never reaches the browser. Pages call server functions ([`server_fns`]), which check their
+//! part is an island (the till, today's payments, the kiosk) that the
+//! browser hydrates, from the bundle of its screens (features `seller`,
+//! `kiosk`); the rest (the route table, the page around an island, its data
+//! loading) never reaches the browser. Pages call server functions ([`server_fns`]), which check their
 //! input and hand over to the ports (`ports`, server build only) the server
 //! provides as context, so the app never imports the server crate.
 

@@ -1,7 +1,7 @@
 //! The seller's browser bundle (the till and today's payments). The server
-//! renders every page; the browser hydrates only its islands (`app`'s
-//! `#[island(lazy)]` screens), each from a wasm chunk of its own (`--split`)
-//! that its hydrate function loads. The page's start script calls `hydrate`
+//! renders every page; the browser hydrates only its islands: the till from
+//! the bundle's main module, today's payments from a wasm chunk of its own
+//! (`--split`) that its hydrate function loads. The page's start script calls `hydrate`
 //! (`app::hydrate`), then each island's function.
 
 #![recursion_limit = "256"]

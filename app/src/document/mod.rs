@@ -22,8 +22,8 @@ pub struct PageFiles {
 }
 
 /// One browser bundle (a cargo-leptos project's build): its JavaScript
-/// module, its wasm, and the chunks of each island it carries
-/// (`cargo leptos --split`), by the island's name.
+/// module, its wasm, and each island it carries, by name, with its chunks
+/// (`cargo leptos --split`; none for an island that is not lazy).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Bundle {
     pub script: String,

@@ -12,8 +12,8 @@
 			.replace(/(?<!^)[A-Z]/g, (letter) => "_" + letter)
 			.toLowerCase();
 	// The bundle that carries an island (the kiosk's is a bundle of its own,
-	// the seller's screens share one); a build without a split manifest
-	// names none, and then the first carries them all.
+	// the seller's screens share one); one that no bundle names (a bundle
+	// the server could not read) is left to the first.
 	const bundleOf = (island) => bundles.find((bundle) => nameOf(island) in bundle.islands) ?? bundles[0];
 	const hydrate = async (app, islands) => {
 		app.hydrate();

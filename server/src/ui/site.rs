@@ -139,11 +139,16 @@ impl BuiltBundle {
             Some(name) => format!("/{pkg_url}/{name}"),
             None => format!("/{pkg_url}/{output_name}.{kind}"),
         };
-        let bundle = Bundle {
-            script: address("js"),
-            wasm: address("wasm"),
-            islands: island_chunks(&pkg.join(manifest), pkg_url),
-        };
+        let script = address("js");
+        let mut islands = island_chunks(&pkg.join(manifest), pkg_url);
+        // Islands that are not lazy have no chunks: the bundle's script
+        // exports their hydrate functions.
+        let script_file = script.rsplit('/').next().map(|name| pkg.join(name));
+        let exports = script_file.and_then(|file| std::fs::read_to_string(file).ok()).unwrap_or_default();
+        for island in exported_islands(&exports) {
+            islands.entry(island).or_default();
+        }
+        let bundle = Bundle { script, wasm: address("wasm"), islands };
         let names: Vec<String> = std::fs::read_dir(pkg)
             .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
@@ -160,6 +165,37 @@ impl BuiltBundle {
         });
         BuiltBundle { bundle, stylesheet: address("css"), hashed, built, problem }
     }
+}
+
+/// The islands whose hydrate functions a bundle's script exports, by the
+/// name the split manifest would give them: wasm-bindgen's
+/// `export function TodaysPayments_9499…(` is "todays_payments".
+fn exported_islands(script: &str) -> Vec<String> {
+    script
+        .split("export function ")
+        .skip(1)
+        .filter_map(|rest| {
+            let name = rest.split('(').next()?.trim();
+            let (island, number) = name.rsplit_once('_')?;
+            let is_island = island.starts_with(|c: char| c.is_ascii_uppercase())
+                && island.chars().all(|c| c.is_ascii_alphanumeric())
+                && !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit());
+            is_island.then(|| snake_case(island))
+        })
+        .collect()
+}
+
+/// "TodaysPayments" as "todays_payments".
+fn snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake
 }
 
 /// The chunks each island needs (its own and those it shares), by the
@@ -244,9 +280,23 @@ mod tests {
         .into();
         assert_eq!(built.bundle.islands, expected, "lazy functions that are not islands are left to the bundle");
 
+        // Islands that are not lazy: named by the script's exports, with no chunks.
+        std::fs::write(
+            pkg.join("kassa.J1.js"),
+            "export function Kiosk_7515002843112599283(el) {}\nexport function hydrate() {}\nexport function till_loader_1() {}",
+        )
+        .unwrap();
+        let built = BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes));
+        assert_eq!(built.bundle.islands.get("kiosk"), Some(&Vec::new()));
+        assert_eq!(built.bundle.islands.get("till").map(Vec::len), Some(2), "a lazy island keeps its chunks");
+        assert_eq!(built.bundle.islands.len(), 3, "{:?}", built.bundle.islands);
+
         // A manifest that cannot be read: the pages start as they would without one.
         std::fs::write(pkg.join("__wasm_split_manifest.M1.json"), "{not json").unwrap();
-        assert!(BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes)).bundle.islands.is_empty());
+        assert_eq!(
+            BuiltBundle::of(&pkg, "pkg", "kassa", Some(hashes)).bundle.islands.keys().collect::<Vec<_>>(),
+            ["kiosk"]
+        );
         std::fs::remove_dir_all(pkg).unwrap();
     }
 
