@@ -72,7 +72,7 @@ fn reload_if_no_longer_a_kiosk() {
 /// Its taps post forms (`call_form`) rather than call server functions: the
 /// server-function client would be a third of the island's code. Not lazy:
 /// it is the only island of its bundle, whose main module it is (in a chunk
-/// of its own it came to 6.7 KB more, brotli).
+/// of its own it came to 6.8 KB more, brotli: 120.8 against 114.0).
 #[island]
 fn Kiosk(initial: ScreenState, problem: Option<NextStep>) -> impl IntoView {
     let kiosk = KioskScreen::new(initial, problem);

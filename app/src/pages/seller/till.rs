@@ -37,8 +37,8 @@ pub fn SellerPage() -> impl IntoView {
 /// Not lazy: the till is the seller's first screen, so its code is the
 /// seller bundle's main module, one file that compresses as a whole. As a
 /// lazy island it came in four chunks shared with the sale and today's
-/// payments (brotli: till 169.2 -> 139.7 KB; the till with its sale's code
-/// 288.1 -> 269.0 KB; today's payments opened first 300.0 -> 317.7 KB,
+/// payments (brotli: till 169.2 -> 139.5 KB; the till with its sale's code
+/// 288.1 -> 268.8 KB; today's payments opened first 300.0 -> 317.6 KB,
 /// which loads the till's code too, as every seller screen loads the main
 /// module).
 #[island]
