@@ -1,7 +1,7 @@
 //! The Leptos pages and server functions, with the app's ports as context.
 
 use super::shop_page::ShopPages;
-use super::site::SiteFiles;
+use super::site::{PageSource, SiteFiles};
 use super::Ports;
 use crate::state::AppState;
 use app::ports::{KioskPortRef, SellerPortRef, ShopPortRef};
@@ -64,8 +64,8 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
                 share_page_scripts();
             },
             {
-                let (options, files) = (options.clone(), site.page.clone());
-                move || shell(options.clone(), files.clone())
+                let (options, files) = (options.clone(), PageSource::new(&options, site));
+                move || shell(options.clone(), files.current())
             },
         )
         // The site's files (the bundle, the favicon), brotli or gzip
@@ -84,8 +84,8 @@ pub fn routes(options: LeptosOptions, state: &AppState, site: &SiteFiles) -> Rou
         .fallback_service(SetResponseHeader::if_not_present(
             ServeDir::new(options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(
                 leptos_axum::file_and_error_handler_with_context(share_page_scripts, {
-                    let files = site.page.clone();
-                    move |options| shell(options, files.clone())
+                    let files = PageSource::new(&options, site);
+                    move |options| shell(options, files.current())
                 })
                 .with_state(options.clone()),
             ),

@@ -48,6 +48,32 @@ pub struct SiteFiles {
     pub problem: Option<String>,
 }
 
+/// The files an app page names, as it is rendered: those found at start,
+/// or, under `cargo leptos watch` (which rebuilds Kassa's project alone and
+/// empties the site the kiosk's bundle is in), those found at each page,
+/// so a kiosk bundle built after Kassa started is named at once.
+#[derive(Clone)]
+pub enum PageSource {
+    AtStart(PageFiles),
+    AtEachPage(LeptosOptions),
+}
+
+impl PageSource {
+    pub fn new(options: &LeptosOptions, site: &SiteFiles) -> PageSource {
+        match std::env::var_os("LEPTOS_WATCH") {
+            Some(_) => PageSource::AtEachPage(options.clone()),
+            None => PageSource::AtStart(site.page.clone()),
+        }
+    }
+
+    pub fn current(&self) -> PageFiles {
+        match self {
+            PageSource::AtStart(page) => page.clone(),
+            PageSource::AtEachPage(options) => SiteFiles::read(options).page,
+        }
+    }
+}
+
 /// One bundle as found in the site.
 #[derive(Debug)]
 struct BuiltBundle {
