@@ -32,8 +32,8 @@ pub struct Bundle {
 }
 
 impl PageFiles {
-    /// `bundles`: the first also starts islands no bundle names (a build
-    /// without a split manifest).
+    /// `bundles`: the first also starts islands no bundle names (one whose
+    /// files the server could not read).
     pub fn new(stylesheet: String, bundles: &[Bundle]) -> PageFiles {
         let bundles = serde_json::to_string(bundles).expect("names and addresses serialize");
         let start = format!("{}({bundles});", include_str!("start_after_paint.js").trim_end());

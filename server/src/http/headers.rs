@@ -6,7 +6,7 @@
 //! Klarna) is left alone: it is not Kassa's page.
 
 use crate::config::{origin_of, Config, Environment};
-use crate::ui::site::{is_bundle_file, SiteFiles};
+use crate::ui::site::{is_bundle_file, SiteFiles, UNDER_WATCH};
 use app::response_hints::{PageScripts, ResponseHints};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -44,7 +44,7 @@ impl SecurityHeaders {
             deny_frames: frame_ancestors == "'none'",
             frame_ancestors,
             https: config.public_url.starts_with("https://"),
-            dev_reload: *DEV_RELOAD,
+            dev_reload: *UNDER_WATCH,
         }
     }
 
@@ -88,9 +88,6 @@ impl SecurityHeaders {
         )
     }
 }
-
-/// `cargo leptos watch` says so in the environment, once for the process.
-static DEV_RELOAD: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
 
 /// Payments, sessions and kiosk screens must never come from a cache. The
 /// site's files may: for good when their names carry their content's hash

@@ -48,6 +48,11 @@ pub struct SiteFiles {
     pub problem: Option<String>,
 }
 
+/// Whether Kassa runs under `cargo leptos watch`, which says so in the
+/// environment (read once for the process).
+pub static UNDER_WATCH: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+
 /// The files an app page names, as it is rendered: those found at start,
 /// or, under `cargo leptos watch` (which rebuilds Kassa's project alone and
 /// empties the site the kiosk's bundle is in), those found at each page,
@@ -60,9 +65,9 @@ pub enum PageSource {
 
 impl PageSource {
     pub fn new(options: &LeptosOptions, site: &SiteFiles) -> PageSource {
-        match std::env::var_os("LEPTOS_WATCH") {
-            Some(_) => PageSource::AtEachPage(options.clone()),
-            None => PageSource::AtStart(site.page.clone()),
+        match *UNDER_WATCH {
+            true => PageSource::AtEachPage(options.clone()),
+            false => PageSource::AtStart(site.page.clone()),
         }
     }
 
